@@ -1,0 +1,201 @@
+"""The ``spc`` command line: run, show and validate scenarios.
+
+Every error in what the user gave (a file, a key, a value, a results
+directory) ends with one message on stderr and exit code 2, never a traceback.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import math
+import sys
+from collections.abc import Sequence
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+from sim.errors import ScenarioError, UserError
+
+DEFAULT_SCENARIO = Path("scenarios") / "baseline.toml"
+DEFAULT_MMC = Path("scenarios") / "validation" / "mmc.toml"
+
+
+def locate(path: Path) -> Path:
+    """``path`` as given if it exists, else relative to the source checkout (for defaults)."""
+    if path.exists() or path.is_absolute():
+        return path
+    beside = Path(__file__).resolve().parent.parent / path
+    return beside if beside.exists() else path
+
+
+def _format_value(value: Any) -> str:
+    if isinstance(value, float):
+        if math.isnan(value):
+            return "n/a"
+        return f"{value:,.4g}" if abs(value) < 1e6 else f"{value:,.0f}"
+    if isinstance(value, dict):
+        return ", ".join(f"{k}={_format_value(v)}" for k, v in value.items())
+    return str(value)
+
+
+def print_table(title: str, rows: list[tuple[str, str]], out: Any = None) -> None:
+    """A two-column aligned table."""
+    out = out or sys.stdout
+    width = max((len(k) for k, _ in rows), default=0)
+    print(title, file=out)
+    print("-" * max(len(title), 20), file=out)
+    for key, value in rows:
+        print(f"  {key:<{width}}  {value}", file=out)
+
+
+# -- commands ------------------------------------------------------------------------------
+def cmd_run(args: argparse.Namespace) -> int:
+    from sim.model.system import simulate
+    from sim.output import flat_kpis, json_safe, write_run
+    from sim.scenario import load_scenario
+
+    overrides = list(args.set or [])
+    if args.seed is not None:
+        overrides.append(f"run.seed={args.seed}")
+    scenario = load_scenario(locate(Path(args.scenario)), overrides)
+    if args.out:
+        out = Path(args.out)
+    else:
+        stamp = datetime.now().strftime("%Y%m%d-%H%M%S")
+        out = Path("results") / f"{scenario.name}-{stamp}"
+    from sim.output import prepare_destination
+
+    prepare_destination(out, args.force)  # refuse before spending time on the run
+    result = simulate(scenario)
+    write_run(out, scenario, [result], fmt=args.format, force=args.force,
+              extra_manifest={"command": ["spc", *sys.argv[1:]]})
+    if args.json:
+        payload = {"scenario": scenario.name, "seed": scenario.params.run.seed,
+                   "kpis": json_safe(result.summary)}
+        print(json.dumps(payload, indent=2))
+    elif not args.quiet:
+        rows = [(k, _format_value(v)) for k, v in flat_kpis(result.summary).items()]
+        print_table(
+            f"{scenario.name}: seed {scenario.params.run.seed}, "
+            f"{scenario.params.run.years:g} years, {result.wall_seconds:.1f} s",
+            rows,
+        )
+        print(f"\nresults written to {out}")
+    return 0
+
+
+def cmd_show(args: argparse.Namespace) -> int:
+    from sim.scenario import load_scenario
+    from sim.scenario.schema import SECTIONS
+
+    scenario = load_scenario(locate(Path(args.scenario)), list(args.set or []))
+    if args.json:
+        print(json.dumps({"name": scenario.name, "description": scenario.description,
+                          "hash": scenario.hash,
+                          "parameters": scenario.params.model_dump(mode="json")}, indent=2))
+        return 0
+    print(f"name         {scenario.name}")
+    print(f"hash         {scenario.hash}")
+    print(f"files        {' <- '.join(str(p) for p in reversed(scenario.chain)) or '-'}")
+    if scenario.overrides:
+        print(f"overrides    {' '.join(scenario.overrides)}")
+    if scenario.description:
+        print("description  " + " ".join(scenario.description.split()))
+    dump = scenario.params.model_dump(mode="json")
+    for section, model in SECTIONS.items():
+        print(f"\n[{section}]")
+        for key, info in model.model_fields.items():
+            extra = info.json_schema_extra if isinstance(info.json_schema_extra, dict) else {}
+            unit = extra.get("unit", "")
+            value = dump[section][key]
+            print(f"  {key:<22} = {json.dumps(value):<14} # {unit}")
+    return 0
+
+
+def cmd_validate(args: argparse.Namespace) -> int:
+    from sim.validation import validate
+
+    checks = validate(locate(Path(args.scenario)), customers=args.customers,
+                      overrides=list(args.set or []))
+    passed = all(c.passed for c in checks)
+    if args.json:
+        print(json.dumps({"passed": passed, "checks": [c.as_dict() for c in checks]}, indent=2))
+    else:
+        print(f"{'check':<30} {'observed':>10} {'95% CI':>23} {'exact':>10}  result")
+        for c in checks:
+            ci = f"[{c.ci_low:.4f}, {c.ci_high:.4f}]"
+            print(f"{c.name:<30} {c.observed:>10.4f} {ci:>23} {c.expected:>10.4f}  "
+                  f"{'pass' if c.passed else 'FAIL'}")
+        print(f"\n{sum(c.passed for c in checks)} of {len(checks)} checks passed")
+    return 0 if passed else 1
+
+
+# -- parser --------------------------------------------------------------------------------
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="spc", description="Simulate service-profit chain dynamics."
+    )
+    parser.add_argument("--version", action="version", version=_version())
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    set_help = "override a parameter, e.g. --set organization.reliability=0.95 (repeatable)"
+
+    run = sub.add_parser("run", help="run a scenario and write its results")
+    run.add_argument("scenario", nargs="?", default=str(DEFAULT_SCENARIO),
+                     help=f"scenario file (default {DEFAULT_SCENARIO})")
+    run.add_argument("--seed", type=int, help="root seed (same as --set run.seed=S)")
+    run.add_argument("--set", action="append", metavar="KEY=VALUE", help=set_help)
+    run.add_argument("--out", help="results directory (default results/NAME-TIMESTAMP)")
+    run.add_argument("--force", action="store_true", help="replace an existing results directory")
+    run.add_argument("--format", choices=("parquet", "csv"), default="parquet",
+                     help="table format (default parquet)")
+    run.add_argument("--json", action="store_true", help="print the summary as JSON")
+    run.add_argument("--quiet", action="store_true", help="print nothing but errors")
+    run.set_defaults(func=cmd_run)
+
+    show = sub.add_parser("show", help="print a scenario's resolved parameters")
+    show.add_argument("scenario", nargs="?", default=str(DEFAULT_SCENARIO))
+    show.add_argument("--set", action="append", metavar="KEY=VALUE", help=set_help)
+    show.add_argument("--json", action="store_true", help="print as JSON")
+    show.set_defaults(func=cmd_show)
+
+    val = sub.add_parser("validate", help="check the queue against the exact M/M/c results")
+    val.add_argument("--scenario", default=str(DEFAULT_MMC),
+                     help=f"queue-mode scenario (default {DEFAULT_MMC})")
+    val.add_argument("--set", action="append", metavar="KEY=VALUE", help=set_help)
+    val.add_argument("--customers", type=int, default=200_000,
+                     help="arrivals simulated per check (default 200000)")
+    val.add_argument("--json", action="store_true", help="print the checks as JSON")
+    val.set_defaults(func=cmd_validate)
+    return parser
+
+
+def _version() -> str:
+    from importlib import metadata
+
+    try:
+        return f"spc {metadata.version('spc')}"
+    except metadata.PackageNotFoundError:
+        return "spc (not installed)"
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Entry point of ``spc`` and ``python -m sim``."""
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    try:
+        return int(args.func(args))
+    except ScenarioError as exc:
+        print(f"spc: scenario error: {exc}", file=sys.stderr)
+        return exc.exit_code
+    except UserError as exc:
+        print(f"spc: error: {exc}", file=sys.stderr)
+        return exc.exit_code
+    except KeyboardInterrupt:
+        print("spc: interrupted", file=sys.stderr)
+        return 130
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

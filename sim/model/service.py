@@ -1,0 +1,138 @@
+"""The service desk: providers, the queue in front of them, and who serves whom.
+
+A visit takes an idle provider at once if there is one; otherwise it joins a
+first-come, first-served queue and waits for a provider to hand themselves
+over, or gives up when its patience runs out.  Idle providers are taken in the
+order they became idle (longest idle first), so the assignment is
+deterministic.  The desk also keeps the time-weighted levels (customers
+waiting, providers busy) that utilisation and Little's law need.
+"""
+
+from __future__ import annotations
+
+from collections import deque
+from typing import TYPE_CHECKING, Any
+
+import simpy
+
+if TYPE_CHECKING:
+    from sim.model.providers import Provider
+
+
+class Ticket:
+    """A place in the queue: who waits since when, and the event that ends the wait."""
+
+    __slots__ = ("arrived", "customer", "event", "waiting")
+
+    def __init__(self, env: simpy.Environment, customer: int, arrived: float) -> None:
+        self.customer = customer
+        self.arrived = arrived
+        self.event = env.event()
+        self.waiting = True
+
+
+class ServiceDesk:
+    """Providers of one unit and the FIFO queue of customers waiting for them."""
+
+    def __init__(self, env: simpy.Environment, unit: int = 0) -> None:
+        self.env = env
+        self.unit = unit
+        self.providers: list[Provider] = []
+        self.idle: deque[Provider] = deque()
+        self.queue: deque[Ticket] = deque()
+        self.waiting = 0  # live tickets in the queue
+        self.busy = 0  # providers serving
+        self._last = 0.0
+        self.queue_area = 0.0  # integral of waiting customers over time
+        self.busy_area = 0.0  # integral of busy providers over time
+        self.staff_area = 0.0  # integral of employed providers over time
+
+    # -- levels --------------------------------------------------------------------------
+    def _advance(self) -> None:
+        now = self.env.now
+        dt = now - self._last
+        if dt:
+            self.queue_area += self.waiting * dt
+            self.busy_area += self.busy * dt
+            self.staff_area += len(self.providers) * dt
+            self._last = now
+
+    def flush(self) -> tuple[float, float, float]:
+        """Bring the areas up to now and return (queue, busy, staff) areas since the last flush."""
+        self._advance()
+        areas = (self.queue_area, self.busy_area, self.staff_area)
+        self.queue_area = self.busy_area = self.staff_area = 0.0
+        return areas
+
+    # -- staffing ------------------------------------------------------------------------
+    def hire(self, provider: Provider) -> None:
+        """A provider joins the desk and becomes available (or takes the next in line)."""
+        self._advance()
+        self.providers.append(provider)
+        provider.busy = True  # release() expects a busy provider
+        self.busy += 1
+        self.release(provider)
+
+    def dismiss(self, provider: Provider) -> None:
+        """A provider leaves: at once if idle, otherwise when the current encounter ends."""
+        provider.leaving = True
+        if not provider.busy:
+            self._advance()
+            self.idle.remove(provider)
+            self.providers.remove(provider)
+
+    # -- service -------------------------------------------------------------------------
+    def seize(self) -> Provider | None:
+        """An idle provider, taken at once, or None if all are busy (or someone waits)."""
+        if self.idle and not self.waiting:
+            self._advance()
+            provider = self.idle.popleft()
+            provider.busy = True
+            self.busy += 1
+            return provider
+        return None
+
+    def join(self, customer: int, arrived: float) -> Ticket:
+        """Join the queue; the ticket's event yields the provider (or None on giving up)."""
+        self._advance()
+        ticket = Ticket(self.env, customer, arrived)
+        self.queue.append(ticket)
+        self.waiting += 1
+        return ticket
+
+    def give_up(self, ticket: Ticket) -> None:
+        """The customer's patience ran out: leave the queue if still in it."""
+        if ticket.waiting:
+            self._advance()
+            ticket.waiting = False
+            self.waiting -= 1
+            ticket.event.succeed(None)
+
+    def abandonment_timer(self, ticket: Ticket, patience: float) -> None:
+        """Schedule the end of ``ticket``'s patience."""
+        timer = self.env.timeout(patience)
+        timer.callbacks.append(lambda _event, t=ticket: self.give_up(t))  # type: ignore[union-attr]
+
+    def release(self, provider: Provider) -> None:
+        """The provider finished an encounter: hand them to the next in line, or to idle."""
+        self._advance()
+        if provider.leaving:
+            provider.busy = False
+            self.busy -= 1
+            self.providers.remove(provider)
+            return
+        queue = self.queue
+        while queue:
+            ticket = queue.popleft()
+            if ticket.waiting:
+                ticket.waiting = False
+                self.waiting -= 1
+                ticket.event.succeed(provider)
+                return
+        provider.busy = False
+        self.busy -= 1
+        self.idle.append(provider)
+
+    def state(self) -> dict[str, Any]:
+        """Current levels."""
+        return {"waiting": self.waiting, "busy": self.busy, "staff": len(self.providers)}
