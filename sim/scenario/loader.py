@@ -116,6 +116,10 @@ def _resolve_chain(
     return merged, chain
 
 
+def _number(value: float) -> str:
+    return str(value) if isinstance(value, int) else f"{value:g}"
+
+
 def _describe_allowed(model: type[BaseModel], field_name: str) -> str:
     info = model.model_fields.get(field_name)
     if info is None:
@@ -142,8 +146,8 @@ def _describe_allowed(model: type[BaseModel], field_name: str) -> str:
         "a table",
     )
     if lo is not None or hi is not None:
-        left = ("(" if lo_open else "[") + (f"{lo:g}" if lo is not None else "-inf")
-        right = (f"{hi:g}" if hi is not None else "inf") + (")" if hi_open else "]")
+        left = ("(" if lo_open else "[") + (_number(lo) if lo is not None else "-inf")
+        right = (_number(hi) if hi is not None else "inf") + (")" if hi_open else "]")
         kind += f" in {left}, {right}"
     if unit and unit not in ("choice", "integer"):
         kind += f" ({unit})"
