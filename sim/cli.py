@@ -9,6 +9,7 @@ from __future__ import annotations
 import argparse
 import json
 import math
+import os
 import sys
 from collections.abc import Sequence
 from datetime import datetime
@@ -104,23 +105,35 @@ def cmd_show(args: argparse.Namespace) -> int:
         print("description  " + " ".join(scenario.description.split()))
     dump = scenario.params.model_dump(mode="json")
     for section, model in SECTIONS.items():
-        print(f"\n[{section}]")
-        for key, info in model.model_fields.items():
-            extra = info.json_schema_extra if isinstance(info.json_schema_extra, dict) else {}
-            unit = extra.get("unit", "")
-            value = dump[section][key]
-            print(f"  {key:<22} = {json.dumps(value):<14} # {unit}")
+        tables = dump[section]
+        if isinstance(tables, list):  # a list of tables ([[units]])
+            if not tables:
+                print(f"\n# [[{section}]]: none")
+            for table in tables:
+                _print_table(f"[[{section}]]", model, table)
+        else:
+            _print_table(f"[{section}]", model, tables)
     return 0
 
 
+def _print_table(header: str, model: Any, values: dict[str, Any]) -> None:
+    print(f"\n{header}")
+    for key, info in model.model_fields.items():
+        extra = info.json_schema_extra if isinstance(info.json_schema_extra, dict) else {}
+        unit = extra.get("unit", "")
+        print(f"  {key:<22} = {json.dumps(values[key]):<14} # {unit}")
+
+
 def cmd_validate(args: argparse.Namespace) -> int:
+    from sim.output import json_safe
     from sim.validation import validate
 
     checks = validate(locate(Path(args.scenario)), customers=args.customers,
                       overrides=list(args.set or []))
     passed = all(c.passed for c in checks)
     if args.json:
-        print(json.dumps({"passed": passed, "checks": [c.as_dict() for c in checks]}, indent=2))
+        payload = {"passed": passed, "checks": [c.as_dict() for c in checks]}
+        print(json.dumps(json_safe(payload), indent=2))
     else:
         print(f"{'check':<30} {'observed':>10} {'95% CI':>23} {'exact':>10}  result")
         for c in checks:
@@ -132,6 +145,17 @@ def cmd_validate(args: argparse.Namespace) -> int:
 
 
 # -- parser --------------------------------------------------------------------------------
+def _positive_int(text: str) -> int:
+    """An argparse type: a whole number of at least 1."""
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"{value} is not accepted; allowed: an integer >= 1")
+    return value
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="spc", description="Simulate service-profit chain dynamics."
@@ -164,7 +188,7 @@ def build_parser() -> argparse.ArgumentParser:
     val.add_argument("--scenario", default=str(DEFAULT_MMC),
                      help=f"queue-mode scenario (default {DEFAULT_MMC})")
     val.add_argument("--set", action="append", metavar="KEY=VALUE", help=set_help)
-    val.add_argument("--customers", type=int, default=200_000,
+    val.add_argument("--customers", type=_positive_int, default=200_000,
                      help="arrivals simulated per check (default 200000)")
     val.add_argument("--json", action="store_true", help="print the checks as JSON")
     val.set_defaults(func=cmd_validate)
@@ -195,6 +219,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("spc: interrupted", file=sys.stderr)
         return 130
+    except BrokenPipeError:
+        # the reader went away (``spc show | head``): stop quietly, as other tools do
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        return 1
 
 
 if __name__ == "__main__":  # pragma: no cover

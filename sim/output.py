@@ -136,7 +136,9 @@ def environment() -> dict[str, Any]:
     }
 
 
-def manifest(scenario: Scenario, results: list[RunResult], extra: Mapping[str, Any]) -> dict[str, Any]:
+def manifest(
+    scenario: Scenario, results: list[RunResult], extra: Mapping[str, Any]
+) -> dict[str, Any]:
     """Everything needed to know what was run, where and how."""
     streams = sorted({name for r in results for name in r.stream_names})
     return json_safe(
@@ -172,6 +174,13 @@ def prepare_destination(out: Path, force: bool) -> None:
         )
 
 
+def _umask() -> int:
+    """The process's file-mode creation mask (reading it means setting it)."""
+    mask = os.umask(0o022)
+    os.umask(mask)
+    return mask
+
+
 def write_run(
     out: Path,
     scenario: Scenario,
@@ -188,6 +197,7 @@ def write_run(
     try:
         parent.mkdir(parents=True, exist_ok=True)
         staging = Path(tempfile.mkdtemp(prefix=f".{out.name}.", dir=parent))
+        staging.chmod(0o777 & ~_umask())  # mkdtemp makes it private (0700); mkdir would not
     except OSError as exc:
         raise ResultsError(f"{out}: cannot create results directory ({exc.strerror})") from None
     try:

@@ -41,6 +41,26 @@ class PeriodTally:
         self.service_sum = 0.0  # hours, over served
         self.sojourn_sum = 0.0  # hours in system, over served
 
+    def start(self, wait: float, target: float) -> None:
+        """A service began after ``wait`` hours (``target``: the wait target, hours)."""
+        self.started += 1
+        self.wait_sum += wait
+        if wait > 0.0:
+            self.waited += 1
+        if wait <= target:
+            self.within_target += 1
+
+    def finish(self, service: float, sojourn: float) -> None:
+        """A service of ``service`` hours ended; the customer spent ``sojourn`` hours in all."""
+        self.served += 1
+        self.service_sum += service
+        self.sojourn_sum += sojourn
+
+    def merge(self, other: PeriodTally) -> None:
+        """Add ``other``'s counts to this one."""
+        for name in self.__slots__:
+            setattr(self, name, getattr(self, name) + getattr(other, name))
+
 
 class Recorder:
     """Collects the per-period rows of one run."""
@@ -54,31 +74,26 @@ class Recorder:
         self.cumulative = {"arrived": 0, "started": 0, "served": 0, "abandoned": 0}
         self.totals = {"wait_sum": 0.0, "waited": 0, "within_target": 0, "sojourn_sum": 0.0}
 
-    # -- hot path ------------------------------------------------------------------------
+    # -- hot path (queue mode) -------------------------------------------------------------
     def start(self, wait: float) -> None:
         """A service began after ``wait`` hours."""
-        t = self.tally
-        t.started += 1
-        t.wait_sum += wait
-        if wait > 0.0:
-            t.waited += 1
-        if wait <= self.wait_target:
-            t.within_target += 1
+        self.tally.start(wait, self.wait_target)
 
     def finish(self, service: float, sojourn: float) -> None:
         """A service of ``service`` hours ended; the customer spent ``sojourn`` hours in all."""
-        t = self.tally
-        t.served += 1
-        t.service_sum += service
-        t.sojourn_sum += sojourn
+        self.tally.finish(service, sojourn)
 
     # -- review --------------------------------------------------------------------------
     def close_period(
-        self, now: float, levels: dict[str, float], extra: dict[str, Any] | None = None
+        self,
+        now: float,
+        levels: dict[str, float],
+        extra: dict[str, Any] | None = None,
+        tally: PeriodTally | None = None,
     ) -> dict[str, Any]:
-        """Turn the period's tally into a row; ``levels`` are end-of-period and time-weighted
-        levels from the desk."""
-        t = self.tally
+        """Turn the period's tally (the recorder's own, or ``tally``) into a row; ``levels``
+        are end-of-period and time-weighted levels from the desk(s)."""
+        t = self.tally if tally is None else tally
         length = now - self.period_start
         cum = self.cumulative
         cum["arrived"] += t.arrived
@@ -125,3 +140,54 @@ class Recorder:
         self.period_start = now
         self.tally = PeriodTally()
         return row
+
+
+class ChainTally:
+    """What happened along the service-profit chain in one unit during one review period."""
+
+    __slots__ = (
+        "accommodated",
+        "complaints",
+        "dissatisfied_by_source",
+        "encounter_satisfaction_sum",
+        "failures_by_source",
+        "proactive",
+        "quality_sum",
+        "refused",
+        "repurchase_base",
+        "repurchased",
+        "recovered_quickly",
+        "recovered_escalated",
+        "revenue",
+        "unresolved",
+        "compensation",
+        "special_requests",
+    )
+
+    def __init__(self) -> None:
+        self.failures_by_source = [0, 0, 0, 0]  # none, process, provider, customer
+        self.dissatisfied_by_source = [0, 0, 0, 0]
+        self.complaints = 0
+        self.recovered_quickly = 0
+        self.recovered_escalated = 0
+        self.unresolved = 0
+        self.compensation = 0.0
+        self.special_requests = 0
+        self.accommodated = 0
+        self.refused = 0
+        self.proactive = 0
+        self.quality_sum = 0.0
+        self.encounter_satisfaction_sum = 0.0
+        self.revenue = 0.0
+        self.repurchase_base = [0, 0, 0, 0]  # failures by outcome, old enough to judge
+        self.repurchased = [0, 0, 0, 0]  # of which came back within the window
+
+    def merge(self, other: ChainTally) -> None:
+        """Add ``other``'s counts to this one."""
+        for name in self.__slots__:
+            mine, theirs = getattr(self, name), getattr(other, name)
+            if isinstance(mine, list):
+                for i, v in enumerate(theirs):
+                    mine[i] += v
+            else:
+                setattr(self, name, mine + theirs)

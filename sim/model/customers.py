@@ -1,51 +1,70 @@
-"""Customers of behaviour mode: visits drawn from the population, and the visit itself.
+"""Customers of behaviour mode: who visits when, and the visit along the chain.
 
-Visits of the whole population are generated slice by slice (a day at a time)
-by thinning: candidates are drawn uniformly at the population's highest visit
-rate and each is kept with probability ``rate / max_rate``, which makes every
-customer's visits a Poisson process at their own rate while costing only
-O(visits), not O(customers), per slice.
+Visits of the whole population are generated a day at a time by thinning:
+candidates are drawn uniformly at the population's highest visit rate and
+each is kept with probability ``rate / max_rate``, which makes every
+customer's visits a Poisson process at their own rate at a cost of O(visits),
+not O(customers), per day.
+
+The visit is the only part of a customer that is a live SimPy process: arrive,
+queue (for anyone, or for one's own provider), give up or be served, judge the
+encounter on five dimensions, perhaps suffer a failure, perhaps complain and
+be recovered, update satisfaction and expectation, rate the likelihood to
+recommend.
 """
 
 from __future__ import annotations
 
 import math
 from collections.abc import Callable, Generator
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import simpy
 
-from sim.model.population import ACTIVE, CustomerPopulation
-from sim.model.service import ServiceDesk
-from sim.recording import Recorder
+from sim.model import encounter as enc
+from sim.model import recovery as rec
+from sim.model import satisfaction as sat
+from sim.model.population import ACTIVE, RESOLVED, RESOLVED_QUICKLY, UNRESOLVED
+
+if TYPE_CHECKING:
+    from sim.model.system import ServiceSystem
+    from sim.model.unit import Unit
 
 SLICE_HOURS = 24.0
+REPURCHASE_WINDOW_HOURS = 90 * 24.0
+DISSATISFIED = 0.5  # encounter satisfaction below which the encounter dissatisfied
 
 
 def population_visits(
     env: simpy.Environment,
-    population: CustomerPopulation,
+    rates: Callable[[], tuple[np.ndarray, float]],
+    size: Callable[[], int],
     rng: np.random.Generator,
     start_visit: Callable[[int], None],
 ) -> Generator[simpy.Event, Any, None]:
-    """Each day, draw who visits when (Poisson per customer, by thinning) and start the visits."""
+    """Each day, draw who visits when (Poisson per customer, by thinning) and start the visits.
+
+    ``rates()`` gives the current visit rates (per hour) and the demand multiplier.
+    """
     while True:
         slice_start = env.now
-        n = population.size
-        rates = population.view("visit_rate")
-        max_rate = float(rates.max()) if n else 0.0
-        if max_rate > 0.0:
-            candidates = rng.poisson(n * max_rate * SLICE_HOURS)
-            who = rng.integers(0, n, size=candidates)
-            keep = rng.random(candidates) * max_rate < rates[who]
-            who = who[keep]
-            when = np.sort(rng.random(who.size)) * SLICE_HOURS + slice_start
-            for customer, at in zip(who.tolist(), when.tolist(), strict=True):
-                delay = at - env.now
-                if delay > 0.0:
-                    yield env.timeout(delay)
-                start_visit(customer)
+        n = size()
+        if n:
+            rate, multiplier = rates()
+            max_rate = float(rate.max()) * multiplier
+            if max_rate > 0.0:
+                candidates = int(rng.poisson(n * max_rate * SLICE_HOURS))
+                who = rng.integers(0, n, size=candidates)
+                keep = rng.random(candidates) * max_rate < rate[who] * multiplier
+                who = who[keep]
+                when = np.sort(rng.random(who.size)) * SLICE_HOURS + slice_start
+                del rate
+                for customer, at in zip(who.tolist(), when.tolist(), strict=True):
+                    delay = at - env.now
+                    if delay > 0.0:
+                        yield env.timeout(delay)
+                    start_visit(customer)
         rest = slice_start + SLICE_HOURS - env.now
         if rest > 0.0:
             yield env.timeout(rest)
@@ -57,41 +76,210 @@ def lognormal_parameters(mean: float, cv: float) -> tuple[float, float]:
     return math.log(mean) - sigma2 / 2.0, math.sqrt(sigma2)
 
 
-def customer_visit(
-    env: simpy.Environment,
-    desk: ServiceDesk,
-    recorder: Recorder,
-    population: CustomerPopulation,
-    customer: int,
-    service: float,
-    patience: float,
+def is_available(status: Any, in_visit: Any, customer: int) -> bool:
+    """An active customer who is not already on a visit."""
+    return bool(status[customer] == ACTIVE and not in_visit[customer])
+
+
+def chain_visit(
+    world: ServiceSystem, unit: Unit, c: int, base_service: float, patience: float
 ) -> Generator[simpy.Event, Any, None]:
-    """One visit of customer ``customer``: queue with their patience, be served, go home."""
-    in_visit = population.in_visit
-    in_visit[customer] = True
+    """One visit of customer ``c`` to ``unit``, along the whole chain."""
+    env = world.env
+    pop = world.population
+    p = world.p
+    draw = world.draws
+    desk = unit.desk
+    tally = unit.tally
+    chain = unit.chain
+    pop.in_visit[c] = 1
     arrived = env.now
-    recorder.tally.arrived += 1
-    provider = desk.seize()
+    tally.arrived += 1
+    unit.arrivals_since_workload += 1
+    own = world.own_provider(c) if world.relationship else None
+    provider = desk.seize(own)
     if provider is None:
-        ticket = desk.join(customer, arrived)
+        ticket = desk.join(c, arrived, own)
         if patience > 0.0:
             desk.abandonment_timer(ticket, patience)
         provider = yield ticket.event
         if provider is None:
-            recorder.tally.abandoned += 1
-            in_visit[customer] = False
+            tally.abandoned += 1
+            world.walk_away(c, unit)
+            pop.in_visit[c] = 0
             return
-    recorder.start(env.now - arrived)
+    wait = env.now - arrived
+    tally.start(wait, world.wait_target)
+    policy = unit.policy
+    e = p.encounter
+
+    # the kind of encounter (seed 002): special requests and proactive attention
+    request = 0
+    if draw["special_request"]() < p.customers.special_request_rate:
+        request = 1 if draw["flexibility"]() < policy.flexibility else -1
+        chain.special_requests += 1
+        if request > 0:
+            chain.accommodated += 1
+        else:
+            chain.refused += 1
+    proactive = draw["proactivity"]() < policy.proactivity
+    extra = 1.0
+    if request > 0:
+        extra += e.special_request_time
+    if proactive:
+        extra += e.proactive_time
+        chain.proactive += 1
+    competency = provider.competency
+    service = base_service * unit.time_factor * extra / competency
     yield env.timeout(service)
     provider.served += 1
+    provider.served_in_period += 1
     provider.busy_time += service
     desk.release(provider)
-    population.visits[customer] += 1
-    population.last_visit[customer] = env.now
-    in_visit[customer] = False
-    recorder.finish(service, env.now - arrived)
+    now = env.now
+    tally.finish(service, now - arrived)
 
+    # failures and their sources (Goodman)
+    forewarned = bool(pop.forewarned[c])
+    p_proc, p_prov, p_cust = enc.failure_probabilities(
+        unit.process_failure_rate(p.organization.fixable_share),
+        p.providers.error_rate,
+        competency,
+        unit.quality_factor,
+        p.customers.error_rate,
+        request > 0,
+        e.special_request_error,
+        forewarned,
+        e.proactive_prevention,
+    )
+    source = enc.failure_source(draw["failures"](), p_proc, p_prov, p_cust)
+    pop.forewarned[c] = 1 if proactive else 0
+    chain.failures_by_source[source] += 1
 
-def is_available(population: CustomerPopulation, customer: int) -> bool:
-    """An active customer who is not already on a visit."""
-    return bool(population.status[customer] == ACTIVE and not population.in_visit[customer])
+    # the first visit after a failure shows whether the customer came back
+    pending = pop.failure_outcome[c]
+    if pending >= 0:
+        chain.repurchase_base[pending] += 1
+        if now - pop.failure_at[c] <= REPURCHASE_WINDOW_HOURS:
+            chain.repurchased[pending] += 1
+        pop.failure_outcome[c] = -1
+
+    # complaint and recovery
+    satisfaction = float(pop.satisfaction[c])
+    bond = float(pop.bond[c])
+    outcome = -1
+    complained = False
+    if source:
+        complained = draw["complaints"]() < rec.complaint_probability(
+            p.customers.complaint_propensity,
+            p.customers.complaint_loyalty_effect,
+            bond,
+            (now - pop.joined[c]) / 8760.0,
+            satisfaction,
+        )
+        outcome = rec.recovery_outcome(
+            complained,
+            draw["recovery_on_spot"](),
+            draw["recovery_escalated"](),
+            rec.on_spot_recovery_probability(
+                p.recovery.on_spot_base, p.recovery.on_spot_gain, policy.empowerment
+            ),
+            p.recovery.escalation_success,
+        )
+        if complained:
+            chain.complaints += 1
+            pop.complaints[c] += 1
+            if source == enc.PROCESS:
+                unit.process_complaints += 1
+            if outcome == RESOLVED_QUICKLY:
+                chain.recovered_quickly += 1
+            elif outcome == RESOLVED:
+                chain.recovered_escalated += 1
+            else:
+                chain.unresolved += 1
+            if outcome in (RESOLVED_QUICKLY, RESOLVED):
+                chain.compensation += p.recovery.compensation
+        pop.failures[c] += 1
+        pop.failure_outcome[c] = outcome
+        pop.failure_at[c] = now
+
+    # the five dimensions (Kotelnikov) and perceived quality
+    if world.pseudo:
+        bond = e.recognition if pop.provider[c] == provider.id else 0.0
+        pop.provider[c] = provider.id
+    valued = enc.feeling_valued(
+        e.valued_base, bond, e.valued_bond, proactive, e.valued_proactive, request,
+        e.valued_accommodated, e.valued_refusal,
+    )
+    noise_sd = provider.quality_sd
+    reliability = 1.0 if not source else rec.reliability_score(
+        outcome, p.recovery.quick_score, p.recovery.escalated_score
+    )
+    responsiveness = enc.responsiveness(wait, world.wait_tolerance)
+    if outcome in (RESOLVED, UNRESOLVED):  # escalation delays the answer
+        responsiveness *= world.escalation_responsiveness
+    scores = (
+        reliability,
+        responsiveness,
+        enc.competency_score(competency, unit.quality_factor, noise_sd * draw["quality_noise"]()),
+        enc.empathy(provider.job_satisfaction, noise_sd * draw["empathy_noise"]()),
+        valued,
+    )
+    quality = enc.perceived_quality(scores, world.weights)
+    provider.quality_sum += quality
+
+    # satisfaction from disconfirmation (Oliver), recovery effects, expectation
+    expectation = float(pop.expectation[c]) + world.promise
+    s_enc = sat.encounter_satisfaction(
+        quality, expectation, p.satisfaction.positive_weight, p.satisfaction.negative_weight
+    )
+    if source:
+        no_failure_quality = quality + world.weights[0] * (1.0 - reliability)
+        s_enc = rec.satisfaction_adjustment(
+            outcome,
+            pop.failures[c] == 1,
+            p.recovery.paradox,
+            p.recovery.paradox_bonus,
+            p.recovery.double_deviation,
+            sat.encounter_satisfaction(
+                no_failure_quality, expectation, p.satisfaction.positive_weight,
+                p.satisfaction.negative_weight,
+            ),
+            s_enc,
+        )
+        if s_enc < DISSATISFIED:
+            chain.dissatisfied_by_source[source] += 1
+    satisfaction = sat.smooth(satisfaction, s_enc, p.satisfaction.smoothing)
+    pop.satisfaction[c] = satisfaction
+    pop.expectation[c] = min(
+        sat.smooth(float(pop.expectation[c]), quality, p.satisfaction.expectation_adaptation),
+        1.0,
+    )
+    chain.quality_sum += quality
+    chain.encounter_satisfaction_sum += s_enc
+
+    # bond with one's own provider (relationship service)
+    if world.relationship:
+        pop.bond[c] = bond + e.bond_gain * (1.0 - bond)
+
+    # likelihood to recommend
+    score = sat.recommend_score(
+        satisfaction, p.satisfaction.recommend_intercept, p.satisfaction.recommend_slope,
+        p.satisfaction.recommend_noise * draw["recommend_noise"](),
+    )
+    pop.recommend[c] = score
+    if score >= 9 and not pop.ever_promoter[c]:
+        pop.ever_promoter[c] = 1
+        pop.promoter_at[c] = now
+
+    # money
+    revenue = world.revenue_per_visit[pop.segment[c]]
+    chain.revenue += revenue
+    pop.revenue[c] += revenue
+    pop.visits[c] += 1
+    pop.in_visit[c] = 0
+    if world.events is not None:
+        world.events.append((
+            now / 24.0, c, provider.id, unit.index, wait, *scores, enc.SOURCES[source],
+            complained, outcome in (RESOLVED, RESOLVED_QUICKLY), satisfaction, score,
+        ))

@@ -1,109 +1,138 @@
-"""The customer population: idle customers are rows of numpy arrays, not Python objects.
+"""The customer population: idle customers are rows of compact columns, not Python objects.
 
 A customer becomes a live SimPy process only while visiting.  Between visits
 their whole state (segment, expectation, satisfaction, bond, tenure, ...) sits
-in one row of a set of compact columns, so that a million idle customers cost
-tens of megabytes, and per-period updates over the population are vectorised.
+in one row of a set of typed columns (``array.array``: fast scalar access on
+the visit's hot path), and :meth:`CustomerPopulation.np` gives zero-copy numpy
+views of them for the vectorised per-period updates over the whole population.
 """
 
 from __future__ import annotations
 
+import array
+from collections.abc import Iterator
+from contextlib import contextmanager
+
 import numpy as np
 
 # status codes
-NEVER = 0  # row allocated, not yet a customer
 ACTIVE = 1
 DEFECTED = 2
 
-# column name -> dtype: the full per-customer state
-COLUMNS: dict[str, type] = {
-    "status": np.int8,
-    "segment": np.int8,
-    "in_visit": np.bool_,
-    "ever_promoter": np.bool_,
-    "recommend": np.int8,  # last likelihood-to-recommend score, -1 before the first rating
-    "unit": np.int16,
-    "cohort": np.int16,  # review period in which the customer was acquired
-    "channel": np.int8,  # 0 initial, 1 paid, 2 referral
-    "defect_reason": np.int8,  # -1 while active
-    "provider": np.int32,  # own provider (relationship service), -1 if none
-    "visits": np.int32,
-    "failures": np.int16,
-    "complaints": np.int16,
-    "joined": np.float32,  # hours
-    "left": np.float32,  # hours, NaN while active
-    "promoter_at": np.float32,  # hours of the first promoter rating, NaN before
-    "last_visit": np.float32,  # hours
-    "visit_rate": np.float32,  # visits per hour
-    "patience": np.float32,  # mean patience, hours (0 = infinitely patient)
-    "expectation": np.float32,  # expected quality, [0, 1]
-    "satisfaction": np.float32,  # cumulative satisfaction, [0, 1]
-    "bond": np.float32,  # bond with own provider, [0, 1]
-    "revenue": np.float32,  # revenue brought so far
-}
+# outcome of a customer's last failure (for the repurchase ladder), -1 = none pending
+SILENT, UNRESOLVED, RESOLVED, RESOLVED_QUICKLY = 0, 1, 2, 3
+OUTCOMES = ("did_not_complain", "complained_unresolved", "resolved", "resolved_quickly")
 
-_NAN_COLUMNS = ("left", "promoter_at", "last_visit")
-_MINUS_ONE = ("recommend", "provider", "defect_reason")
+# channel of acquisition
+INITIAL, PAID, REFERRAL = 0, 1, 2
+CHANNELS = ("initial", "paid", "referral")
+
+# column name -> array typecode: the full per-customer state
+COLUMNS: dict[str, str] = {
+    "status": "b",
+    "segment": "b",  # 0 standard, 1 premium
+    "in_visit": "b",
+    "ever_promoter": "b",
+    "forewarned": "b",  # proactive attention lowers the next visit's failure risk
+    "recommend": "b",  # last likelihood-to-recommend score, -1 before the first rating
+    "failures": "h",
+    "complaints": "h",
+    "failure_outcome": "b",  # outcome of the last failure not yet followed by a visit
+    "channel": "b",
+    "defect_reason": "b",  # -1 while active
+    "unit": "h",
+    "cohort": "h",  # review period in which the customer was acquired
+    "provider": "i",  # own provider (relationship), last provider (pseudo), -1 if none
+    "visits": "i",
+    "joined": "f",  # hours
+    "left": "f",  # hours, NaN while active
+    "promoter_at": "f",  # hours of the first promoter rating, NaN before
+    "failure_at": "f",  # hours of the last failure
+    "visit_rate": "f",  # visits per hour
+    "patience": "f",  # mean patience, hours (0 = infinitely patient)
+    "expectation": "f",  # expected quality, [0, 1]
+    "satisfaction": "f",  # cumulative satisfaction, [0, 1]
+    "bond": "f",  # bond with own provider, [0, 1]
+    "revenue": "f",  # revenue brought so far
+}
+_FILL: dict[str, float] = {
+    "left": float("nan"),
+    "promoter_at": float("nan"),
+    "failure_at": float("nan"),
+    "recommend": -1,
+    "provider": -1,
+    "defect_reason": -1,
+    "failure_outcome": -1,
+}
+_NUMPY = {"b": np.int8, "h": np.int16, "i": np.int32, "f": np.float32}
 
 
 class CustomerPopulation:
-    """Columns of customer state, grown by doubling as customers are acquired."""
+    """Typed columns of customer state, grown in blocks as customers are acquired."""
 
     def __init__(self, capacity: int = 1024) -> None:
         self.size = 0
-        self._capacity = 0
-        self.columns: dict[str, np.ndarray] = {}
-        self._grow(max(int(capacity), 16))
+        self.capacity = 0
+        self.columns: dict[str, array.array] = {
+            name: array.array(code) for name, code in COLUMNS.items()
+        }
+        for name, column in self.columns.items():
+            setattr(self, name, column)
+        self._reserve(max(int(capacity), 16))
 
-    def _grow(self, capacity: int) -> None:
-        for name, dtype in COLUMNS.items():
-            fresh = np.zeros(capacity, dtype=dtype)
-            if name in _NAN_COLUMNS:
-                fresh[:] = np.nan
-            elif name in _MINUS_ONE:
-                fresh[:] = -1
-            old = self.columns.get(name)
-            if old is not None:
-                fresh[: self.size] = old[: self.size]
-            self.columns[name] = fresh
-            setattr(self, name, fresh)
-        self._capacity = capacity
+    def _reserve(self, capacity: int) -> None:
+        """Grow every column to ``capacity`` rows.
 
-    def add(self, count: int, now: float, **values: np.ndarray | float | int) -> np.ndarray:
+        Columns are copied into new arrays rather than resized in place, so numpy views
+        handed out earlier stay valid (they keep seeing the old buffer); code on the hot
+        path therefore reaches columns through the population, never through a saved
+        reference.
+        """
+        extra = capacity - self.capacity
+        for name, column in list(self.columns.items()):
+            grown = column[:]
+            grown.extend(array.array(COLUMNS[name], [_FILL.get(name, 0)]) * extra)
+            self.columns[name] = grown
+            setattr(self, name, grown)
+        self.capacity = capacity
+
+    def add(self, count: int, now: float, **values: np.ndarray | float | int) -> range:
         """Append ``count`` active customers joined at ``now``; returns their indices."""
         if count <= 0:
-            return np.empty(0, dtype=np.int64)
+            return range(self.size, self.size)
         needed = self.size + count
-        if needed > self._capacity:
-            self._grow(max(needed, 2 * self._capacity))
-        idx = np.arange(self.size, needed)
+        if needed > self.capacity:
+            self._reserve(max(needed, self.capacity + self.capacity // 2))
+        rows = range(self.size, needed)
         self.size = needed
-        self.columns["status"][idx] = ACTIVE
-        self.columns["joined"][idx] = now
-        for name, value in values.items():
-            if name not in COLUMNS:
-                raise KeyError(f"unknown customer column {name!r}")
-            self.columns[name][idx] = value
-        return idx
+        with self.np() as col:
+            col["status"][rows.start : rows.stop] = ACTIVE
+            col["joined"][rows.start : rows.stop] = now
+            for name, value in values.items():
+                if name not in COLUMNS:
+                    raise KeyError(f"unknown customer column {name!r}")
+                col[name][rows.start : rows.stop] = value
+        return rows
 
-    def view(self, name: str) -> np.ndarray:
-        """Column ``name`` over the customers that exist (a view, not a copy)."""
-        return self.columns[name][: self.size]
-
-    def active_mask(self) -> np.ndarray:
-        """Boolean mask of active customers."""
-        return self.view("status") == ACTIVE
+    @contextmanager
+    def np(self) -> Iterator[dict[str, np.ndarray]]:
+        """Zero-copy numpy views of every column over the existing customers."""
+        yield {
+            name: np.frombuffer(column, dtype=_NUMPY[COLUMNS[name]])[: self.size]
+            for name, column in self.columns.items()
+        }
 
     @property
     def active_count(self) -> int:
-        return int(np.count_nonzero(self.active_mask()))
+        with self.np() as col:
+            return int(np.count_nonzero(col["status"] == ACTIVE))
 
     @property
     def nbytes(self) -> int:
         """Bytes held by the state columns (allocated capacity)."""
-        return sum(col.nbytes for col in self.columns.values())
+        return sum(col.itemsize * len(col) for col in self.columns.values())
 
     @staticmethod
     def bytes_per_customer() -> int:
         """Bytes of state per customer row."""
-        return sum(np.dtype(d).itemsize for d in COLUMNS.values())
+        return sum(array.array(code).itemsize for code in COLUMNS.values())

@@ -1,7 +1,10 @@
-"""Front-line providers: individuals with their own state and a career process.
+"""Front-line providers: individuals with competency, job satisfaction and a career.
 
-Each provider is hired, serves customers, and may quit; a leaver is replaced
-by a novice after a hiring delay (MODEL.md section 2, "Providers").
+MODEL.md section 2, "Providers": competency grows on a learning curve (faster
+with training, from a start set by recruitment); each provider has a personal
+variability of delivered quality; job satisfaction moves towards a target set
+by internal service quality, empowerment and workload; the quit hazard rises
+as job satisfaction falls; a leaver is replaced by a novice after a delay.
 """
 
 from __future__ import annotations
@@ -14,32 +17,107 @@ import simpy
 
 from sim.model.service import ServiceDesk
 
+HOURS_PER_MONTH = 730.0
+HOURS_PER_YEAR = 8760.0
+
 
 class Provider:
     """One employee at the front line."""
 
-    __slots__ = ("busy", "busy_time", "hired_at", "id", "leaving", "served", "unit")
+    __slots__ = (
+        "busy",
+        "busy_time",
+        "competency",
+        "customers",
+        "hired_at",
+        "id",
+        "job_satisfaction",
+        "leaving",
+        "low_reviews",
+        "novice_competency",
+        "quality_sd",
+        "quality_sum",
+        "served",
+        "served_in_period",
+        "unit",
+    )
 
-    def __init__(self, pid: int, unit: int, hired_at: float) -> None:
+    def __init__(
+        self,
+        pid: int,
+        unit: int,
+        hired_at: float,
+        competency: float = 1.0,
+        job_satisfaction: float = 0.65,
+        quality_sd: float = 0.0,
+    ) -> None:
         self.id = pid
         self.unit = unit
         self.hired_at = hired_at
+        self.novice_competency = competency
+        self.competency = competency
+        self.job_satisfaction = job_satisfaction
+        self.quality_sd = quality_sd
         self.busy = False
         self.leaving = False
         self.served = 0
+        self.served_in_period = 0
+        self.quality_sum = 0.0  # delivered quality this review period
+        self.low_reviews = 0  # consecutive reviews as a low performer
         self.busy_time = 0.0
+        self.customers = 0  # own customers (relationship service)
 
     def tenure(self, now: float) -> float:
         """Hours since hiring."""
         return now - self.hired_at
 
 
-def quit_probability(annual_rate: float, interval_hours: float) -> float:
-    """Chance that a provider with a constant annual quit hazard leaves within the interval.
+def learning_curve(novice: float, tenure_months: float, time_constant_months: float) -> float:
+    """Competency after ``tenure_months`` on an exponential learning curve towards 1.
 
-    Constant-hazard (exponential) turnover: ``1 - exp(-rate * interval / 8760)``.
+    ``c(t) = 1 - (1 - c0) exp(-t / tau)``: a novice at c0 = 0.5 is about half as
+    effective as a 12-month provider and reaches parity (95 %) after about
+    3 tau (De Grip, Sauermann & Sieben 2016; call-centre practice).
     """
-    return 1.0 - math.exp(-annual_rate * interval_hours / 8760.0)
+    return 1.0 - (1.0 - novice) * math.exp(-tenure_months / time_constant_months)
+
+
+def learning_time_constant(learning_months: float, training: float) -> float:
+    """Training speeds learning: the time constant is divided by ``1 + training``."""
+    return learning_months / (1.0 + training)
+
+
+def job_satisfaction_target(
+    internal_service_quality: float,
+    empowerment: float,
+    work_pressure: float,
+    workload_effect: float,
+) -> float:
+    """Where job satisfaction heads: internal service quality and empowerment raise it,
+    work pressure lowers it (Heskett et al. 1994, "internal service quality")."""
+    target = 0.25 + 0.45 * internal_service_quality + 0.2 * empowerment
+    target -= workload_effect * max(work_pressure, 0.0)
+    return min(max(target, 0.0), 1.0)
+
+
+def adjust_towards(current: float, target: float, dt: float, time_constant: float) -> float:
+    """First-order smoothing of ``current`` towards ``target`` over ``dt``."""
+    return target + (current - target) * math.exp(-dt / time_constant)
+
+
+def quit_hazard(
+    job_satisfaction: float, base_rate: float, sensitivity: float, reference: float
+) -> float:
+    """Annual quit hazard: ``base x exp(sensitivity x (reference - job satisfaction))``.
+
+    Falling job satisfaction raises turnover (Heskett et al. 1994; Reichheld 1996).
+    """
+    return base_rate * math.exp(sensitivity * (reference - job_satisfaction))
+
+
+def quit_probability(annual_rate: float, interval_hours: float) -> float:
+    """Chance that a provider with a constant annual hazard leaves within the interval."""
+    return 1.0 - math.exp(-annual_rate * interval_hours / HOURS_PER_YEAR)
 
 
 def provider_career(
@@ -47,14 +125,16 @@ def provider_career(
     desk: ServiceDesk,
     provider: Provider,
     check_hours: float,
-    quit_hazard: Callable[[Provider], float],
+    hazard: Callable[[Provider], float],
     uniform: Callable[[], float],
     on_quit: Callable[[Provider], None],
 ) -> Generator[simpy.Event, Any, None]:
     """A provider's working life: at every check, quit with the hazard's probability."""
-    while True:
+    while not provider.leaving:
         yield env.timeout(check_hours)
-        if uniform() < quit_probability(quit_hazard(provider), check_hours):
+        if provider.leaving:  # removed by the organization meanwhile
+            return
+        if uniform() < quit_probability(hazard(provider), check_hours):
             desk.dismiss(provider)
             on_quit(provider)
             return

@@ -22,13 +22,14 @@ if TYPE_CHECKING:
 class Ticket:
     """A place in the queue: who waits since when, and the event that ends the wait."""
 
-    __slots__ = ("arrived", "customer", "event", "waiting")
+    __slots__ = ("arrived", "customer", "event", "shared", "waiting")
 
     def __init__(self, env: simpy.Environment, customer: int, arrived: float) -> None:
         self.customer = customer
         self.arrived = arrived
         self.event = env.event()
         self.waiting = True
+        self.shared = True  # in the shared queue (not waiting for one provider)
 
 
 class ServiceDesk:
@@ -40,7 +41,9 @@ class ServiceDesk:
         self.providers: list[Provider] = []
         self.idle: deque[Provider] = deque()
         self.queue: deque[Ticket] = deque()
-        self.waiting = 0  # live tickets in the queue
+        self.own_queues: dict[int, deque[Ticket]] = {}  # relationship service: per provider
+        self.waiting = 0  # live tickets in all queues
+        self.shared_waiting = 0  # live tickets in the shared queue
         self.busy = 0  # providers serving
         self._last = 0.0
         self.queue_area = 0.0  # integral of waiting customers over time
@@ -74,29 +77,65 @@ class ServiceDesk:
         self.release(provider)
 
     def dismiss(self, provider: Provider) -> None:
-        """A provider leaves: at once if idle, otherwise when the current encounter ends."""
+        """A provider leaves: at once if idle, otherwise when the current encounter ends.
+
+        Customers waiting for this provider in particular join the shared queue.
+        """
         provider.leaving = True
+        own = self.own_queues.pop(provider.id, None)
+        if own:
+            for ticket in own:
+                if ticket.waiting:
+                    ticket.shared = True
+                    self.shared_waiting += 1
+                    self.queue.append(ticket)
         if not provider.busy:
             self._advance()
             self.idle.remove(provider)
             self.providers.remove(provider)
+            self._serve_shared_queue()
 
-    # -- service -------------------------------------------------------------------------
-    def seize(self) -> Provider | None:
-        """An idle provider, taken at once, or None if all are busy (or someone waits)."""
-        if self.idle and not self.waiting:
-            self._advance()
+    def _serve_shared_queue(self) -> None:
+        """Idle providers take customers left in the shared queue (after a dismissal)."""
+        while self.idle and self.shared_waiting:
             provider = self.idle.popleft()
             provider.busy = True
             self.busy += 1
-            return provider
-        return None
+            self.release(provider)
 
-    def join(self, customer: int, arrived: float) -> Ticket:
-        """Join the queue; the ticket's event yields the provider (or None on giving up)."""
+    # -- service -------------------------------------------------------------------------
+    def seize(self, own: Provider | None = None) -> Provider | None:
+        """An idle provider, taken at once, or None if the customer must queue.
+
+        Without ``own``, any idle provider (longest idle first) if nobody waits; with
+        ``own`` (relationship service), only that provider, if idle.
+        """
+        if own is None:
+            if self.idle and not self.shared_waiting:
+                provider = self.idle.popleft()
+            else:
+                return None
+        elif not own.busy and not own.leaving:
+            self.idle.remove(own)
+            provider = own
+        else:
+            return None
+        self._advance()
+        provider.busy = True
+        self.busy += 1
+        return provider
+
+    def join(self, customer: int, arrived: float, own: Provider | None = None) -> Ticket:
+        """Join the queue (``own``'s queue in relationship service); the ticket's event
+        yields the provider, or None when the customer gives up."""
         self._advance()
         ticket = Ticket(self.env, customer, arrived)
-        self.queue.append(ticket)
+        if own is None or own.leaving:
+            self.queue.append(ticket)
+            self.shared_waiting += 1
+        else:
+            ticket.shared = False
+            self.own_queues.setdefault(own.id, deque()).append(ticket)
         self.waiting += 1
         return ticket
 
@@ -106,6 +145,8 @@ class ServiceDesk:
             self._advance()
             ticket.waiting = False
             self.waiting -= 1
+            if ticket.shared:
+                self.shared_waiting -= 1
             ticket.event.succeed(None)
 
     def abandonment_timer(self, ticket: Ticket, patience: float) -> None:
@@ -114,21 +155,24 @@ class ServiceDesk:
         timer.callbacks.append(lambda _event, t=ticket: self.give_up(t))  # type: ignore[union-attr]
 
     def release(self, provider: Provider) -> None:
-        """The provider finished an encounter: hand them to the next in line, or to idle."""
+        """The provider finished an encounter: hand them to the next in their own line,
+        then the shared line, or make them idle."""
         self._advance()
         if provider.leaving:
             provider.busy = False
             self.busy -= 1
             self.providers.remove(provider)
             return
-        queue = self.queue
-        while queue:
-            ticket = queue.popleft()
-            if ticket.waiting:
-                ticket.waiting = False
-                self.waiting -= 1
-                ticket.event.succeed(provider)
-                return
+        for queue in (self.own_queues.get(provider.id), self.queue):
+            while queue:
+                ticket = queue.popleft()
+                if ticket.waiting:
+                    ticket.waiting = False
+                    self.waiting -= 1
+                    if ticket.shared:
+                        self.shared_waiting -= 1
+                    ticket.event.succeed(provider)
+                    return
         provider.busy = False
         self.busy -= 1
         self.idle.append(provider)

@@ -13,16 +13,32 @@ from collections.abc import Generator
 from dataclasses import dataclass, field
 from typing import Any
 
+import numpy as np
 import simpy
 
-from sim.model.customers import customer_visit, is_available, lognormal_parameters, population_visits
-from sim.model.population import CustomerPopulation
-from sim.model.providers import Provider, provider_career
+from sim.model import loyalty, organization
+from sim.model.customers import chain_visit, is_available, lognormal_parameters, population_visits
+from sim.model.kpis import behaviour_summary, chain_row, cohort_table, queue_summary
+from sim.model.population import ACTIVE, DEFECTED, INITIAL, CustomerPopulation
+from sim.model.providers import Provider, provider_career, quit_hazard
 from sim.model.service import ServiceDesk
+from sim.model.unit import Unit, local_policies
 from sim.model.visit import poisson_arrivals, queue_visit
 from sim.recording import HOURS_PER_DAY, HOURS_PER_YEAR, Recorder
 from sim.scenario import Scenario
-from sim.streams import Streams
+from sim.streams import BufferedDraws, Streams
+
+EVENT_COLUMNS = (
+    "time_days", "customer", "provider", "unit", "wait_hours", "reliability",
+    "responsiveness", "competency", "empathy", "valued", "failure_source", "complained",
+    "recovered", "satisfaction_after", "recommend",
+)
+BUFFERED = {
+    "special_request": "uniform", "flexibility": "uniform", "proactivity": "uniform",
+    "failures": "uniform", "complaints": "uniform", "recovery_on_spot": "uniform",
+    "recovery_escalated": "uniform", "quality_noise": "normal", "empathy_noise": "normal",
+    "recommend_noise": "normal", "service_time": "normal", "patience": "exponential",
+}
 
 
 @dataclass
@@ -37,44 +53,37 @@ class RunResult:
     summary: dict[str, Any]
     stream_names: list[str] = field(default_factory=list)
     wall_seconds: float = 0.0
+    tables: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
+    events: list[tuple[Any, ...]] | None = None
 
 
 class ServiceSystem:
-    """The organization with its desk, providers, customers and review process."""
+    """The organization with its units, providers, customers and review processes."""
 
-    def __init__(self, scenario: Scenario, replication: int = 0) -> None:
+    def __init__(self, scenario: Scenario, replication: int = 0, events: bool = False) -> None:
         self.scenario = scenario
-        self.p = scenario.params
+        self.p = p = scenario.params
         self.replication = replication
         self.env = simpy.Environment()
-        self.streams = Streams(self.p.run.seed, replication)
-        self.recorder = Recorder(self.p.organization.wait_target / 60.0)
-        self.desk = ServiceDesk(self.env)
-        self.population = CustomerPopulation(
-            capacity=max(self.p.customers.initial, 16) if self.p.run.mode == "behaviour" else 16
-        )
+        self.streams = Streams(p.run.seed, replication)
+        self.wait_target = p.organization.wait_target / 60.0
+        self.recorder = Recorder(self.wait_target)
+        self.horizon = p.run.years * HOURS_PER_YEAR
+        self.period_hours = p.run.review_days * HOURS_PER_DAY
+        self.events: list[tuple[Any, ...]] | None = [] if events else None
         self._next_provider_id = 0
-        self.quits = 0
-        self.hires = 0
-        self.horizon = self.p.run.years * HOURS_PER_YEAR
-        self.period_hours = self.p.run.review_days * HOURS_PER_DAY
-        if self.p.run.mode == "queue":
+        if p.run.mode == "queue":
+            self.desk = ServiceDesk(self.env)
             self._build_queue_mode()
         else:
             self._build_behaviour_mode()
         self.review = self.env.process(self.organization_review())
 
-    # -- construction --------------------------------------------------------------------
-    def _new_provider(self) -> Provider:
-        provider = Provider(self._next_provider_id, self.desk.unit, self.env.now)
-        self._next_provider_id += 1
-        self.desk.hire(provider)
-        return provider
-
+    # -- queue mode ----------------------------------------------------------------------
     def _build_queue_mode(self) -> None:
         q = self.p.queue
         for _ in range(self.p.providers.count):
-            self._new_provider()
+            self.desk.hire(Provider(self._new_id(), 0, 0.0))
         service_draw = self.streams.draws("service_time", "exponential")
         patience_draw = self.streams.draws("patience", "exponential")
         mean_service = 1.0 / q.service_rate
@@ -88,155 +97,320 @@ class ServiceSystem:
             process(queue_visit(env, desk, recorder, service, patience))
 
         env.process(
-            poisson_arrivals(env, q.arrival_rate, self.streams.draws("arrivals", "exponential"), arrive)
+            poisson_arrivals(env, q.arrival_rate, self.streams.draws("arrivals", "exponential"),
+                             arrive)
         )
 
+    # -- behaviour mode ------------------------------------------------------------------
     def _build_behaviour_mode(self) -> None:
-        c, pr = self.p.customers, self.p.providers
-        for _ in range(pr.count):
-            self._start_career(self._new_provider())
-        population = self.population
-        population.add(
-            c.initial,
-            0.0,
-            visit_rate=c.visits_per_month * 12.0 / HOURS_PER_YEAR,
-            patience=c.patience_mean / 60.0,
-            cohort=0,
-            channel=0,
+        p = self.p
+        e = p.encounter
+        self.draws: dict[str, BufferedDraws] = {
+            name: self.streams.draws(name, kind) for name, kind in BUFFERED.items()
+        }
+        self.relationship = p.organization.service_model == "relationship"
+        self.pseudo = p.organization.service_model == "pseudo_relationship"
+        self.promise = e.pseudo_promise * e.weight_valued if self.pseudo else 0.0
+        self.weights = e.weights
+        self.wait_tolerance = p.customers.wait_tolerance / 60.0
+        self.escalation_responsiveness = 1.0 / (1.0 + p.recovery.escalation_days / 7.0)
+        self.revenue_per_visit = (
+            p.money.revenue_per_visit, p.money.revenue_per_visit * p.money.premium_factor
         )
-        service_normal = self.streams.draws("service_time", "normal")
-        patience_draw = self.streams.draws("patience", "exponential")
-        mu, sigma = lognormal_parameters(pr.service_time_mean / 60.0, pr.service_time_cv)
-        env, desk, recorder = self.env, self.desk, self.recorder
-        process = env.process
-        patience_col = population.patience
+        self.market_expectation = p.customers.expectation_initial
+        self.unit_recorders: list[Recorder] = []
+        full_time = p.providers.service_time_mean / 60.0
+        self.units = [
+            Unit.create(self.env, i, policy, full_time)
+            for i, policy in enumerate(local_policies(p))
+        ]
+        shares = np.array([u.policy.share for u in self.units], dtype=float)
+        self.unit_cdf = np.cumsum(shares / shares.sum())
+        self.providers_by_id: dict[int, Provider] = {}
+        self.hires = 0
+        self.acquisitions: dict[str, float] = {}
+        self.previous_group: np.ndarray = np.empty(0, dtype=np.int8)
+        for unit in self.units:
+            self.unit_recorders.append(Recorder(self.wait_target))
+            for _ in range(unit.policy.providers):
+                self._hire(unit, seasoned=True)
+        self.population = CustomerPopulation(capacity=int(p.customers.initial * 1.2) + 64)
+        self.add_customers(p.customers.initial, INITIAL)
+        mu, sigma = lognormal_parameters(full_time, p.providers.service_time_cv)
+        service_normal = self.draws["service_time"]
+        patience_draw = self.draws["patience"]
+        pop = self.population
+        units = self.units
+        process = self.env.process
 
         def start_visit(customer: int) -> None:
             service = math.exp(mu + sigma * service_normal())
-            patience = float(patience_col[customer]) * patience_draw()
-            if is_available(population, customer):
-                process(customer_visit(env, desk, recorder, population, customer, service, patience))
+            patience = float(pop.patience[customer]) * patience_draw()
+            if is_available(pop.status, pop.in_visit, customer):
+                unit = units[pop.unit[customer]]
+                process(chain_visit(self, unit, customer, service, patience))
 
-        env.process(population_visits(env, population, self.streams.generator("visits"), start_visit))
+        self.env.process(population_visits(
+            self.env, self._visit_rates, lambda: pop.size, self.streams.generator("visits"),
+            start_visit,
+        ))
+        self.env.process(self.workload_review())
 
-    def _start_career(self, provider: Provider) -> None:
+    def _visit_rates(self) -> tuple[np.ndarray, float]:
+        s = self.p.surge
+        now_years = self.env.now / HOURS_PER_YEAR
+        surging = s.months > 0 and s.start_years <= now_years < s.start_years + s.months / 12.0
+        with self.population.np() as col:
+            rate = col["visit_rate"] * (col["status"] == ACTIVE)
+        return rate, (s.factor if surging else 1.0)
+
+    def _new_id(self) -> int:
+        self._next_provider_id += 1
+        return self._next_provider_id - 1
+
+    def _hire(self, unit: Unit, seasoned: bool = False) -> Provider:
         pr = self.p.providers
-        uniform = self.streams.draws("provider_quits", "uniform")
-        self.env.process(
-            provider_career(
-                self.env,
-                self.desk,
-                provider,
-                check_hours=HOURS_PER_DAY * 7.0,
-                quit_hazard=lambda _p: pr.annual_quit_rate,
-                uniform=uniform,
-                on_quit=self._vacancy,
-            )
+        rng = self.streams.draws("provider_traits", "normal")
+        sd = max(pr.quality_sd * (1.0 + pr.quality_sd_spread * rng()), 0.0)
+        novice = pr.novice_competency
+        hired_at = self.env.now
+        if seasoned:  # the founding team has worked a while: spread of tenures
+            hired_at -= 24 * 30 * (3 + 30 * self.streams.draws("founding_tenure", "uniform")())
+        provider = Provider(self._new_id(), unit.index, hired_at, novice,
+                            pr.job_satisfaction_initial, sd)
+        from sim.model.providers import learning_curve, learning_time_constant
+
+        provider.competency = learning_curve(
+            novice, provider.tenure(self.env.now) / 730.0,
+            learning_time_constant(pr.learning_months, unit.policy.training),
         )
+        self.providers_by_id[provider.id] = provider
+        unit.desk.hire(provider)
+        self.env.process(provider_career(
+            self.env, unit.desk, provider, 7 * HOURS_PER_DAY,
+            lambda prov: quit_hazard(prov.job_satisfaction, pr.annual_quit_rate,
+                                     pr.quit_sensitivity, pr.job_satisfaction_reference),
+            self.streams.draws("provider_quits", "uniform"),
+            lambda prov, u=unit: self._leaver(u, prov, quit=True),
+        ))
+        return provider
 
-    def _vacancy(self, _leaver: Provider) -> None:
-        self.quits += 1
-        self.env.process(self._fill_vacancy())
+    def _leaver(self, unit: Unit, provider: Provider, quit: bool) -> None:
+        """A provider left: open a vacancy; in relationship service, their customers follow
+        them out or are handed to a colleague."""
+        if quit:
+            unit.quits += 1
+        else:
+            unit.removed += 1
+        self.providers_by_id.pop(provider.id, None)
+        unit.vacancies += 1
+        self.env.process(self._fill_vacancy(unit))
+        if self.relationship:
+            self._reassign_customers(unit, provider)
 
-    def _fill_vacancy(self) -> Generator[simpy.Event, Any, None]:
+    def _reassign_customers(self, unit: Unit, leaver: Provider) -> None:
+        e = self.p.encounter
+        with self.population.np() as col:
+            mine = np.flatnonzero((col["provider"] == leaver.id) & (col["status"] == ACTIVE))
+            if mine.size == 0:
+                return
+            u = self.streams.generator("follow_provider").random(mine.size)
+            follow = (u < e.follow_provider * col["bond"][mine]) & (col["in_visit"][mine] == 0)
+            gone = mine[follow]
+            col["status"][gone] = DEFECTED
+            col["defect_reason"][gone] = loyalty.FOLLOWED_PROVIDER
+            col["left"][gone] = self.env.now
+            self.close_pending_failures(col, gone)
+            stay = mine[~follow]
+            col["bond"][stay] = 0.0
+            col["provider"][stay] = self._assign_providers(unit, stay.size)
+            unit.followed += int(gone.size)
+
+    def _assign_providers(self, unit: Unit, count: int) -> np.ndarray:
+        """Own providers for ``count`` customers: each to whoever has fewest customers."""
+        staff = [p for p in unit.providers if not p.leaving]
+        out = np.full(count, -1, dtype=np.int32)
+        if not staff:
+            return out
+        for i in range(count):
+            prov = min(staff, key=lambda p: (p.customers, p.id))
+            prov.customers += 1
+            out[i] = prov.id
+        return out
+
+    def _fill_vacancy(self, unit: Unit) -> Generator[simpy.Event, Any, None]:
         yield self.env.timeout(self.p.providers.hiring_delay_days * HOURS_PER_DAY)
-        self.hires += 1
-        self._start_career(self._new_provider())
+        unit.vacancies -= 1
+        unit.hires += 1
+        self._hire(unit)
 
-    # -- the organization's review ---------------------------------------------------------
+    def own_provider(self, customer: int) -> Provider | None:
+        """The customer's own provider in relationship service (None if none is assigned)."""
+        return self.providers_by_id.get(self.population.provider[customer])
+
+    def walk_away(self, customer: int, unit: Unit) -> None:
+        """A customer gave up waiting: an encounter with no reliability or responsiveness."""
+        from sim.model.satisfaction import encounter_satisfaction, smooth
+
+        pop, s = self.population, self.p.satisfaction
+        expectation = float(pop.expectation[customer]) + self.promise
+        quality = (1.0 - self.weights[0] - self.weights[1]) * expectation
+        s_enc = encounter_satisfaction(quality, expectation, s.positive_weight, s.negative_weight)
+        pop.satisfaction[customer] = smooth(float(pop.satisfaction[customer]), s_enc, s.smoothing)
+
+    def add_customers(self, count: int, channel: int) -> None:
+        """Acquire ``count`` customers through ``channel``, with their initial state."""
+        if count <= 0:
+            return
+        p = self.p
+        c = p.customers
+        rng = self.streams.generator("new_customers")
+        premium = rng.random(count) < c.premium_share
+        expectation = np.clip(
+            self.market_expectation + c.premium_expectation * premium
+            + c.heterogeneity * rng.standard_normal(count), 0.0, 1.0,
+        )
+        satisfaction = np.clip(
+            c.satisfaction_initial + c.heterogeneity * rng.standard_normal(count), 0.0, 1.0
+        )
+        units = np.searchsorted(self.unit_cdf, rng.random(count), side="right").clip(
+            0, len(self.units) - 1
+        )
+        joined_offset = np.zeros(count)
+        if channel == INITIAL:  # the starting population has been around for a while
+            joined_offset = -rng.random(count) * 5 * HOURS_PER_YEAR
+        rows = self.population.add(
+            count, self.env.now,
+            segment=premium.astype(np.int8), expectation=expectation, satisfaction=satisfaction,
+            unit=units.astype(np.int16), channel=channel,
+            cohort=len(self.recorder.rows), visit_rate=c.visits_per_month / 730.0,
+            patience=c.patience_mean / 60.0,
+        )
+        with self.population.np() as col:
+            col["joined"][rows.start:rows.stop] += joined_offset
+            if self.relationship:
+                for unit in self.units:
+                    mine = np.flatnonzero(units == unit.index) + rows.start
+                    col["provider"][mine] = self._assign_providers(unit, mine.size)
+
+    def close_pending_failures(self, col: dict[str, np.ndarray], gone: np.ndarray) -> None:
+        """Customers who leave after a failure did not come back: count them for the
+        repurchase ladder."""
+        outcomes = col["failure_outcome"][gone]
+        for unit in self.units:
+            in_unit = col["unit"][gone] == unit.index
+            counts = np.bincount(outcomes[in_unit & (outcomes >= 0)], minlength=4)
+            for k in range(4):
+                unit.chain.repurchase_base[k] += int(counts[k])
+        col["failure_outcome"][gone] = -1
+
+    # -- the organization's reviews ------------------------------------------------------
+    def workload_review(self) -> Generator[simpy.Event, Any, None]:
+        """Every week, set each unit's work pressure, time per order and quality."""
+        week = 7 * HOURS_PER_DAY
+        while True:
+            yield self.env.timeout(week)
+            for unit in self.units:
+                organization.update_workload(self, unit, week)
+
     def organization_review(self) -> Generator[simpy.Event, Any, None]:
-        """Every review period, close the period's books (record its metrics)."""
+        """Every review period, run the organization's review and close the period's books."""
+        last = 0.0
         while True:
             next_review = min(self.env.now + self.period_hours, self.horizon)
             yield self.env.timeout(next_review - self.env.now)
-            self.close_period()
+            dt = self.env.now - last
+            last = self.env.now
+            if self.p.run.mode == "queue":
+                self._close_queue_period()
+            else:
+                self._behaviour_review(dt)
             if self.env.now >= self.horizon:
                 return
 
-    def close_period(self) -> None:
+    def _close_queue_period(self) -> None:
         queue_area, busy_area, staff_area = self.desk.flush()
         levels: dict[str, Any] = {
-            "queue_area": queue_area,
-            "busy_area": busy_area,
-            "staff_area": staff_area,
-            "in_queue": self.desk.waiting,
-            "in_service": self.desk.busy,
+            "queue_area": queue_area, "busy_area": busy_area, "staff_area": staff_area,
+            "in_queue": self.desk.waiting, "in_service": self.desk.busy,
             "providers": len(self.desk.providers),
         }
-        extra: dict[str, Any] = {"quits": self.quits, "hires": self.hires}
-        self.quits = self.hires = 0
-        if self.p.run.mode == "behaviour":
-            extra["active_customers"] = self.population.active_count
-        self.recorder.close_period(self.env.now, levels, extra)
+        self.recorder.close_period(self.env.now, levels, {"quits": 0, "hires": 0})
+
+    def _behaviour_review(self, dt: float) -> None:
+        p = self.p
+        for unit in self.units:
+            organization.failure_information_system(unit, p.organization.failure_learning)
+            for prov in organization.update_providers(self, unit, dt):
+                unit.desk.dismiss(prov)
+                self._leaver(unit, prov, quit=False)
+            if p.organization.adaptive_staffing:
+                gap = organization.staffing_gap(self, unit)
+                for _ in range(max(gap, 0)):
+                    unit.vacancies += 1
+                    self.env.process(self._fill_vacancy(unit))
+                if gap < 0:
+                    newest = max((q for q in unit.providers if not q.leaving),
+                                 key=lambda q: q.hired_at, default=None)
+                    if newest is not None and len(unit.providers) > 1:
+                        unit.desk.dismiss(newest)
+                        newest.leaving = True
+                        self.providers_by_id.pop(newest.id, None)
+                        if self.relationship:
+                            self._reassign_customers(unit, newest)
+        gone = organization.population_review(self, dt)
+        with self.population.np() as col:
+            reasons = col["defect_reason"][gone]
+            units_gone = col["unit"][gone]
+        acquisitions = organization.acquire(self, dt)
+        self._record_behaviour_period(dt, reasons, units_gone, acquisitions)
+
+    def _record_behaviour_period(
+        self, dt: float, reasons: np.ndarray, units_gone: np.ndarray,
+        acquisitions: dict[str, float],
+    ) -> None:
+        for unit in self.units:
+            unit.areas = unit.desk.flush()
+        several = len(self.units) > 1
+        if several:
+            for unit, recorder in zip(self.units, self.unit_recorders, strict=True):
+                chain_row(self, [unit], recorder, dt, reasons[units_gone == unit.index], None)
+        chain_row(self, self.units, self.recorder, dt, reasons, acquisitions)
+        for unit in self.units:
+            unit.reset_period()
 
     def run(self) -> RunResult:
         """Run to the horizon; return the periods and the summary."""
         started = time.perf_counter()
         self.env.run(until=self.review)
+        if self.p.run.mode == "queue":
+            summary = queue_summary(self.recorder.rows)
+            periods = self.recorder.rows
+            tables: dict[str, list[dict[str, Any]]] = {}
+        else:
+            periods = list(self.recorder.rows)
+            if len(self.units) > 1:
+                for recorder in self.unit_recorders:
+                    periods.extend(recorder.rows)
+            summary = behaviour_summary(self)
+            tables = {"cohorts": cohort_table(self)}
         return RunResult(
             scenario=self.scenario.name,
             scenario_hash=self.scenario.hash,
             seed=self.p.run.seed,
             replication=self.replication,
-            periods=self.recorder.rows,
-            summary=summarise(self.recorder.rows, self.horizon),
+            periods=periods,
+            summary=summary,
             stream_names=self.streams.names,
             wall_seconds=time.perf_counter() - started,
+            tables=tables,
+            events=self.events,
         )
 
 
-def summarise(rows: list[dict[str, Any]], horizon_hours: float) -> dict[str, Any]:
-    """The run's KPIs from its period rows."""
-    if not rows:
-        return {}
-    arrived = sum(r["arrived"] for r in rows)
-    started = sum(r["started"] for r in rows)
-    served = sum(r["served"] for r in rows)
-    abandoned = sum(r["abandoned"] for r in rows)
-    waited = sum(r["waited"] for r in rows)
-    wait_sum = sum(r["wait_sum"] for r in rows)
-    sojourn_sum = sum(r["sojourn_sum"] for r in rows)
-    length = [r["t_end_days"] - r["t_start_days"] for r in rows]
-    total_days = sum(length)
-
-    def time_mean(key: str) -> float:
-        vals = [(r[key], w) for r, w in zip(rows, length, strict=True) if not math.isnan(r[key])]
-        weight = sum(w for _, w in vals)
-        return sum(v * w for v, w in vals) / weight if weight else math.nan
-
-    busy = sum(r["utilisation"] * r["mean_staff"] * w for r, w in zip(rows, length, strict=True)
-               if not math.isnan(r["utilisation"]))
-    staff = sum(r["mean_staff"] * w for r, w in zip(rows, length, strict=True))
-    last = rows[-1]
-    summary: dict[str, Any] = {
-        "arrived": arrived,
-        "served": served,
-        "abandoned": abandoned,
-        "in_system_end": last["in_queue"] + last["in_service"],
-        "mean_wait": wait_sum / started if started else math.nan,
-        "p_wait": waited / started if started else math.nan,
-        "share_within_target": sum(r["share_within_target"] * r["started"] for r in rows
-                                   if r["started"]) / started if started else math.nan,
-        "abandon_share": abandoned / arrived if arrived else math.nan,
-        "utilisation": busy / staff if staff else math.nan,
-        "mean_in_system": time_mean("mean_in_system"),
-        "mean_queue": time_mean("mean_queue"),
-        "mean_sojourn": sojourn_sum / served if served else math.nan,
-        "throughput_per_hour": served / (total_days * HOURS_PER_DAY) if total_days else math.nan,
-        "arrival_rate_per_hour": arrived / (total_days * HOURS_PER_DAY) if total_days else math.nan,
-        "provider_quits": sum(r["quits"] for r in rows),
-        "provider_turnover": (sum(r["quits"] for r in rows) / (staff / total_days))
-        / (total_days / 365.0) if staff and total_days else math.nan,
-        "encounters": served,
-    }
-    if "active_customers" in last:
-        summary["active_customers"] = last["active_customers"]
-    return summary
+def simulate(scenario: Scenario, replication: int = 0, events: bool = False) -> RunResult:
+    """Run replication ``replication`` of ``scenario`` (with the encounter log if ``events``)."""
+    return ServiceSystem(scenario, replication, events).run()
 
 
-def simulate(scenario: Scenario, replication: int = 0) -> RunResult:
-    """Run replication ``replication`` of ``scenario``."""
-    return ServiceSystem(scenario, replication).run()
-
-
-__all__ = ["RunResult", "ServiceSystem", "simulate", "summarise"]
+__all__ = ["EVENT_COLUMNS", "RunResult", "ServiceSystem", "simulate"]

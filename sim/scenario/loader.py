@@ -58,10 +58,9 @@ def parameters_hash(params: ScenarioParameters) -> str:
 
 def _read_toml(path: Path, referrer: str | None) -> dict[str, Any]:
     if not path.is_file():
-        where = f"{referrer}: key 'extends'" if referrer else str(path)
         raise ScenarioError(
-            where if referrer else str(path),
-            None,
+            referrer or str(path),
+            "extends" if referrer else None,
             f"scenario file not found: {path}",
             "an existing .toml file (paths in 'extends' are relative to the file that names them)",
         )
@@ -70,6 +69,8 @@ def _read_toml(path: Path, referrer: str | None) -> dict[str, Any]:
             return tomllib.load(fh)
     except tomllib.TOMLDecodeError as exc:
         raise ScenarioError(str(path), None, f"not valid TOML ({exc})") from None
+    except UnicodeDecodeError:
+        raise ScenarioError(str(path), None, "not valid TOML (not UTF-8 text)") from None
     except OSError as exc:
         raise ScenarioError(str(path), None, f"cannot be read ({exc.strerror})") from None
 
@@ -138,6 +139,9 @@ def _describe_allowed(model: type[BaseModel], field_name: str) -> str:
     extra = info.json_schema_extra if isinstance(info.json_schema_extra, dict) else {}
     unit = extra.get("unit", "")
     annotation = info.annotation
+    optional = [a for a in getattr(annotation, "__args__", ()) if a is not type(None)]
+    if len(optional) == 1 and type(None) in annotation.__args__:  # type: ignore[union-attr]
+        annotation = optional[0]  # ``float | None``: described as a float
     if getattr(annotation, "__origin__", None) is not None and "Literal" in str(annotation):
         choices = ", ".join(repr(a) for a in annotation.__args__)  # type: ignore[union-attr]
         return f"one of {choices}"
@@ -154,24 +158,61 @@ def _describe_allowed(model: type[BaseModel], field_name: str) -> str:
     return kind
 
 
+def _table_model(annotation: Any) -> type[BaseModel] | None:
+    """The model of a table field: ``Section``, ``Section | None`` or ``tuple[Section, ...]``."""
+    for candidate in (annotation, *getattr(annotation, "__args__", ())):
+        if isinstance(candidate, type) and issubclass(candidate, BaseModel):
+            return candidate
+    return None
+
+
 def _model_at(path: tuple[Any, ...]) -> tuple[type[BaseModel], str]:
     """The pydantic model that owns the field at ``path`` and the field's name."""
     model: type[BaseModel] = ScenarioParameters
     for part in path[:-1]:
+        if isinstance(part, int):
+            continue  # an index into a list of tables ([[units]])
         info = model.model_fields.get(str(part))
-        if info is None or not (
-            isinstance(info.annotation, type) and issubclass(info.annotation, BaseModel)
-        ):
+        table = _table_model(info.annotation) if info is not None else None
+        if table is None:
             break
-        model = info.annotation
+        model = table
     return model, str(path[-1]) if path else ""
+
+
+def _is_field(loc: tuple[Any, ...]) -> bool:
+    """Whether ``loc`` is the path of a field of the schema (indices only in lists of tables)."""
+    model: type[BaseModel] = ScenarioParameters
+    in_list = False
+    for part in loc[:-1]:
+        if isinstance(part, int):
+            if not in_list:
+                return False
+            in_list = False
+            continue
+        info = model.model_fields.get(str(part))
+        table = _table_model(info.annotation) if info is not None else None
+        if info is None or table is None:
+            return False
+        in_list = getattr(info.annotation, "__origin__", None) in (tuple, list)
+        model = table
+    return bool(loc) and not in_list and str(loc[-1]) in model.model_fields
+
+
+def _source_of(loc: tuple[Any, ...], origin: dict[str, str], fallback: str) -> str:
+    """The file (or ``--set``) that set the key at ``loc``, or the nearest table around it."""
+    for end in range(len(loc), 0, -1):
+        key = ".".join(str(p) for p in loc[:end])
+        if key in origin:
+            return origin[key]
+    return fallback
 
 
 def _validation_error(exc: ValidationError, origin: dict[str, str], fallback: str) -> ScenarioError:
     err = exc.errors()[0]
     loc = tuple(err["loc"])
     key = ".".join(str(p) for p in loc)
-    source = origin.get(key, fallback)
+    source = _source_of(loc, origin, fallback)
     model, name = _model_at(loc)
     if err["type"] == "extra_forbidden":
         allowed_keys = ", ".join(model.model_fields) if model is not None else ""
@@ -180,9 +221,46 @@ def _validation_error(exc: ValidationError, origin: dict[str, str], fallback: st
             f"top-level keys: name, description, extends, {allowed_keys}"
         )
         return ScenarioError(source, key, "unknown key", allowed)
+    if err["type"] == "value_error" and isinstance(err.get("input"), dict):
+        # a rule across several keys (weights summing to 1, warm-up within the horizon)
+        message = str(err["msg"]).removeprefix("Value error, ")
+        return ScenarioError(source, key or None, message)
     value = err.get("input")
     problem = f"value {value!r} is not accepted ({err['msg']})"
     return ScenarioError(source, key, problem, _describe_allowed(model, name) or None)
+
+
+def _leaves(node: Any, loc: tuple[Any, ...] = ()) -> Any:
+    """``(loc, value)`` of every value in nested tables and lists of tables."""
+    if isinstance(node, dict):
+        for key, value in node.items():
+            yield from _leaves(value, (*loc, key))
+    elif isinstance(node, list | tuple) and all(isinstance(v, dict) for v in node):
+        for index, value in enumerate(node):
+            yield from _leaves(value, (*loc, index))
+    else:
+        yield loc, node
+
+
+def _reject_booleans(data: dict[str, Any], origin: dict[str, str], fallback: str) -> None:
+    """Refuse ``true``/``false`` where a number is expected.
+
+    The sections validate in lax mode, which would quietly read ``true`` as 1.
+    Keys the schema does not know are left to validation to report.
+    """
+    for loc, value in _leaves(data):
+        if not isinstance(value, bool) or not _is_field(loc):
+            continue
+        model, name = _model_at(loc)
+        annotation = model.model_fields[name].annotation
+        if annotation is bool or bool in getattr(annotation, "__args__", ()):
+            continue
+        raise ScenarioError(
+            _source_of(loc, origin, fallback),
+            ".".join(str(p) for p in loc),
+            f"value {value!r} is not accepted (true/false is not a number)",
+            _describe_allowed(model, name) or None,
+        )
 
 
 def _build(
@@ -201,6 +279,7 @@ def _build(
             raise ScenarioError(
                 origin.get(meta_key, fallback), meta_key, f"{meta_value!r} is not text", "a string"
             )
+    _reject_booleans(data, origin, fallback)
     try:
         params = ScenarioParameters.model_validate(data)
     except ValidationError as exc:
@@ -276,7 +355,14 @@ def _apply_assignments(
             )
         parts = key.split(".")
         if any(not p for p in parts):
-            raise ScenarioError("--set", key, "empty part in key path", "e.g. organization.reliability")
+            raise ScenarioError(
+                "--set", key, "empty part in key path", "e.g. organization.reliability"
+            )
+        if parts[0] == "extends":
+            raise ScenarioError(
+                "--set", key, "'extends' can only be given in a scenario file",
+                "a key of a scenario section",
+            )
         tree: dict[str, Any] = {}
         node = tree
         for part in parts[:-1]:

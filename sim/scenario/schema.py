@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 
 def param(default: Any, unit: str, description: str, **bounds: Any) -> Any:
@@ -33,6 +33,10 @@ class RunSection(Section):
         "choice",
         "'behaviour' runs the service-profit chain; 'queue' switches all behaviour off "
         "(Poisson arrivals from an infinite population, see [queue])",
+    )
+    warmup_years: float = param(
+        1.0, "years", "warm-up excluded from the run's summary statistics (behaviour mode)",
+        ge=0, le=100,
     )
     review_days: float = param(
         365 / 12,
@@ -63,18 +67,69 @@ class QueueSection(Section):
 
 
 class CustomersSection(Section):
-    """The customer population (behaviour mode)."""
+    """The customer population and its behaviour (behaviour mode)."""
 
     initial: int = param(2000, "customers", "starting population of customers", ge=0, le=10_000_000)
     visits_per_month: float = param(
         1.5, "visits per month", "mean visit rate of a customer", gt=0, le=100
     )
     patience_mean: float = param(
-        20.0,
-        "minutes",
+        20.0, "minutes",
         "mean of the exponential patience in the queue; 0 means infinitely patient",
-        ge=0,
+        ge=0, le=10_000,
+    )
+    wait_tolerance: float = param(
+        10.0, "minutes", "wait at which responsiveness has fallen to 1/e of its best", gt=0,
         le=10_000,
+    )
+    premium_share: float = param(
+        0.2, "share", "share of customers in the premium segment (higher revenue and "
+        "expectations)", ge=0, le=1,
+    )
+    premium_expectation: float = param(
+        0.05, "quality points", "how much higher premium customers' initial expectation is",
+        ge=0, le=0.5,
+    )
+    expectation_initial: float = param(
+        0.78, "quality [0, 1]", "mean initial expectation of quality", ge=0, le=1
+    )
+    satisfaction_initial: float = param(
+        0.75, "satisfaction [0, 1]", "mean initial cumulative satisfaction", ge=0, le=1
+    )
+    heterogeneity: float = param(
+        0.08, "sd", "spread (sd) of initial expectation and satisfaction among customers",
+        ge=0, le=0.5,
+    )
+    special_request_rate: float = param(
+        0.15, "per visit", "probability that a visit comes with a special request", ge=0, le=1
+    )
+    error_rate: float = param(
+        0.02, "per visit", "probability of a failure caused by the customer (customer error or "
+        "mistaken expectations; Goodman)", ge=0, le=1,
+    )
+    complaint_propensity: float = param(
+        0.025, "probability", "chance that a customer of no bond, no tenure and neutral prior "
+        "satisfaction complains about a failure (TARP: most stay silent)", ge=0, le=1,
+    )
+    complaint_loyalty_effect: float = param(
+        2.0, "log-odds", "how much bond, tenure and prior satisfaction raise the propensity to "
+        "complain (per unit of each, on the log-odds scale)", ge=0, le=20,
+    )
+    dissatisfaction_defection: float = param(
+        0.12, "per year", "defection hazard of a customer at the satisfaction threshold", ge=0,
+        le=50,
+    )
+    defection_sensitivity: float = param(
+        10.0, "per satisfaction unit", "how steeply the dissatisfaction hazard falls with "
+        "satisfaction (exponential)", ge=0, le=100,
+    )
+    other_defection: float = param(
+        0.04, "per year", "defection hazard for reasons outside the firm's control (moving "
+        "away, no more need)", ge=0, le=50,
+    )
+    satisfied_threshold: float = param(
+        0.6, "satisfaction [0, 1]", "cumulative satisfaction below which a customer counts as "
+        "not satisfied", ge=0, le=1,
     )
 
 
@@ -83,24 +138,82 @@ class ProvidersSection(Section):
 
     count: int = param(4, "providers", "providers employed (the staffing level)", ge=1, le=10_000)
     service_time_mean: float = param(
-        20.0,
-        "minutes",
-        "mean service time of a fully competent provider (behaviour mode)",
-        gt=0,
-        le=10_000,
+        20.0, "minutes", "mean service time of a fully competent provider at the standard",
+        gt=0, le=10_000,
     )
     service_time_cv: float = param(
-        0.5,
-        "ratio",
-        "coefficient of variation of the gamma service time (1 = exponential)",
-        gt=0,
-        le=5,
+        0.5, "ratio", "coefficient of variation of the lognormal service time", gt=0, le=5
+    )
+    novice_competency: float = param(
+        0.5, "competency [0, 1]", "competency of a new hire, set by recruitment and selection",
+        ge=0.05, le=1,
+    )
+    learning_months: float = param(
+        5.25, "months", "time constant of the learning curve without training", gt=0, le=600
+    )
+    training: float = param(
+        0.5, "intensity [0, 1]", "training intensity; the learning time constant is divided by "
+        "(1 + training)", ge=0, le=1,
+    )
+    quality_sd: float = param(
+        0.08, "quality points", "mean within-provider variability (sd) of delivered quality",
+        ge=0, le=0.5,
+    )
+    quality_sd_spread: float = param(
+        0.5, "ratio", "relative spread of the personal quality sd among providers", ge=0, le=2
+    )
+    error_rate: float = param(
+        0.05, "per visit", "provider-error failure probability of a provider of zero "
+        "competency (falls as 1 - 0.7 x competency)", ge=0, le=1,
+    )
+    job_satisfaction_initial: float = param(
+        0.65, "satisfaction [0, 1]", "job satisfaction of a new hire", ge=0, le=1
+    )
+    job_satisfaction_months: float = param(
+        3.0, "months", "time constant with which job satisfaction moves to its target", gt=0,
+        le=600,
+    )
+    workload_effect: float = param(
+        0.6, "satisfaction per unit", "how much job satisfaction falls per unit of work "
+        "pressure", ge=0, le=5,
     )
     annual_quit_rate: float = param(
-        0.2, "per year", "constant quit hazard of a provider (behaviour mode)", ge=0, le=20
+        0.2, "per year", "quit hazard of a provider at the reference job satisfaction", ge=0,
+        le=20,
+    )
+    quit_sensitivity: float = param(
+        5.0, "per satisfaction unit", "how steeply the quit hazard rises as job satisfaction "
+        "falls (exponential)", ge=0, le=50,
+    )
+    job_satisfaction_reference: float = param(
+        0.65, "satisfaction [0, 1]", "job satisfaction at which the quit hazard is "
+        "annual_quit_rate", ge=0, le=1,
     )
     hiring_delay_days: float = param(
         30.0, "days", "time to replace a provider who left", ge=0, le=3650
+    )
+    corner_cutting: bool = param(
+        True, "switch", "under work pressure providers spend less time per customer and "
+        "quality falls (Oliva & Sterman 2001)",
+    )
+    standards_drift: bool = param(
+        False, "switch", "the organization's time standard drifts down towards the time "
+        "actually spent (eroding goals)",
+    )
+    pressure_sensitivity: float = param(
+        0.64, "ratio", "elasticity of time per order to work pressure: TPO = standard x "
+        "exp(-k WP)", ge=0, le=5,
+    )
+    standard_adjust_weeks: float = param(
+        18.7, "weeks", "time constant of the standard's downward drift", gt=0, le=1000
+    )
+    target_utilisation: float = param(
+        0.8, "share", "utilisation the organization plans for; desired capacity is demand at "
+        "the standard time divided by it", gt=0, le=1,
+    )
+    quality_time_elasticity: float = param(
+        1.0, "ratio", "how fast delivered quality falls as time per order falls below the "
+        "full-quality time", ge=0, le=10,
     )
 
 
@@ -108,17 +221,187 @@ class OrganizationSection(Section):
     """The organization's policies."""
 
     reliability: float = param(
-        0.9, "share", "reliability of the organization's processes and products", ge=0, le=1
+        0.94, "share", "reliability of the organization's processes and products: the chance "
+        "that a visit does not fail for process reasons", ge=0, le=1,
     )
     empowerment: float = param(
         0.5, "share", "how far front-line providers may resolve problems themselves", ge=0, le=1
     )
+    internal_service_quality: float = param(
+        0.7, "quality [0, 1]", "quality of the tools, support and processes providers work "
+        "with (drives job satisfaction)", ge=0, le=1,
+    )
+    flexibility: float = param(
+        0.5, "share", "chance that a special request is accommodated rather than refused",
+        ge=0, le=1,
+    )
+    proactivity: float = param(
+        0.1, "share", "chance that a provider attends to the customer's future needs (third "
+        "kind of encounter)", ge=0, le=1,
+    )
+    service_model: Literal["encounter", "relationship", "pseudo_relationship"] = param(
+        "encounter", "choice", "COPS service model (Gutek): any free provider, an own "
+        "provider, or promised recognition with a random provider",
+    )
     wait_target: float = param(
-        5.0,
-        "minutes",
-        "service-level target: a wait up to this long counts as 'within target'",
-        ge=0,
-        le=10_000,
+        5.0, "minutes", "service-level target: a wait up to this long counts as 'within "
+        "target'", ge=0, le=10_000,
+    )
+    failure_learning: float = param(
+        0.003, "per complaint", "share of the fixable process-failure rate removed by each "
+        "complaint about a process failure (failure information system); 0 = off", ge=0, le=1,
+    )
+    fixable_share: float = param(
+        0.5, "share", "share of process failures that root-cause fixes can remove", ge=0, le=1
+    )
+    adaptive_staffing: bool = param(
+        False, "switch", "at each review, set headcount so that planned utilisation is met",
+    )
+    accountability: bool = param(
+        False, "switch", "remove providers whose delivered quality stays in the bottom for "
+        "three reviews in a row",
+    )
+    low_performer_quality: float = param(
+        0.6, "quality [0, 1]", "mean delivered quality below which a provider counts as a low "
+        "performer", ge=0, le=1,
+    )
+
+
+class RecoverySection(Section):
+    """Complaints and service recovery."""
+
+    on_spot_base: float = param(
+        0.2, "probability", "chance of recovery on the spot without empowerment", ge=0, le=1
+    )
+    on_spot_gain: float = param(
+        0.75, "probability", "added chance of recovery on the spot at full empowerment", ge=0,
+        le=1,
+    )
+    escalation_days: float = param(
+        7.0, "days", "delay of an escalated complaint", ge=0, le=365
+    )
+    escalation_success: float = param(
+        0.5, "probability", "chance that an escalated complaint is resolved", ge=0, le=1
+    )
+    quick_score: float = param(
+        0.85, "score [0, 1]", "reliability score of a failure recovered on the spot", ge=0, le=1
+    )
+    escalated_score: float = param(
+        0.55, "score [0, 1]", "reliability score of a failure resolved after escalation", ge=0,
+        le=1,
+    )
+    double_deviation: float = param(
+        0.15, "satisfaction points", "extra satisfaction loss when a complaint is not resolved",
+        ge=0, le=1,
+    )
+    paradox: bool = param(
+        False, "switch", "recovery paradox: a quick recovery of a first failure lifts "
+        "satisfaction above the no-failure level (never after a second failure)",
+    )
+    paradox_bonus: float = param(
+        0.08, "satisfaction points", "size of the recovery paradox when switched on", ge=0, le=1
+    )
+    compensation: float = param(
+        25.0, "money", "compensation paid per recovered complaint", ge=0, le=1e6
+    )
+
+
+class EncounterSection(Section):
+    """The service encounter: weights of the five dimensions and what drives them."""
+
+    weight_reliability: float = param(0.32, "weight", "SERVQUAL weight of reliability", ge=0, le=1)
+    weight_responsiveness: float = param(
+        0.22, "weight", "SERVQUAL weight of responsiveness", ge=0, le=1
+    )
+    weight_competency: float = param(0.19, "weight", "weight of competency", ge=0, le=1)
+    weight_empathy: float = param(0.16, "weight", "weight of empathy", ge=0, le=1)
+    weight_valued: float = param(0.11, "weight", "weight of feeling valued", ge=0, le=1)
+    valued_base: float = param(
+        0.6, "score [0, 1]", "feeling valued in a plain encounter", ge=0, le=1
+    )
+    valued_bond: float = param(
+        0.3, "score per bond", "feeling valued added by a full bond with the provider", ge=0, le=1
+    )
+    valued_proactive: float = param(
+        0.2, "score", "feeling valued added by proactive attention", ge=0, le=1
+    )
+    valued_accommodated: float = param(
+        0.1, "score", "feeling valued added when a special request is accommodated", ge=0, le=1
+    )
+    valued_refusal: float = param(
+        0.3, "score", "feeling valued lost when a special request is refused ('we don't do "
+        "this')", ge=0, le=1,
+    )
+    special_request_time: float = param(
+        0.3, "ratio", "extra service time of an accommodated special request", ge=0, le=10
+    )
+    special_request_error: float = param(
+        0.03, "probability", "extra provider-error risk of an accommodated special request",
+        ge=0, le=1,
+    )
+    proactive_time: float = param(
+        0.15, "ratio", "extra service time of proactive attention", ge=0, le=10
+    )
+    proactive_prevention: float = param(
+        0.5, "share", "share of the customer's next process and customer-error failure risk "
+        "that proactive attention prevents", ge=0, le=1,
+    )
+    bond_gain: float = param(
+        0.15, "share per visit", "share of the remaining gap to a full bond gained per visit "
+        "with one's own provider", ge=0, le=1,
+    )
+    recognition: float = param(
+        0.5, "share", "bond a pseudo-relationship customer feels when served again by the "
+        "provider of the last visit", ge=0, le=1,
+    )
+    pseudo_promise: float = param(
+        0.3, "score", "raised expectation of feeling valued that a pseudo-relationship "
+        "promises", ge=0, le=1,
+    )
+    follow_provider: float = param(
+        0.4, "probability per bond", "chance, times the bond, that a relationship customer "
+        "follows a provider who leaves", ge=0, le=1,
+    )
+
+    @model_validator(mode="after")
+    def _weights_sum_to_one(self) -> EncounterSection:
+        total = sum(self.weights)
+        if abs(total - 1.0) > 1e-6:
+            raise ValueError(f"the five weight_* values must sum to 1 (they sum to {total:g})")
+        return self
+
+    @property
+    def weights(self) -> tuple[float, float, float, float, float]:
+        """(reliability, responsiveness, competency, empathy, valued)."""
+        return (self.weight_reliability, self.weight_responsiveness, self.weight_competency,
+                self.weight_empathy, self.weight_valued)
+
+
+class SatisfactionSection(Section):
+    """From perceived quality to satisfaction, expectation and recommendation."""
+
+    positive_weight: float = param(
+        0.3, "ratio", "weight of positive disconfirmation (quality above expectation)", ge=0,
+        le=5,
+    )
+    negative_weight: float = param(
+        0.9, "ratio", "weight of negative disconfirmation (weighs more: Anderson & Sullivan)",
+        ge=0, le=5,
+    )
+    smoothing: float = param(
+        0.3, "share", "weight of the latest encounter in cumulative satisfaction", gt=0, le=1
+    )
+    expectation_adaptation: float = param(
+        0.15, "share", "share of the gap to experienced quality that expectation closes per "
+        "visit", ge=0, le=1,
+    )
+    recommend_intercept: float = param(
+        -2.0, "points", "likelihood to recommend = intercept + slope x satisfaction + noise",
+        ge=-20, le=20,
+    )
+    recommend_slope: float = param(13.0, "points per unit", "see recommend_intercept", ge=0, le=50)
+    recommend_noise: float = param(
+        1.2, "points", "sd of the noise in the likelihood to recommend", ge=0, le=10
     )
 
 
@@ -128,6 +411,110 @@ class MarketSection(Section):
     competition: float = param(
         0.5, "share", "competition intensity: 0 sheltered, 1 fiercely contested", ge=0, le=1
     )
+    offer_rate: float = param(
+        3.0, "per year", "rival offers per customer per year at competition 1", ge=0, le=365
+    )
+    rival_quality: float = param(
+        0.62, "utility", "attractiveness of a rival offer at competition 0", ge=0, le=2
+    )
+    rival_quality_gain: float = param(
+        0.2, "utility", "added attractiveness of rival offers at competition 1", ge=0, le=2
+    )
+    switching_cost: float = param(
+        0.25, "utility", "cost of switching in a sheltered market (falls to 0 at competition 1)",
+        ge=0, le=2,
+    )
+    bond_value: float = param(
+        0.15, "utility per bond", "value of a full bond with one's own provider in the choice",
+        ge=0, le=2,
+    )
+    choice_scale: float = param(
+        0.04, "utility", "scale of the logit choice between staying and switching", gt=0, le=2
+    )
+    expectation_drift: float = param(
+        0.02, "per year", "rise of expectations per year at competition 1", ge=0, le=1
+    )
+
+
+class GrowthSection(Section):
+    """Acquisition: paid, by referral, and lost to negative word of mouth."""
+
+    paid_per_month: float = param(
+        30.0, "customers per month", "customers acquired by marketing before word of mouth",
+        ge=0, le=1e6,
+    )
+    referral_intent: float = param(
+        0.5, "per promoter per month", "referral intentions a promoter forms", ge=0, le=100
+    )
+    referral_action: float = param(
+        0.4, "share", "share of intended referrals that are acted on (Kumar et al. 2007)",
+        ge=0, le=1,
+    )
+    referral_conversion: float = param(
+        0.13, "share", "share of referred prospects who become customers (Kumar et al. 2007)",
+        ge=0, le=1,
+    )
+    positive_wom: float = param(
+        0.5, "per promoter per month", "positive word-of-mouth conversations a promoter has",
+        ge=0, le=100,
+    )
+    negative_wom: float = param(
+        0.3, "per detractor per month", "negative word-of-mouth conversations a detractor has",
+        ge=0, le=100,
+    )
+    wom_deterrence: float = param(
+        0.05, "prospects per conversation", "paid acquisitions lost per negative conversation",
+        ge=0, le=100,
+    )
+
+
+class MoneySection(Section):
+    """Revenue and costs."""
+
+    revenue_per_visit: float = param(30.0, "money", "revenue per served visit", ge=0, le=1e6)
+    premium_factor: float = param(
+        2.0, "ratio", "revenue of a premium customer's visit relative to a standard one",
+        ge=0, le=100,
+    )
+    wage_per_month: float = param(4000.0, "money per month", "wage of a provider", ge=0, le=1e7)
+    training_cost: float = param(
+        600.0, "money per month", "cost per provider of training at intensity 1", ge=0, le=1e7
+    )
+    hiring_cost: float = param(3000.0, "money", "cost of hiring a provider", ge=0, le=1e7)
+    reliability_cost: float = param(
+        800.0, "money per month", "cost of reliability r is this x r / (1 - r): rising "
+        "steeply towards 1", ge=0, le=1e7,
+    )
+    acquisition_cost: float = param(
+        150.0, "money", "marketing spend per paid acquisition", ge=0, le=1e7
+    )
+
+
+class UnitSection(Section):
+    """One unit (branch) of the organization, with local variations of policy."""
+
+    name: str = param("unit", "text", "name of the unit")
+    share: float = param(1.0, "weight", "relative share of customers served by the unit", gt=0,
+                         le=1e6)
+    providers: int | None = param(
+        None, "providers", "providers of the unit (default: providers.count)", ge=1, le=10_000
+    )
+    reliability: float | None = param(None, "share", "local reliability", ge=0, le=1)
+    empowerment: float | None = param(None, "share", "local empowerment", ge=0, le=1)
+    internal_service_quality: float | None = param(
+        None, "quality [0, 1]", "local internal service quality", ge=0, le=1
+    )
+    flexibility: float | None = param(None, "share", "local flexibility", ge=0, le=1)
+    proactivity: float | None = param(None, "share", "local proactivity", ge=0, le=1)
+    training: float | None = param(None, "intensity [0, 1]", "local training", ge=0, le=1)
+
+
+class SurgeSection(Section):
+    """A temporary rise in demand (for corner cutting and eroding standards)."""
+
+    start_years: float = param(0.0, "years", "when the surge starts", ge=0, le=100)
+    months: float = param(0.0, "months", "how long it lasts; 0 = no surge", ge=0, le=1200)
+    factor: float = param(1.0, "ratio", "visit rate multiplier during the surge", ge=0, le=20)
 
 
 class ScenarioParameters(Section):
@@ -138,10 +525,32 @@ class ScenarioParameters(Section):
     customers: CustomersSection = CustomersSection()
     providers: ProvidersSection = ProvidersSection()
     organization: OrganizationSection = OrganizationSection()
+    recovery: RecoverySection = RecoverySection()
+    encounter: EncounterSection = EncounterSection()
+    satisfaction: SatisfactionSection = SatisfactionSection()
     market: MarketSection = MarketSection()
+    growth: GrowthSection = GrowthSection()
+    money: MoneySection = MoneySection()
+    surge: SurgeSection = SurgeSection()
+    units: tuple[UnitSection, ...] = Field(
+        (), description="units (branches) of the organization; none means one unit",
+        json_schema_extra={"unit": "list of tables"},
+    )
+
+
+    @model_validator(mode="after")
+    def _warmup_within_horizon(self) -> ScenarioParameters:
+        if self.run.mode == "behaviour" and self.run.warmup_years >= self.run.years:
+            raise ValueError(
+                f"run.warmup_years ({self.run.warmup_years:g}) must be shorter than run.years "
+                f"({self.run.years:g})"
+            )
+        return self
 
 
 SECTIONS: dict[str, type[Section]] = {
     name: info.annotation  # type: ignore[misc]
     for name, info in ScenarioParameters.model_fields.items()
+    if name != "units"
 }
+SECTIONS["units"] = UnitSection

@@ -1,0 +1,110 @@
+"""The service encounter: failures and their sources, and quality on five dimensions.
+
+Quality is judged on the five dimensions of customer care (Kotelnikov seed
+``001``): reliability, responsiveness, feeling valued, empathy, competency,
+combined with SERVQUAL importance weights (Parasuraman, Zeithaml & Berry).
+Failures come from three sources (Goodman seed ``004``): the organization's
+processes and products, the provider, and the customer.
+"""
+
+from __future__ import annotations
+
+import math
+
+NO_FAILURE, PROCESS, PROVIDER, CUSTOMER = 0, 1, 2, 3
+SOURCES = ("none", "process", "provider", "customer")
+
+
+def failure_probabilities(
+    process_rate: float,
+    provider_error_rate: float,
+    competency: float,
+    quality_factor: float,
+    customer_error_rate: float,
+    accommodated: bool,
+    special_request_error: float,
+    forewarned: bool,
+    prevention: float,
+) -> tuple[float, float, float]:
+    """Chances that the encounter fails for each source (process, provider, customer).
+
+    Process failures follow the organization's reliability (less what root-cause
+    fixes removed); provider errors fall with competency and rise when corners are
+    cut or a special request is accommodated; customer errors are the customer's
+    own. Proactive attention on the last visit prevents part of the process and
+    customer risk (seed ``002``, third kind of encounter).
+    """
+    p_process = process_rate
+    p_customer = customer_error_rate
+    if forewarned:
+        p_process *= 1.0 - prevention
+        p_customer *= 1.0 - prevention
+    p_provider = provider_error_rate * (1.0 - 0.7 * competency) / max(quality_factor, 0.05)
+    if accommodated:
+        p_provider += special_request_error
+    return p_process, min(p_provider, 1.0), p_customer
+
+
+def failure_source(u: float, p_process: float, p_provider: float, p_customer: float) -> int:
+    """Which source (if any) made the encounter fail, from one uniform draw."""
+    if u < p_process:
+        return PROCESS
+    u -= p_process
+    if u < p_provider:
+        return PROVIDER
+    u -= p_provider
+    if u < p_customer:
+        return CUSTOMER
+    return NO_FAILURE
+
+
+def responsiveness(wait_hours: float, tolerance_hours: float) -> float:
+    """Responsiveness falls exponentially with the wait against the customer's tolerance."""
+    return math.exp(-wait_hours / tolerance_hours)
+
+
+def feeling_valued(
+    base: float,
+    bond: float,
+    bond_weight: float,
+    proactive: bool,
+    proactive_lift: float,
+    request: int,
+    accommodated_lift: float,
+    refusal_cost: float,
+) -> float:
+    """Recognition: the bond with the provider, proactive attention, minus refusals.
+
+    ``request`` is 0 (no special request), 1 (accommodated) or -1 (refused: "we don't do
+    this", seed ``002``).
+    """
+    value = base + bond_weight * bond
+    if proactive:
+        value += proactive_lift
+    if request > 0:
+        value += accommodated_lift
+    elif request < 0:
+        value -= refusal_cost
+    return min(max(value, 0.0), 1.0)
+
+
+def empathy(job_satisfaction: float, noise: float) -> float:
+    """Empathy shows the provider's job satisfaction ("love what you do"), with noise.
+
+    Employee satisfaction reaches customers only through the encounter (Brown & Lam 2008).
+    """
+    return min(max(job_satisfaction + noise, 0.0), 1.0)
+
+
+def competency_score(competency: float, quality_factor: float, noise: float) -> float:
+    """The provider's competency as delivered: less when corners are cut, with noise."""
+    return min(max(competency * quality_factor + noise, 0.0), 1.0)
+
+
+def perceived_quality(
+    scores: tuple[float, float, float, float, float],
+    weights: tuple[float, float, float, float, float],
+) -> float:
+    """Weighted quality of the five dimensions (reliability, responsiveness, competency,
+    empathy, valued)."""
+    return sum(s * w for s, w in zip(scores, weights, strict=True))

@@ -1,0 +1,188 @@
+"""The organization's periodic work: providers, workload, failure learning, the market.
+
+MODEL.md section 2, "Organization": at each review the organization updates
+its providers (learning, job satisfaction, accountability), feeds complaints
+into root-cause fixes (the failure information system of the Kotelnikov seed),
+adapts staffing if it does so, and the population's per-period changes
+(rising expectations, defections, rival offers, acquisitions) are applied,
+vectorised over all customers.  A weekly workload review sets work pressure
+and corner cutting (Oliva & Sterman 2001).
+"""
+
+from __future__ import annotations
+
+import math
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+from sim.model import growth, loyalty, providers, workload
+from sim.model.population import ACTIVE, DEFECTED, PAID, REFERRAL
+from sim.model.unit import Unit
+
+if TYPE_CHECKING:
+    from sim.model.system import ServiceSystem
+
+HOURS_PER_MONTH = 730.0
+HOURS_PER_WEEK = 168.0
+HOURS_PER_YEAR = 8760.0
+LOW_PERFORMER_REVIEWS = 3
+LOW_PERFORMER_MIN_TENURE_MONTHS = 6.0
+
+
+def update_workload(world: ServiceSystem, unit: Unit, dt_hours: float) -> None:
+    """Work pressure from last week's demand; time per order, quality, standard drift."""
+    pr = world.p.providers
+    demand = unit.arrivals_since_workload / dt_hours if dt_hours > 0 else 0.0
+    unit.arrivals_since_workload = 0
+    capacity = sum(p.competency for p in unit.providers if not p.leaving)
+    desired = workload.desired_capacity(demand, unit.standard, pr.target_utilisation)
+    unit.work_pressure = workload.work_pressure(desired, capacity)
+    if pr.corner_cutting:
+        tpo = workload.time_per_order(unit.standard, unit.work_pressure, pr.pressure_sensitivity)
+    else:
+        tpo = unit.standard
+    if pr.standards_drift:
+        unit.standard = workload.drift_standard(
+            unit.standard, tpo, dt_hours / HOURS_PER_WEEK, pr.standard_adjust_weeks
+        )
+    unit.time_factor = tpo / unit.full_quality_time
+    unit.quality_factor = workload.quality_of_time(
+        tpo, unit.full_quality_time, pr.quality_time_elasticity
+    )
+
+
+def update_providers(world: ServiceSystem, unit: Unit, dt_hours: float) -> list[providers.Provider]:
+    """Learning, job satisfaction and accountability; returns the low performers to remove."""
+    p = world.p
+    now = world.env.now
+    tau = providers.learning_time_constant(p.providers.learning_months, unit.policy.training)
+    target = providers.job_satisfaction_target(
+        unit.policy.internal_service_quality,
+        unit.policy.empowerment,
+        unit.work_pressure,
+        p.providers.workload_effect,
+    )
+    js_tau = p.providers.job_satisfaction_months * HOURS_PER_MONTH
+    remove = []
+    for prov in list(unit.providers):
+        if prov.leaving:
+            continue
+        prov.competency = providers.learning_curve(
+            prov.novice_competency, prov.tenure(now) / HOURS_PER_MONTH, tau
+        )
+        prov.job_satisfaction = providers.adjust_towards(
+            prov.job_satisfaction, target, dt_hours, js_tau
+        )
+        if p.organization.accountability and prov.served_in_period:
+            mean_quality = prov.quality_sum / prov.served_in_period
+            seasoned = prov.tenure(now) / HOURS_PER_MONTH >= LOW_PERFORMER_MIN_TENURE_MONTHS
+            if seasoned and mean_quality < p.organization.low_performer_quality:
+                prov.low_reviews += 1
+            else:
+                prov.low_reviews = 0
+            if prov.low_reviews >= LOW_PERFORMER_REVIEWS:
+                remove.append(prov)
+        prov.quality_sum = 0.0
+        prov.served_in_period = 0
+    return remove
+
+
+def failure_information_system(unit: Unit, learning: float) -> None:
+    """Each complaint about a process failure removes a share of the fixable failure rate.
+
+    Silent sufferers never reach the system (Goodman; Kotelnikov's cross-functional
+    failure information system).
+    """
+    if learning > 0.0 and unit.process_complaints:
+        unit.process_multiplier *= (1.0 - learning) ** unit.process_complaints
+
+
+def population_review(world: ServiceSystem, dt_hours: float) -> np.ndarray:
+    """Rising expectations, defection (dissatisfaction, other reasons) and rival offers.
+
+    Returns the indices of the customers who defected, with reasons recorded.
+    """
+    p = world.p
+    years = dt_hours / HOURS_PER_YEAR
+    m, c = p.market, p.customers
+    gen = world.streams.generator
+    with world.population.np() as col:
+        candidates = np.flatnonzero((col["status"] == ACTIVE) & (col["in_visit"] == 0))
+        drift = m.expectation_drift * m.competition * years
+        if drift:
+            col["expectation"][candidates] = np.minimum(
+                col["expectation"][candidates] + drift, 1.0
+            )
+        s = col["satisfaction"][candidates].astype(float)
+        bond = col["bond"][candidates].astype(float)
+        n = candidates.size
+        u_offer = gen("rival_offers").random(n)
+        u_switch = gen("switching").random(n)
+        u_defect = gen("defection").random(n)
+        has_offer = u_offer < loyalty.period_probability(
+            loyalty.offer_rate(m.competition, m.offer_rate), years
+        )
+        switch = u_switch < loyalty.switch_probability(
+            s, bond, m.competition, m.rival_quality, m.rival_quality_gain, m.switching_cost,
+            m.bond_value, m.choice_scale,
+        )
+        h_dis = loyalty.dissatisfaction_hazard(
+            s, c.dissatisfaction_defection, c.defection_sensitivity, c.satisfied_threshold
+        )
+        total = h_dis + c.other_defection
+        p_leave = loyalty.period_probability(total, years)
+        leave = u_defect < p_leave
+        with np.errstate(invalid="ignore", divide="ignore"):
+            dis_share = np.where(total > 0, h_dis / total, 0.0)
+        reason = np.where(u_defect < p_leave * dis_share, loyalty.DISSATISFACTION, loyalty.OTHER)
+        rival = has_offer & switch
+        reason = np.where(rival, loyalty.RIVAL_OFFER, reason)
+        gone = rival | leave
+        idx = candidates[gone]
+        col["status"][idx] = DEFECTED
+        col["defect_reason"][idx] = reason[gone]
+        col["left"][idx] = world.env.now
+        world.market_expectation = min(world.market_expectation + drift, 1.0)
+        world.close_pending_failures(col, idx)
+        return idx
+
+
+def acquire(world: ServiceSystem, dt_hours: float) -> dict[str, float]:
+    """New customers by referral and by paid acquisition (less negative word of mouth)."""
+    g = world.p.growth
+    months = dt_hours / HOURS_PER_MONTH
+    with world.population.np() as col:
+        active = col["status"] == ACTIVE
+        rated = col["recommend"]
+        promoters = int(np.count_nonzero(active & (rated >= 9)))
+        detractors = int(np.count_nonzero(active & (rated >= 0) & (rated <= 6)))
+    positive, negative = growth.word_of_mouth(
+        promoters, detractors, g.positive_wom, g.negative_wom, months
+    )
+    rng = world.streams.generator("acquisition")
+    referrals = int(rng.poisson(growth.expected_referrals(
+        promoters, g.referral_intent, g.referral_action, g.referral_conversion, months
+    )))
+    paid = int(rng.poisson(growth.expected_paid_acquisitions(
+        g.paid_per_month, months, negative, g.wom_deterrence
+    )))
+    world.add_customers(paid, PAID)
+    world.add_customers(referrals, REFERRAL)
+    return {
+        "acquired_paid": paid,
+        "acquired_referral": referrals,
+        "wom_positive": positive,
+        "wom_negative": negative,
+    }
+
+
+def staffing_gap(world: ServiceSystem, unit: Unit) -> int:
+    """Adaptive staffing: providers to hire (positive) or release (negative) to plan."""
+    pr = world.p.providers
+    present = [p for p in unit.providers if not p.leaving]
+    mean_competency = (sum(p.competency for p in present) / len(present)) if present else 1.0
+    demand = unit.tally.arrived / max(world.env.now - world.recorder.period_start, 1e-9)
+    needed = workload.desired_capacity(demand, unit.full_quality_time, pr.target_utilisation)
+    needed = max(1, math.ceil(needed / max(mean_competency, 0.05)))
+    return needed - (len(present) + unit.vacancies)

@@ -1,0 +1,60 @@
+"""From perceived quality to satisfaction, expectation and recommendation.
+
+Satisfaction follows disconfirmation of expectations (Oliver 1980), with
+negative disconfirmation weighing more than positive (Anderson & Sullivan
+1993); cumulative satisfaction is a smoothed average of encounters; the
+likelihood to recommend (0-10) and the promoter/passive/detractor split follow
+Reichheld (2003).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+DETRACTOR, PASSIVE, PROMOTER = 0, 1, 2
+
+
+def encounter_satisfaction(
+    quality: float, expectation: float, positive_weight: float, negative_weight: float
+) -> float:
+    """Satisfaction with one encounter: quality adjusted by disconfirmation, asymmetrically."""
+    gap = quality - expectation
+    weight = positive_weight if gap >= 0.0 else negative_weight
+    return min(max(quality + weight * gap, 0.0), 1.0)
+
+
+def smooth(cumulative: float, latest: float, weight: float) -> float:
+    """Exponentially smoothed update of a cumulative score."""
+    return cumulative + weight * (latest - cumulative)
+
+
+def recommend_score(satisfaction: float, intercept: float, slope: float, noise: float) -> int:
+    """Likelihood to recommend, 0 to 10, from satisfaction with noise."""
+    raw = intercept + slope * satisfaction + noise
+    return int(min(max(round(raw), 0), 10))
+
+
+def recommend_group(score: int) -> int:
+    """Promoter (9-10), passive (7-8) or detractor (0-6)."""
+    if score >= 9:
+        return PROMOTER
+    if score >= 7:
+        return PASSIVE
+    return DETRACTOR
+
+
+def net_promoter_score(scores: np.ndarray) -> tuple[float, float, float, float]:
+    """(NPS, promoter share, passive share, detractor share) of rated scores (-1 = unrated)."""
+    rated = scores[scores >= 0]
+    if rated.size == 0:
+        return (float("nan"),) * 4  # type: ignore[return-value]
+    promoters = float(np.mean(rated >= 9))
+    detractors = float(np.mean(rated <= 6))
+    passives = 1.0 - promoters - detractors
+    return 100.0 * (promoters - detractors), promoters, passives, detractors
+
+
+def drift_expectations(expectation: np.ndarray, drift_per_year: float, years: float) -> None:
+    """Market expectations rise constantly (seed ``002``): in place, capped at 1."""
+    if drift_per_year:
+        np.minimum(expectation + drift_per_year * years, 1.0, out=expectation)
