@@ -70,15 +70,43 @@ def population_visits(
             yield env.timeout(rest)
 
 
+class VisitConstants:
+    """The scenario's numbers that every visit needs, read once (the visit is the hot path)."""
+
+    def __init__(self, p: Any) -> None:
+        c, e, r, s, o = p.customers, p.encounter, p.recovery, p.satisfaction, p.organization
+        self.special_request_rate = c.special_request_rate
+        self.special_request_time = e.special_request_time
+        self.special_request_error = e.special_request_error
+        self.proactive_time = e.proactive_time
+        self.prevention = e.proactive_prevention
+        self.fixable_share = o.fixable_share
+        self.provider_error_rate = p.providers.error_rate
+        self.customer_error_rate = c.error_rate
+        self.complaint_propensity = c.complaint_propensity
+        self.complaint_loyalty_effect = c.complaint_loyalty_effect
+        self.escalation_success = r.escalation_success
+        self.quick_score = r.quick_score
+        self.escalated_score = r.escalated_score
+        self.double_deviation = r.double_deviation
+        self.paradox = r.paradox
+        self.paradox_bonus = r.paradox_bonus
+        self.compensation = r.compensation
+        self.valued = (e.valued_base, e.valued_bond, e.valued_proactive, e.valued_accommodated,
+                       e.valued_refusal)
+        self.recognition = e.recognition
+        self.bond_gain = e.bond_gain
+        self.positive_weight = s.positive_weight
+        self.negative_weight = s.negative_weight
+        self.smoothing = s.smoothing
+        self.expectation_adaptation = s.expectation_adaptation
+        self.recommend = (s.recommend_intercept, s.recommend_slope, s.recommend_noise)
+
+
 def lognormal_parameters(mean: float, cv: float) -> tuple[float, float]:
     """(mu, sigma) of the lognormal with the given mean and coefficient of variation."""
     sigma2 = math.log1p(cv * cv)
     return math.log(mean) - sigma2 / 2.0, math.sqrt(sigma2)
-
-
-def is_available(status: Any, in_visit: Any, customer: int) -> bool:
-    """An active customer who is not already on a visit."""
-    return bool(status[customer] == ACTIVE and not in_visit[customer])
 
 
 def chain_visit(
@@ -87,7 +115,7 @@ def chain_visit(
     """One visit of customer ``c`` to ``unit``, along the whole chain."""
     env = world.env
     pop = world.population
-    p = world.p
+    k = world.constants
     draw = world.draws
     desk = unit.desk
     tally = unit.tally
@@ -111,23 +139,22 @@ def chain_visit(
     wait = env.now - arrived
     tally.start(wait, world.wait_target)
     policy = unit.policy
-    e = p.encounter
 
     # the kind of encounter (seed 002): special requests and proactive attention
     request = 0
-    if draw["special_request"]() < p.customers.special_request_rate:
-        request = 1 if draw["flexibility"]() < policy.flexibility else -1
+    extra = 1.0
+    if draw["special_request"]() < k.special_request_rate:
         chain.special_requests += 1
-        if request > 0:
+        if draw["flexibility"]() < policy.flexibility:
+            request = 1
             chain.accommodated += 1
+            extra += k.special_request_time
         else:
+            request = -1
             chain.refused += 1
     proactive = draw["proactivity"]() < policy.proactivity
-    extra = 1.0
-    if request > 0:
-        extra += e.special_request_time
     if proactive:
-        extra += e.proactive_time
+        extra += k.proactive_time
         chain.proactive += 1
     competency = provider.competency
     service = base_service * unit.time_factor * extra / competency
@@ -140,17 +167,16 @@ def chain_visit(
     tally.finish(service, now - arrived)
 
     # failures and their sources (Goodman)
-    forewarned = bool(pop.forewarned[c])
     p_proc, p_prov, p_cust = enc.failure_probabilities(
-        unit.process_failure_rate(p.organization.fixable_share),
-        p.providers.error_rate,
+        unit.process_failure_rate(k.fixable_share),
+        k.provider_error_rate,
         competency,
         unit.quality_factor,
-        p.customers.error_rate,
+        k.customer_error_rate,
         request > 0,
-        e.special_request_error,
-        forewarned,
-        e.proactive_prevention,
+        k.special_request_error,
+        pop.forewarned[c] == 1,
+        k.prevention,
     )
     source = enc.failure_source(draw["failures"](), p_proc, p_prov, p_cust)
     pop.forewarned[c] = 1 if proactive else 0
@@ -165,14 +191,15 @@ def chain_visit(
         pop.failure_outcome[c] = -1
 
     # complaint and recovery
-    satisfaction = float(pop.satisfaction[c])
-    bond = float(pop.bond[c])
+    satisfaction = pop.satisfaction[c]
+    bond = pop.bond[c]
     outcome = -1
     complained = False
+    reliability = 1.0
     if source:
         complained = draw["complaints"]() < rec.complaint_probability(
-            p.customers.complaint_propensity,
-            p.customers.complaint_loyalty_effect,
+            k.complaint_propensity,
+            k.complaint_loyalty_effect,
             bond,
             (now - pop.joined[c]) / 8760.0,
             satisfaction,
@@ -181,10 +208,8 @@ def chain_visit(
             complained,
             draw["recovery_on_spot"](),
             draw["recovery_escalated"](),
-            rec.on_spot_recovery_probability(
-                p.recovery.on_spot_base, p.recovery.on_spot_gain, policy.empowerment
-            ),
-            p.recovery.escalation_success,
+            unit.on_spot_probability,
+            k.escalation_success,
         )
         if complained:
             chain.complaints += 1
@@ -193,30 +218,28 @@ def chain_visit(
                 unit.process_complaints += 1
             if outcome == RESOLVED_QUICKLY:
                 chain.recovered_quickly += 1
+                chain.compensation += k.compensation
             elif outcome == RESOLVED:
                 chain.recovered_escalated += 1
+                chain.compensation += k.compensation
             else:
                 chain.unresolved += 1
-            if outcome in (RESOLVED_QUICKLY, RESOLVED):
-                chain.compensation += p.recovery.compensation
         pop.failures[c] += 1
         pop.failure_outcome[c] = outcome
         pop.failure_at[c] = now
+        reliability = rec.reliability_score(outcome, k.quick_score, k.escalated_score)
 
     # the five dimensions (Kotelnikov) and perceived quality
     if world.pseudo:
-        bond = e.recognition if pop.provider[c] == provider.id else 0.0
+        bond = k.recognition if pop.provider[c] == provider.id else 0.0
         pop.provider[c] = provider.id
+    v_base, v_bond, v_proactive, v_accommodated, v_refusal = k.valued
     valued = enc.feeling_valued(
-        e.valued_base, bond, e.valued_bond, proactive, e.valued_proactive, request,
-        e.valued_accommodated, e.valued_refusal,
+        v_base, bond, v_bond, proactive, v_proactive, request, v_accommodated, v_refusal
     )
     noise_sd = provider.quality_sd
-    reliability = 1.0 if not source else rec.reliability_score(
-        outcome, p.recovery.quick_score, p.recovery.escalated_score
-    )
     responsiveness = enc.responsiveness(wait, world.wait_tolerance)
-    if outcome in (RESOLVED, UNRESOLVED):  # escalation delays the answer
+    if outcome == RESOLVED or outcome == UNRESOLVED:  # escalation delays the answer
         responsiveness *= world.escalation_responsiveness
     scores = (
         reliability,
@@ -225,48 +248,43 @@ def chain_visit(
         enc.empathy(provider.job_satisfaction, noise_sd * draw["empathy_noise"]()),
         valued,
     )
-    quality = enc.perceived_quality(scores, world.weights)
+    weights = world.weights
+    quality = enc.perceived_quality(scores, weights)
     provider.quality_sum += quality
 
     # satisfaction from disconfirmation (Oliver), recovery effects, expectation
-    expectation = float(pop.expectation[c]) + world.promise
-    s_enc = sat.encounter_satisfaction(
-        quality, expectation, p.satisfaction.positive_weight, p.satisfaction.negative_weight
-    )
+    own_expectation = pop.expectation[c]
+    expectation = own_expectation + world.promise
+    s_enc = sat.encounter_satisfaction(quality, expectation, k.positive_weight, k.negative_weight)
     if source:
-        no_failure_quality = quality + world.weights[0] * (1.0 - reliability)
         s_enc = rec.satisfaction_adjustment(
             outcome,
             pop.failures[c] == 1,
-            p.recovery.paradox,
-            p.recovery.paradox_bonus,
-            p.recovery.double_deviation,
+            k.paradox,
+            k.paradox_bonus,
+            k.double_deviation,
             sat.encounter_satisfaction(
-                no_failure_quality, expectation, p.satisfaction.positive_weight,
-                p.satisfaction.negative_weight,
+                quality + weights[0] * (1.0 - reliability), expectation, k.positive_weight,
+                k.negative_weight,
             ),
             s_enc,
         )
         if s_enc < DISSATISFIED:
             chain.dissatisfied_by_source[source] += 1
-    satisfaction = sat.smooth(satisfaction, s_enc, p.satisfaction.smoothing)
+    satisfaction = sat.smooth(satisfaction, s_enc, k.smoothing)
     pop.satisfaction[c] = satisfaction
-    pop.expectation[c] = min(
-        sat.smooth(float(pop.expectation[c]), quality, p.satisfaction.expectation_adaptation),
-        1.0,
-    )
+    adapted = sat.smooth(own_expectation, quality, k.expectation_adaptation)
+    pop.expectation[c] = adapted if adapted < 1.0 else 1.0
     chain.quality_sum += quality
     chain.encounter_satisfaction_sum += s_enc
 
     # bond with one's own provider (relationship service)
     if world.relationship:
-        pop.bond[c] = bond + e.bond_gain * (1.0 - bond)
+        pop.bond[c] = bond + k.bond_gain * (1.0 - bond)
 
     # likelihood to recommend
-    score = sat.recommend_score(
-        satisfaction, p.satisfaction.recommend_intercept, p.satisfaction.recommend_slope,
-        p.satisfaction.recommend_noise * draw["recommend_noise"](),
-    )
+    intercept, slope, noise = k.recommend
+    score = sat.recommend_score(satisfaction, intercept, slope, noise * draw["recommend_noise"]())
     pop.recommend[c] = score
     if score >= 9 and not pop.ever_promoter[c]:
         pop.ever_promoter[c] = 1
@@ -281,5 +299,5 @@ def chain_visit(
     if world.events is not None:
         world.events.append((
             now / 24.0, c, provider.id, unit.index, wait, *scores, enc.SOURCES[source],
-            complained, outcome in (RESOLVED, RESOLVED_QUICKLY), satisfaction, score,
+            complained, outcome == RESOLVED or outcome == RESOLVED_QUICKLY, satisfaction, score,
         ))

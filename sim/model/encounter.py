@@ -39,10 +39,12 @@ def failure_probabilities(
     if forewarned:
         p_process *= 1.0 - prevention
         p_customer *= 1.0 - prevention
-    p_provider = provider_error_rate * (1.0 - 0.7 * competency) / max(quality_factor, 0.05)
+    p_provider = provider_error_rate * (1.0 - 0.7 * competency) / (
+        quality_factor if quality_factor > 0.05 else 0.05
+    )
     if accommodated:
         p_provider += special_request_error
-    return p_process, min(p_provider, 1.0), p_customer
+    return p_process, (p_provider if p_provider < 1.0 else 1.0), p_customer
 
 
 def failure_source(u: float, p_process: float, p_provider: float, p_customer: float) -> int:
@@ -85,7 +87,7 @@ def feeling_valued(
         value += accommodated_lift
     elif request < 0:
         value -= refusal_cost
-    return min(max(value, 0.0), 1.0)
+    return clip01(value)
 
 
 def empathy(job_satisfaction: float, noise: float) -> float:
@@ -93,12 +95,12 @@ def empathy(job_satisfaction: float, noise: float) -> float:
 
     Employee satisfaction reaches customers only through the encounter (Brown & Lam 2008).
     """
-    return min(max(job_satisfaction + noise, 0.0), 1.0)
+    return clip01(job_satisfaction + noise)
 
 
 def competency_score(competency: float, quality_factor: float, noise: float) -> float:
     """The provider's competency as delivered: less when corners are cut, with noise."""
-    return min(max(competency * quality_factor + noise, 0.0), 1.0)
+    return clip01(competency * quality_factor + noise)
 
 
 def perceived_quality(
@@ -107,4 +109,15 @@ def perceived_quality(
 ) -> float:
     """Weighted quality of the five dimensions (reliability, responsiveness, competency,
     empathy, valued)."""
-    return sum(s * w for s, w in zip(scores, weights, strict=True))
+    return (
+        scores[0] * weights[0]
+        + scores[1] * weights[1]
+        + scores[2] * weights[2]
+        + scores[3] * weights[3]
+        + scores[4] * weights[4]
+    )
+
+
+def clip01(value: float) -> float:
+    """``value`` limited to [0, 1]."""
+    return 0.0 if value < 0.0 else (1.0 if value > 1.0 else value)

@@ -38,13 +38,21 @@ def switch_probability(
     switching_cost: float,
     bond_value: float,
     scale: float,
+    tenure_share: np.ndarray | float = 0.0,
+    tenure_value: float = 0.0,
 ) -> np.ndarray:
     """Logit choice between a rival offer and staying.
 
-    Staying is worth satisfaction + switching cost (which competition erodes) + bond;
-    the offer is worth the rival's quality, which competition raises.
+    Staying is worth satisfaction + switching cost (which competition erodes) + bond +
+    habit of tenure (``tenure_share``: tenure / 5 years, capped at 1; Reichheld's loyalty
+    effect); the offer is worth the rival's quality, which competition raises.
     """
-    stay = satisfaction + switching_cost * (1.0 - competition) + bond_value * bond
+    stay = (
+        satisfaction
+        + switching_cost * (1.0 - competition)
+        + bond_value * bond
+        + tenure_value * tenure_share
+    )
     offer = rival_quality + rival_gain * competition
     z = np.clip((offer - stay) / scale, -50.0, 50.0)
     return 1.0 / (1.0 + np.exp(-z))
@@ -75,6 +83,8 @@ def retention_by_satisfaction(
         params["switching_cost"],
         params["bond_value"],
         params["scale"],
+        params.get("tenure_share", 0.0),
+        params.get("tenure_value", 0.0),
     )
     hazard = hazard + offer_rate(competition, params["offers"]) * switch
     return np.exp(-hazard)

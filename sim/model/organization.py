@@ -116,6 +116,9 @@ def population_review(world: ServiceSystem, dt_hours: float) -> np.ndarray:
             )
         s = col["satisfaction"][candidates].astype(float)
         bond = col["bond"][candidates].astype(float)
+        tenure_share = np.minimum(
+            (world.env.now - col["joined"][candidates].astype(float)) / (5 * HOURS_PER_YEAR), 1.0
+        )
         n = candidates.size
         u_offer = gen("rival_offers").random(n)
         u_switch = gen("switching").random(n)
@@ -125,7 +128,7 @@ def population_review(world: ServiceSystem, dt_hours: float) -> np.ndarray:
         )
         switch = u_switch < loyalty.switch_probability(
             s, bond, m.competition, m.rival_quality, m.rival_quality_gain, m.switching_cost,
-            m.bond_value, m.choice_scale,
+            m.bond_value, m.choice_scale, tenure_share, m.tenure_value,
         )
         h_dis = loyalty.dissatisfaction_hazard(
             s, c.dissatisfaction_defection, c.defection_sensitivity, c.satisfied_threshold

@@ -95,7 +95,7 @@ def job_satisfaction_target(
 ) -> float:
     """Where job satisfaction heads: internal service quality and empowerment raise it,
     work pressure lowers it (Heskett et al. 1994, "internal service quality")."""
-    target = 0.25 + 0.45 * internal_service_quality + 0.2 * empowerment
+    target = 0.2 + 0.45 * internal_service_quality + 0.2 * empowerment
     target -= workload_effect * max(work_pressure, 0.0)
     return min(max(target, 0.0), 1.0)
 

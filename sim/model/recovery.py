@@ -21,6 +21,8 @@ def complaint_probability(
 ) -> float:
     """Chance that a failed customer complains: a logit in bond, tenure and prior satisfaction.
 
+    ``logit p = logit(base) + effect x (bond + min(tenure, 5 years) / 5 + (S - 0.75) / 0.1)``.
+
     "Complaining customers are often the loyal ones" (seed ``004``).
     """
     if base <= 0.0:
@@ -28,7 +30,8 @@ def complaint_probability(
     if base >= 1.0:
         return 1.0
     logit = math.log(base / (1.0 - base))
-    logit += loyalty_effect * (bond + min(tenure_years, 5.0) / 5.0 + (satisfaction - 0.5))
+    tenure = tenure_years if tenure_years < 5.0 else 5.0
+    logit += loyalty_effect * (bond + tenure / 5.0 + (satisfaction - 0.75) / 0.1)
     return 1.0 / (1.0 + math.exp(-logit))
 
 

@@ -19,8 +19,8 @@ def encounter_satisfaction(
 ) -> float:
     """Satisfaction with one encounter: quality adjusted by disconfirmation, asymmetrically."""
     gap = quality - expectation
-    weight = positive_weight if gap >= 0.0 else negative_weight
-    return min(max(quality + weight * gap, 0.0), 1.0)
+    value = quality + (positive_weight if gap >= 0.0 else negative_weight) * gap
+    return 0.0 if value < 0.0 else (1.0 if value > 1.0 else value)
 
 
 def smooth(cumulative: float, latest: float, weight: float) -> float:
@@ -30,8 +30,8 @@ def smooth(cumulative: float, latest: float, weight: float) -> float:
 
 def recommend_score(satisfaction: float, intercept: float, slope: float, noise: float) -> int:
     """Likelihood to recommend, 0 to 10, from satisfaction with noise."""
-    raw = intercept + slope * satisfaction + noise
-    return int(min(max(round(raw), 0), 10))
+    score = round(intercept + slope * satisfaction + noise)
+    return 0 if score < 0 else (10 if score > 10 else score)
 
 
 def recommend_group(score: int) -> int:

@@ -17,7 +17,13 @@ import numpy as np
 import simpy
 
 from sim.model import loyalty, organization
-from sim.model.customers import chain_visit, is_available, lognormal_parameters, population_visits
+from sim.model.customers import (
+    VisitConstants,
+    chain_visit,
+    lognormal_parameters,
+    population_visits,
+)
+from sim.model.recovery import on_spot_recovery_probability
 from sim.model.kpis import behaviour_summary, chain_row, cohort_table, queue_summary
 from sim.model.population import ACTIVE, DEFECTED, INITIAL, CustomerPopulation
 from sim.model.providers import Provider, provider_career, quit_hazard
@@ -112,8 +118,9 @@ class ServiceSystem:
         self.pseudo = p.organization.service_model == "pseudo_relationship"
         self.promise = e.pseudo_promise * e.weight_valued if self.pseudo else 0.0
         self.weights = e.weights
+        self.constants = VisitConstants(p)
         self.wait_tolerance = p.customers.wait_tolerance / 60.0
-        self.escalation_responsiveness = 1.0 / (1.0 + p.recovery.escalation_days / 7.0)
+        self.escalation_responsiveness = 1.0 / (1.0 + p.recovery.escalation_days / 28.0)
         self.revenue_per_visit = (
             p.money.revenue_per_visit, p.money.revenue_per_visit * p.money.premium_factor
         )
@@ -124,6 +131,10 @@ class ServiceSystem:
             Unit.create(self.env, i, policy, full_time)
             for i, policy in enumerate(local_policies(p))
         ]
+        for unit in self.units:
+            unit.on_spot_probability = on_spot_recovery_probability(
+                p.recovery.on_spot_base, p.recovery.on_spot_gain, unit.policy.empowerment
+            )
         shares = np.array([u.policy.share for u in self.units], dtype=float)
         self.unit_cdf = np.cumsum(shares / shares.sum())
         self.providers_by_id: dict[int, Provider] = {}
@@ -143,12 +154,14 @@ class ServiceSystem:
         units = self.units
         process = self.env.process
 
+        exp = math.exp
+
         def start_visit(customer: int) -> None:
-            service = math.exp(mu + sigma * service_normal())
-            patience = float(pop.patience[customer]) * patience_draw()
-            if is_available(pop.status, pop.in_visit, customer):
-                unit = units[pop.unit[customer]]
-                process(chain_visit(self, unit, customer, service, patience))
+            # drawn for every candidate visit, so the i-th visit gets the same numbers
+            service = exp(mu + sigma * service_normal())
+            patience = pop.patience[customer] * patience_draw()
+            if pop.status[customer] == ACTIVE and not pop.in_visit[customer]:
+                process(chain_visit(self, units[pop.unit[customer]], customer, service, patience))
 
         self.env.process(population_visits(
             self.env, self._visit_rates, lambda: pop.size, self.streams.generator("visits"),

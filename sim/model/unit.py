@@ -81,6 +81,7 @@ class Unit:
     hires: int = 0
     removed: int = 0
     vacancies: int = 0
+    on_spot_probability: float = 0.0  # chance a complaint is put right at once
     followed: int = 0  # customers who followed a departing provider this period
     areas: tuple[float, float, float] = (0.0, 0.0, 0.0)  # queue, busy, staff this period
 

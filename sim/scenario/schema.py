@@ -26,7 +26,7 @@ class Section(BaseModel):
 class RunSection(Section):
     """How long to simulate, with which seed, in which mode."""
 
-    years: float = param(3.0, "years", "simulated horizon (a year is 365 days)", gt=0, le=100)
+    years: float = param(4.0, "years", "simulated horizon (a year is 365 days)", gt=0, le=100)
     seed: int = param(20261123, "integer", "root seed of all random streams", ge=0, lt=2**63)
     mode: Literal["behaviour", "queue"] = param(
         "behaviour",
@@ -69,7 +69,7 @@ class QueueSection(Section):
 class CustomersSection(Section):
     """The customer population and its behaviour (behaviour mode)."""
 
-    initial: int = param(2000, "customers", "starting population of customers", ge=0, le=10_000_000)
+    initial: int = param(5000, "customers", "starting population of customers", ge=0, le=10_000_000)
     visits_per_month: float = param(
         1.5, "visits per month", "mean visit rate of a customer", gt=0, le=100
     )
@@ -79,7 +79,7 @@ class CustomersSection(Section):
         ge=0, le=10_000,
     )
     wait_tolerance: float = param(
-        10.0, "minutes", "wait at which responsiveness has fallen to 1/e of its best", gt=0,
+        8.0, "minutes", "wait at which responsiveness has fallen to 1/e of its best", gt=0,
         le=10_000,
     )
     premium_share: float = param(
@@ -108,7 +108,7 @@ class CustomersSection(Section):
         "mistaken expectations; Goodman)", ge=0, le=1,
     )
     complaint_propensity: float = param(
-        0.025, "probability", "chance that a customer of no bond, no tenure and neutral prior "
+        0.004, "probability", "chance that a customer of no bond, no tenure and neutral prior "
         "satisfaction complains about a failure (TARP: most stay silent)", ge=0, le=1,
     )
     complaint_loyalty_effect: float = param(
@@ -116,11 +116,11 @@ class CustomersSection(Section):
         "complain (per unit of each, on the log-odds scale)", ge=0, le=20,
     )
     dissatisfaction_defection: float = param(
-        0.12, "per year", "defection hazard of a customer at the satisfaction threshold", ge=0,
+        0.08, "per year", "defection hazard of a customer at the satisfaction threshold", ge=0,
         le=50,
     )
     defection_sensitivity: float = param(
-        10.0, "per satisfaction unit", "how steeply the dissatisfaction hazard falls with "
+        14.0, "per satisfaction unit", "how steeply the dissatisfaction hazard falls with "
         "satisfaction (exponential)", ge=0, le=100,
     )
     other_defection: float = param(
@@ -136,9 +136,9 @@ class CustomersSection(Section):
 class ProvidersSection(Section):
     """The front-line providers (employees)."""
 
-    count: int = param(4, "providers", "providers employed (the staffing level)", ge=1, le=10_000)
+    count: int = param(8, "providers", "providers employed (the staffing level)", ge=1, le=10_000)
     service_time_mean: float = param(
-        20.0, "minutes", "mean service time of a fully competent provider at the standard",
+        25.0, "minutes", "mean service time of a fully competent provider at the standard",
         gt=0, le=10_000,
     )
     service_time_cv: float = param(
@@ -156,7 +156,7 @@ class ProvidersSection(Section):
         "(1 + training)", ge=0, le=1,
     )
     quality_sd: float = param(
-        0.08, "quality points", "mean within-provider variability (sd) of delivered quality",
+        0.12, "quality points", "mean within-provider variability (sd) of delivered quality",
         ge=0, le=0.5,
     )
     quality_sd_spread: float = param(
@@ -167,7 +167,7 @@ class ProvidersSection(Section):
         "competency (falls as 1 - 0.7 x competency)", ge=0, le=1,
     )
     job_satisfaction_initial: float = param(
-        0.65, "satisfaction [0, 1]", "job satisfaction of a new hire", ge=0, le=1
+        0.62, "satisfaction [0, 1]", "job satisfaction of a new hire", ge=0, le=1
     )
     job_satisfaction_months: float = param(
         3.0, "months", "time constant with which job satisfaction moves to its target", gt=0,
@@ -186,7 +186,7 @@ class ProvidersSection(Section):
         "falls (exponential)", ge=0, le=50,
     )
     job_satisfaction_reference: float = param(
-        0.65, "satisfaction [0, 1]", "job satisfaction at which the quit hazard is "
+        0.62, "satisfaction [0, 1]", "job satisfaction at which the quit hazard is "
         "annual_quit_rate", ge=0, le=1,
     )
     hiring_delay_days: float = param(
@@ -221,7 +221,7 @@ class OrganizationSection(Section):
     """The organization's policies."""
 
     reliability: float = param(
-        0.94, "share", "reliability of the organization's processes and products: the chance "
+        0.93, "share", "reliability of the organization's processes and products: the chance "
         "that a visit does not fail for process reasons", ge=0, le=1,
     )
     empowerment: float = param(
@@ -248,7 +248,7 @@ class OrganizationSection(Section):
         "target'", ge=0, le=10_000,
     )
     failure_learning: float = param(
-        0.003, "per complaint", "share of the fixable process-failure rate removed by each "
+        0.0003, "per complaint", "share of the fixable process-failure rate removed by each "
         "complaint about a process failure (failure information system); 0 = off", ge=0, le=1,
     )
     fixable_share: float = param(
@@ -284,14 +284,14 @@ class RecoverySection(Section):
         0.5, "probability", "chance that an escalated complaint is resolved", ge=0, le=1
     )
     quick_score: float = param(
-        0.85, "score [0, 1]", "reliability score of a failure recovered on the spot", ge=0, le=1
+        0.9, "score [0, 1]", "reliability score of a failure recovered on the spot", ge=0, le=1
     )
     escalated_score: float = param(
-        0.55, "score [0, 1]", "reliability score of a failure resolved after escalation", ge=0,
+        0.3, "score [0, 1]", "reliability score of a failure resolved after escalation", ge=0,
         le=1,
     )
     double_deviation: float = param(
-        0.15, "satisfaction points", "extra satisfaction loss when a complaint is not resolved",
+        0.05, "satisfaction points", "extra satisfaction loss when a complaint is not resolved",
         ge=0, le=1,
     )
     paradox: bool = param(
@@ -317,7 +317,7 @@ class EncounterSection(Section):
     weight_empathy: float = param(0.16, "weight", "weight of empathy", ge=0, le=1)
     weight_valued: float = param(0.11, "weight", "weight of feeling valued", ge=0, le=1)
     valued_base: float = param(
-        0.6, "score [0, 1]", "feeling valued in a plain encounter", ge=0, le=1
+        0.35, "score [0, 1]", "feeling valued in a plain encounter", ge=0, le=1
     )
     valued_bond: float = param(
         0.3, "score per bond", "feeling valued added by a full bond with the provider", ge=0, le=1
@@ -385,23 +385,23 @@ class SatisfactionSection(Section):
         le=5,
     )
     negative_weight: float = param(
-        0.9, "ratio", "weight of negative disconfirmation (weighs more: Anderson & Sullivan)",
+        1.5, "ratio", "weight of negative disconfirmation (weighs more: Anderson & Sullivan)",
         ge=0, le=5,
     )
     smoothing: float = param(
-        0.3, "share", "weight of the latest encounter in cumulative satisfaction", gt=0, le=1
+        0.4, "share", "weight of the latest encounter in cumulative satisfaction", gt=0, le=1
     )
     expectation_adaptation: float = param(
         0.15, "share", "share of the gap to experienced quality that expectation closes per "
         "visit", ge=0, le=1,
     )
     recommend_intercept: float = param(
-        -2.0, "points", "likelihood to recommend = intercept + slope x satisfaction + noise",
+        -1.5, "points", "likelihood to recommend = intercept + slope x satisfaction + noise",
         ge=-20, le=20,
     )
-    recommend_slope: float = param(13.0, "points per unit", "see recommend_intercept", ge=0, le=50)
+    recommend_slope: float = param(12.0, "points per unit", "see recommend_intercept", ge=0, le=50)
     recommend_noise: float = param(
-        1.2, "points", "sd of the noise in the likelihood to recommend", ge=0, le=10
+        1.5, "points", "sd of the noise in the likelihood to recommend", ge=0, le=10
     )
 
 
@@ -412,7 +412,7 @@ class MarketSection(Section):
         0.5, "share", "competition intensity: 0 sheltered, 1 fiercely contested", ge=0, le=1
     )
     offer_rate: float = param(
-        3.0, "per year", "rival offers per customer per year at competition 1", ge=0, le=365
+        2.5, "per year", "rival offers per customer per year at competition 1", ge=0, le=365
     )
     rival_quality: float = param(
         0.62, "utility", "attractiveness of a rival offer at competition 0", ge=0, le=2
@@ -428,8 +428,12 @@ class MarketSection(Section):
         0.15, "utility per bond", "value of a full bond with one's own provider in the choice",
         ge=0, le=2,
     )
+    tenure_value: float = param(
+        0.15, "utility", "value of habit after five or more years as a customer (Reichheld's "
+        "loyalty effect), pro rata below", ge=0, le=2,
+    )
     choice_scale: float = param(
-        0.04, "utility", "scale of the logit choice between staying and switching", gt=0, le=2
+        0.08, "utility", "scale of the logit choice between staying and switching", gt=0, le=2
     )
     expectation_drift: float = param(
         0.02, "per year", "rise of expectations per year at competition 1", ge=0, le=1
@@ -440,11 +444,11 @@ class GrowthSection(Section):
     """Acquisition: paid, by referral, and lost to negative word of mouth."""
 
     paid_per_month: float = param(
-        30.0, "customers per month", "customers acquired by marketing before word of mouth",
+        100.0, "customers per month", "customers acquired by marketing before word of mouth",
         ge=0, le=1e6,
     )
     referral_intent: float = param(
-        0.5, "per promoter per month", "referral intentions a promoter forms", ge=0, le=100
+        0.15, "per promoter per month", "referral intentions a promoter forms", ge=0, le=100
     )
     referral_action: float = param(
         0.4, "share", "share of intended referrals that are acted on (Kumar et al. 2007)",
