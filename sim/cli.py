@@ -53,7 +53,7 @@ def print_table(title: str, rows: list[tuple[str, str]], out: Any = None) -> Non
 # -- commands ------------------------------------------------------------------------------
 def cmd_run(args: argparse.Namespace) -> int:
     from sim.model.system import simulate
-    from sim.output import flat_kpis, json_safe, write_run
+    from sim.output import extra_tables, flat_kpis, json_safe, write_run
     from sim.scenario import load_scenario
 
     overrides = list(args.set or [])
@@ -68,9 +68,10 @@ def cmd_run(args: argparse.Namespace) -> int:
     from sim.output import prepare_destination
 
     prepare_destination(out, args.force)  # refuse before spending time on the run
-    result = simulate(scenario)
+    result = simulate(scenario, events=args.events)
     write_run(out, scenario, [result], fmt=args.format, force=args.force,
-              extra_manifest={"command": ["spc", *sys.argv[1:]]})
+              extra_manifest={"command": ["spc", *sys.argv[1:]]},
+              tables=extra_tables([result]))
     if args.json:
         payload = {"scenario": scenario.name, "seed": scenario.params.run.seed,
                    "kpis": json_safe(result.summary)}
@@ -174,6 +175,8 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--force", action="store_true", help="replace an existing results directory")
     run.add_argument("--format", choices=("parquet", "csv"), default="parquet",
                      help="table format (default parquet)")
+    run.add_argument("--events", action="store_true",
+                     help="also write the encounter-level event log (events table)")
     run.add_argument("--json", action="store_true", help="print the summary as JSON")
     run.add_argument("--quiet", action="store_true", help="print nothing but errors")
     run.set_defaults(func=cmd_run)

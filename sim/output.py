@@ -80,6 +80,31 @@ def summary_frame(results: list[RunResult]) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
+def extra_tables(results: list[RunResult]) -> dict[str, pd.DataFrame]:
+    """The run's further tables: cohorts (behaviour mode) and the event log (if recorded)."""
+    from sim.model.system import EVENT_COLUMNS
+
+    out: dict[str, pd.DataFrame] = {}
+    names = sorted({name for r in results for name in r.tables})
+    for name in names:
+        frames = []
+        for r in results:
+            df = pd.DataFrame(r.tables.get(name, []))
+            df.insert(0, "replication", r.replication)
+            df.insert(0, "scenario", r.scenario)
+            frames.append(df)
+        out[name] = pd.concat(frames, ignore_index=True)
+    if any(r.events is not None for r in results):
+        frames = []
+        for r in results:
+            df = pd.DataFrame(r.events or [], columns=list(EVENT_COLUMNS))
+            df.insert(0, "replication", r.replication)
+            df.insert(0, "scenario", r.scenario)
+            frames.append(df)
+        out["events"] = pd.concat(frames, ignore_index=True)
+    return out
+
+
 def write_table(df: pd.DataFrame, path_stem: Path, fmt: str) -> Path:
     """Write ``df`` as ``path_stem.parquet`` or ``.csv`` (deterministic bytes)."""
     if fmt == "parquet":

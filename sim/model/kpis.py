@@ -42,8 +42,10 @@ def chain_row(
     dt: float,
     reasons: np.ndarray,
     acquisitions: dict[str, float] | None,
+    label: str = "all",
 ) -> dict[str, Any]:
-    """Close the period of ``units`` into ``recorder``: one row of every period metric."""
+    """Close the period of ``units`` into ``recorder``: one row of every period metric,
+    labelled ``label`` in the ``unit`` column ("all" for the whole organization)."""
     p = world.p
     now = world.env.now
     months = dt / HOURS_PER_MONTH
@@ -57,7 +59,7 @@ def chain_row(
     present = [q for u in units for q in u.providers if not q.leaving]
     indices = [u.index for u in units]
     everyone = len(units) == len(world.units)
-    extra: dict[str, Any] = {}
+    extra: dict[str, Any] = {"unit": label}
 
     with world.population.np() as col:
         mine = slice(None) if everyone else np.isin(col["unit"], indices)

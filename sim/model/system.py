@@ -387,7 +387,8 @@ class ServiceSystem:
         several = len(self.units) > 1
         if several:
             for unit, recorder in zip(self.units, self.unit_recorders, strict=True):
-                chain_row(self, [unit], recorder, dt, reasons[units_gone == unit.index], None)
+                chain_row(self, [unit], recorder, dt, reasons[units_gone == unit.index], None,
+                          label=unit.policy.name)
         chain_row(self, self.units, self.recorder, dt, reasons, acquisitions)
         for unit in self.units:
             unit.reset_period()

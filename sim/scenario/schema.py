@@ -475,12 +475,12 @@ class GrowthSection(Section):
 class MoneySection(Section):
     """Revenue and costs."""
 
-    revenue_per_visit: float = param(30.0, "money", "revenue per served visit", ge=0, le=1e6)
+    revenue_per_visit: float = param(8.5, "money", "revenue per served visit", ge=0, le=1e6)
     premium_factor: float = param(
         2.0, "ratio", "revenue of a premium customer's visit relative to a standard one",
         ge=0, le=100,
     )
-    wage_per_month: float = param(4000.0, "money per month", "wage of a provider", ge=0, le=1e7)
+    wage_per_month: float = param(4500.0, "money per month", "wage of a provider", ge=0, le=1e7)
     training_cost: float = param(
         600.0, "money per month", "cost per provider of training at intensity 1", ge=0, le=1e7
     )
