@@ -50,6 +50,10 @@ class PeriodTally:
         if wait <= target:
             self.within_target += 1
 
+    def abandon(self) -> None:
+        """A waiting customer gave up."""
+        self.abandoned += 1
+
     def finish(self, service: float, sojourn: float) -> None:
         """A service of ``service`` hours ended; the customer spent ``sojourn`` hours in all."""
         self.served += 1
@@ -147,21 +151,21 @@ class ChainTally:
 
     __slots__ = (
         "accommodated",
+        "compensation",
         "complaints",
         "dissatisfied_by_source",
         "encounter_satisfaction_sum",
         "failures_by_source",
         "proactive",
         "quality_sum",
+        "recovered_escalated",
+        "recovered_quickly",
         "refused",
         "repurchase_base",
         "repurchased",
-        "recovered_quickly",
-        "recovered_escalated",
         "revenue",
-        "unresolved",
-        "compensation",
         "special_requests",
+        "unresolved",
     )
 
     def __init__(self) -> None:

@@ -78,6 +78,7 @@ class Streams:
         self.replication = int(replication)
         self._generators: dict[str, np.random.Generator] = {}
         self._buffers: dict[str, BufferedDraws] = {}
+        self._counters: dict[str, CounterStream] = {}
 
     def generator(self, name: str) -> np.random.Generator:
         """The generator of stream ``name`` (created on first use, then reused)."""
@@ -102,10 +103,74 @@ class Streams:
             self._buffers[key] = buf
         return buf
 
+    def counter(self, name: str) -> CounterStream:
+        """The counter-based stream ``name`` (see :class:`CounterStream`)."""
+        stream = self._counters.get(name)
+        if stream is None:
+            if name in self._generators:
+                raise ValueError(f"stream {name!r} is already used sequentially")
+            stream = CounterStream(self.root_seed, self.replication, name)
+            self._counters[name] = stream
+        return stream
+
     @property
     def names(self) -> list[str]:
         """Names of the streams used so far, sorted."""
-        return sorted(self._generators)
+        return sorted({*self._generators, *self._counters})
 
     def __iter__(self) -> Iterator[str]:
         return iter(self.names)
+
+
+_GOLDEN = np.uint64(0x9E3779B97F4A7C15)
+_MIX1 = np.uint64(0xBF58476D1CE4E5B9)
+_MIX2 = np.uint64(0x94D049BB133111EB)
+_ODD = np.uint64(0xD1B54A32D192ED03)
+
+
+def _splitmix(x: np.ndarray) -> np.ndarray:
+    """The SplitMix64 finaliser, vectorised (uint64 arithmetic wraps modulo 2**64)."""
+    x = (x ^ (x >> np.uint64(30))) * _MIX1
+    x = (x ^ (x >> np.uint64(27))) * _MIX2
+    return x ^ (x >> np.uint64(31))
+
+
+class CounterStream:
+    """A counter-based named stream: the draw for (entity, counter) is a pure function of
+    (root seed, replication, stream name, entity, counter).
+
+    The i-th visit of customer c gets the same numbers in every scenario run with the
+    same seed, however many other customers there are or in what order things happen:
+    common random numbers at the level of the individual, not of the event sequence.
+    The key comes from the stream's :class:`~numpy.random.SeedSequence`, so streams stay
+    independent by name like the sequential ones.
+    """
+
+    def __init__(self, root_seed: int, replication: int, name: str) -> None:
+        self.name = name
+        state = stream_seed(root_seed, replication, name).generate_state(2, np.uint64)
+        self._k1, self._k2 = state[0], state[1]
+
+    def bits(self, entity: np.ndarray, counter: np.ndarray | int) -> np.ndarray:
+        """64 random bits per (entity, counter) pair."""
+        with np.errstate(over="ignore"):
+            e = np.asarray(entity, dtype=np.uint64)
+            c = np.asarray(counter, dtype=np.uint64)
+            x = _splitmix(self._k1 ^ (e * _GOLDEN))
+            return _splitmix(x ^ self._k2 ^ (c * _ODD + _GOLDEN))
+
+    def uniform(self, entity: np.ndarray, counter: np.ndarray | int, lane: int = 0) -> np.ndarray:
+        """Uniforms in [0, 1); ``lane`` selects an independent sub-draw of the same pair."""
+        with np.errstate(over="ignore"):
+            c = np.asarray(counter, dtype=np.uint64) * np.uint64(8) + np.uint64(lane)
+        return (self.bits(entity, c) >> np.uint64(11)).astype(np.float64) * (2.0**-53)
+
+    def exponential(self, entity: np.ndarray, counter: np.ndarray | int) -> np.ndarray:
+        """Standard exponential variates (inverse transform)."""
+        return -np.log1p(-self.uniform(entity, counter))
+
+    def normal(self, entity: np.ndarray, counter: np.ndarray | int) -> np.ndarray:
+        """Standard normal variates (Box-Muller on two lanes)."""
+        u1 = self.uniform(entity, counter, 0)
+        u2 = self.uniform(entity, counter, 1)
+        return np.sqrt(-2.0 * np.log1p(-u1)) * np.cos(2.0 * np.pi * u2)

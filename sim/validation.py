@@ -63,7 +63,7 @@ def case_scenario(
     batches: int,
     warmup_batches: int,
 ) -> Scenario:
-    """``base`` set to ``servers`` providers at ``utilisation``, sized for ``customers`` arrivals."""
+    """``base`` with ``servers`` providers at ``utilisation``, sized for ``customers`` arrivals."""
     service_rate = base.params.queue.service_rate
     arrival_rate = utilisation * servers * service_rate
     horizon_hours = customers / arrival_rate

@@ -6,7 +6,8 @@ from pathlib import Path
 
 import pytest
 
-FAST = ["--set", "run.years=0.1", "--set", "customers.initial=300"]
+FAST = ["--set", "run.years=0.2", "--set", "run.warmup_years=0.05", "--set",
+        "customers.initial=300", "--set", "providers.count=2"]
 
 
 def _run(out: Path, *extra: str) -> None:

@@ -52,7 +52,8 @@ def test_no_global_random_state_is_touched() -> None:
     from sim.model.system import simulate
     from sim.scenario import load_scenario
 
-    simulate(load_scenario("scenarios/baseline.toml", ["run.years=0.02", "customers.initial=100"]))
+    overrides = ["run.years=0.05", "run.warmup_years=0", "customers.initial=100"]
+    simulate(load_scenario("scenarios/baseline.toml", overrides))
     assert random.getstate() == before_py
     assert np.array_equal(np.random.get_state()[1], before_np)  # noqa: NPY002
 

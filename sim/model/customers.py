@@ -25,7 +25,8 @@ import simpy
 from sim.model import encounter as enc
 from sim.model import recovery as rec
 from sim.model import satisfaction as sat
-from sim.model.population import ACTIVE, RESOLVED, RESOLVED_QUICKLY, UNRESOLVED
+from sim.model.population import RESOLVED, RESOLVED_QUICKLY, UNRESOLVED, CustomerPopulation
+from sim.streams import CounterStream
 
 if TYPE_CHECKING:
     from sim.model.system import ServiceSystem
@@ -35,37 +36,118 @@ SLICE_HOURS = 24.0
 REPURCHASE_WINDOW_HOURS = 90 * 24.0
 DISSATISFIED = 0.5  # encounter satisfaction below which the encounter dissatisfied
 
+# the random numbers of one visit, in this order; each from its own counter-based stream
+# keyed by (customer, visit number), so the k-th visit of a customer draws the same numbers
+# in every scenario run with the same seed (common random numbers per individual)
+VISIT_DRAWS: tuple[tuple[str, str], ...] = (
+    ("service_time", "normal"),
+    ("patience", "exponential"),
+    ("special_request", "uniform"),
+    ("flexibility", "uniform"),
+    ("proactivity", "uniform"),
+    ("failures", "uniform"),
+    ("complaints", "uniform"),
+    ("recovery_on_spot", "uniform"),
+    ("recovery_escalated", "uniform"),
+    ("quality_noise", "normal"),
+    ("empathy_noise", "normal"),
+    ("recommend_noise", "normal"),
+)
+(SERVICE, PATIENCE, SPECIAL, FLEX, PROACTIVE, FAILURE, COMPLAINT, SPOT, ESCALATED,
+ QUALITY_NOISE, EMPATHY_NOISE, RECOMMEND_NOISE) = range(len(VISIT_DRAWS))
+
+
+def schedule_first_visits(
+    population: CustomerPopulation, rows: range, now: float, gaps: CounterStream,
+    multiplier: float,
+) -> None:
+    """Each new customer's first visit: an exponential gap at their own rate."""
+    if len(rows) == 0:
+        return
+    with population.np() as col:
+        ids = np.arange(rows.start, rows.stop)
+        rate = col["visit_rate"][ids].astype(float) * multiplier
+        col["next_visit"][ids] = now + gaps.exponential(ids, 0) / rate
+        col["visit_k"][ids] = 1
+
+
+def due_visits(
+    population: CustomerPopulation, until: float, gaps: CounterStream, multiplier: float
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Customers whose visits fall before ``until``, their visit times and visit numbers,
+    in time order; each visitor's next visit is scheduled (Poisson at their own rate)."""
+    who, when, number = [], [], []
+    with population.np() as col:
+        next_visit, k = col["next_visit"], col["visit_k"]
+        while True:
+            due = np.flatnonzero(next_visit < until)
+            if due.size == 0:
+                break
+            times = next_visit[due].copy()
+            counters = k[due].astype(np.int64)
+            rate = col["visit_rate"][due].astype(float) * multiplier
+            next_visit[due] = times + gaps.exponential(due, counters) / rate
+            k[due] += 1
+            who.append(due)
+            when.append(times)
+            number.append(counters - 1)
+    if not who:
+        empty = np.empty(0, dtype=np.int64)
+        return empty, np.empty(0), empty
+    c, t, n = np.concatenate(who), np.concatenate(when), np.concatenate(number)
+    order = np.lexsort((c, t))
+    return c[order], t[order], n[order]
+
+
+def visit_draws(streams: dict[str, CounterStream], who: np.ndarray, number: np.ndarray
+                ) -> list[list[float]]:
+    """The random numbers of each visit (rows in the order of :data:`VISIT_DRAWS`)."""
+    if who.size == 0:
+        return []
+    columns = []
+    for name, kind in VISIT_DRAWS:
+        stream = streams[name]
+        if kind == "normal":
+            columns.append(stream.normal(who, number))
+        elif kind == "exponential":
+            columns.append(stream.exponential(who, number))
+        else:
+            columns.append(stream.uniform(who, number))
+    return np.column_stack(columns).tolist()
+
 
 def population_visits(
     env: simpy.Environment,
-    rates: Callable[[], tuple[np.ndarray, float]],
-    size: Callable[[], int],
-    rng: np.random.Generator,
-    start_visit: Callable[[int], None],
+    population: CustomerPopulation,
+    streams: dict[str, CounterStream],
+    demand: Callable[[], float],
+    start_visit: Callable[[int, list[float]], None],
 ) -> Generator[simpy.Event, Any, None]:
-    """Each day, draw who visits when (Poisson per customer, by thinning) and start the visits.
+    """A day at a time: collect the visits due, draw their numbers, start each on time.
 
-    ``rates()`` gives the current visit rates (per hour) and the demand multiplier.
+    ``demand()`` is the current multiplier of every visit rate (a surge); when it
+    changes, the time to everyone's next visit is rescaled, which keeps the visits
+    Poisson at the new rates (memorylessness).
     """
+    gaps = streams["visit_gaps"]
+    multiplier = demand()
     while True:
-        slice_start = env.now
-        n = size()
-        if n:
-            rate, multiplier = rates()
-            max_rate = float(rate.max()) * multiplier
-            if max_rate > 0.0:
-                candidates = int(rng.poisson(n * max_rate * SLICE_HOURS))
-                who = rng.integers(0, n, size=candidates)
-                keep = rng.random(candidates) * max_rate < rate[who] * multiplier
-                who = who[keep]
-                when = np.sort(rng.random(who.size)) * SLICE_HOURS + slice_start
-                del rate
-                for customer, at in zip(who.tolist(), when.tolist(), strict=True):
-                    delay = at - env.now
-                    if delay > 0.0:
-                        yield env.timeout(delay)
-                    start_visit(customer)
-        rest = slice_start + SLICE_HOURS - env.now
+        day_end = env.now + SLICE_HOURS
+        current = demand()
+        if current != multiplier:
+            with population.np() as col:
+                pending = np.isfinite(col["next_visit"])
+                col["next_visit"][pending] = env.now + (
+                    col["next_visit"][pending] - env.now) * (multiplier / current)
+            multiplier = current
+        who, when, number = due_visits(population, day_end, gaps, multiplier)
+        draws = visit_draws(streams, who, number)
+        for customer, at, numbers in zip(who.tolist(), when.tolist(), draws, strict=True):
+            delay = at - env.now
+            if delay > 0.0:
+                yield env.timeout(delay)
+            start_visit(customer, numbers)
+        rest = day_end - env.now
         if rest > 0.0:
             yield env.timeout(rest)
 
@@ -96,6 +178,8 @@ class VisitConstants:
                        e.valued_refusal)
         self.recognition = e.recognition
         self.bond_gain = e.bond_gain
+        self.relationship_patience = e.relationship_patience
+        self.bond_efficiency = e.bond_efficiency
         self.positive_weight = s.positive_weight
         self.negative_weight = s.negative_weight
         self.smoothing = s.smoothing
@@ -110,66 +194,76 @@ def lognormal_parameters(mean: float, cv: float) -> tuple[float, float]:
 
 
 def chain_visit(
-    world: ServiceSystem, unit: Unit, c: int, base_service: float, patience: float
+    world: ServiceSystem, unit: Unit, c: int, base_service: float, patience: float,
+    u: list[float],
 ) -> Generator[simpy.Event, Any, None]:
-    """One visit of customer ``c`` to ``unit``, along the whole chain."""
+    """One visit of customer ``c`` to ``unit``, along the whole chain; ``u`` holds the
+    visit's random numbers (see :data:`VISIT_DRAWS`)."""
     env = world.env
     pop = world.population
     k = world.constants
-    draw = world.draws
     desk = unit.desk
     tally = unit.tally
-    chain = unit.chain
     pop.in_visit[c] = 1
     arrived = env.now
     tally.arrived += 1
     unit.arrivals_since_workload += 1
+    tolerance = world.wait_tolerance
     own = world.own_provider(c) if world.relationship else None
+    if own is not None:  # waiting for one's own provider (Gutek): more patient, more tolerant
+        patience *= k.relationship_patience
+        tolerance *= k.relationship_patience
     provider = desk.seize(own)
     if provider is None:
         ticket = desk.join(c, arrived, own)
         if patience > 0.0:
-            desk.abandonment_timer(ticket, patience)
+            desk.abandonment_timer(ticket, patience, lambda: unit.tally.abandon())
         provider = yield ticket.event
         if provider is None:
-            tally.abandoned += 1
             world.walk_away(c, unit)
             pop.in_visit[c] = 0
             return
     wait = env.now - arrived
+    # the period's tallies are fetched again after every yield: a review may have closed
+    # the period (and started fresh tallies) while the customer waited or was served
+    tally, chain = unit.tally, unit.chain
     tally.start(wait, world.wait_target)
     policy = unit.policy
 
     # the kind of encounter (seed 002): special requests and proactive attention
     request = 0
     extra = 1.0
-    if draw["special_request"]() < k.special_request_rate:
+    if u[SPECIAL] < k.special_request_rate:
         chain.special_requests += 1
-        if draw["flexibility"]() < policy.flexibility:
+        if u[FLEX] < policy.flexibility:
             request = 1
             chain.accommodated += 1
             extra += k.special_request_time
         else:
             request = -1
             chain.refused += 1
-    proactive = draw["proactivity"]() < policy.proactivity
+    proactive = u[PROACTIVE] < policy.proactivity
     if proactive:
         extra += k.proactive_time
         chain.proactive += 1
     competency = provider.competency
-    service = base_service * unit.time_factor * extra / competency
+    knows = 1.0
+    if own is not None and provider is own:  # a provider who knows the customer is quicker
+        knows -= k.bond_efficiency * pop.bond[c]
+    service = base_service * unit.time_factor * extra * knows / competency
     yield env.timeout(service)
     provider.served += 1
     provider.served_in_period += 1
     provider.busy_time += service
     desk.release(provider)
     now = env.now
+    tally, chain = unit.tally, unit.chain
     tally.finish(service, now - arrived)
 
     # failures and their sources (Goodman)
     p_proc, p_prov, p_cust = enc.failure_probabilities(
         unit.process_failure_rate(k.fixable_share),
-        k.provider_error_rate,
+        k.provider_error_rate * knows,
         competency,
         unit.quality_factor,
         k.customer_error_rate,
@@ -178,7 +272,7 @@ def chain_visit(
         pop.forewarned[c] == 1,
         k.prevention,
     )
-    source = enc.failure_source(draw["failures"](), p_proc, p_prov, p_cust)
+    source = enc.failure_source(u[FAILURE], p_proc, p_prov, p_cust)
     pop.forewarned[c] = 1 if proactive else 0
     chain.failures_by_source[source] += 1
 
@@ -197,7 +291,7 @@ def chain_visit(
     complained = False
     reliability = 1.0
     if source:
-        complained = draw["complaints"]() < rec.complaint_probability(
+        complained = u[COMPLAINT] < rec.complaint_probability(
             k.complaint_propensity,
             k.complaint_loyalty_effect,
             bond,
@@ -206,8 +300,8 @@ def chain_visit(
         )
         outcome = rec.recovery_outcome(
             complained,
-            draw["recovery_on_spot"](),
-            draw["recovery_escalated"](),
+            u[SPOT],
+            u[ESCALATED],
             unit.on_spot_probability,
             k.escalation_success,
         )
@@ -238,14 +332,14 @@ def chain_visit(
         v_base, bond, v_bond, proactive, v_proactive, request, v_accommodated, v_refusal
     )
     noise_sd = provider.quality_sd
-    responsiveness = enc.responsiveness(wait, world.wait_tolerance)
+    responsiveness = enc.responsiveness(wait, tolerance)
     if outcome == RESOLVED or outcome == UNRESOLVED:  # escalation delays the answer
         responsiveness *= world.escalation_responsiveness
     scores = (
         reliability,
         responsiveness,
-        enc.competency_score(competency, unit.quality_factor, noise_sd * draw["quality_noise"]()),
-        enc.empathy(provider.job_satisfaction, noise_sd * draw["empathy_noise"]()),
+        enc.competency_score(competency, unit.quality_factor, noise_sd * u[QUALITY_NOISE]),
+        enc.empathy(provider.job_satisfaction, noise_sd * u[EMPATHY_NOISE]),
         valued,
     )
     weights = world.weights
@@ -279,12 +373,13 @@ def chain_visit(
     chain.encounter_satisfaction_sum += s_enc
 
     # bond with one's own provider (relationship service)
-    if world.relationship:
-        pop.bond[c] = bond + k.bond_gain * (1.0 - bond)
+    if world.relationship:  # proactive attention builds the bond twice as fast
+        gain = k.bond_gain * (2.0 if proactive else 1.0)
+        pop.bond[c] = bond + (gain if gain < 1.0 else 1.0) * (1.0 - bond)
 
     # likelihood to recommend
     intercept, slope, noise = k.recommend
-    score = sat.recommend_score(satisfaction, intercept, slope, noise * draw["recommend_noise"]())
+    score = sat.recommend_score(satisfaction, intercept, slope, noise * u[RECOMMEND_NOISE])
     pop.recommend[c] = score
     if score >= 9 and not pop.ever_promoter[c]:
         pop.ever_promoter[c] = 1

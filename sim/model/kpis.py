@@ -16,6 +16,7 @@ import numpy as np
 from sim.model import loyalty, money
 from sim.model.encounter import SOURCES
 from sim.model.population import ACTIVE, CHANNELS, DEFECTED, INITIAL, OUTCOMES, PAID
+from sim.model.satisfaction import net_promoter_score
 from sim.model.unit import Unit
 from sim.recording import HOURS_PER_DAY, HOURS_PER_YEAR, ChainTally, PeriodTally, Recorder
 
@@ -68,9 +69,9 @@ def chain_row(
         s = col["satisfaction"][mine][active].astype(float)
         scores = col["recommend"][mine]
         rated = scores[active & (scores >= 0)]
-        joined = col["joined"][mine]
+        cohort = col["cohort"][mine]
         channel = col["channel"][mine]
-        new = (joined > now - dt - 1e-6) & (channel != INITIAL)
+        new = (cohort == len(recorder.rows)) & (channel != INITIAL)
         acquired = int(np.count_nonzero(new))
         extra["active_customers"] = int(np.count_nonzero(active))
         extra["mean_expectation"] = float(col["expectation"][mine][active].mean()) if s.size \
@@ -94,15 +95,11 @@ def chain_row(
     extra["satisfaction_index"] = 100.0 * float(s.mean()) if s.size else math.nan
     extra["share_not_satisfied"] = float(np.mean(s < p.customers.satisfied_threshold)) \
         if s.size else math.nan
-    if rated.size:
-        promoters = float(np.mean(rated >= 9))
-        detractors = float(np.mean(rated <= 6))
-    else:
-        promoters = detractors = math.nan
+    nps, promoters, passives, detractors = net_promoter_score(rated)
     extra["promoter_share"] = promoters
-    extra["passive_share"] = 1.0 - promoters - detractors
+    extra["passive_share"] = passives
     extra["detractor_share"] = detractors
-    extra["nps"] = 100.0 * (promoters - detractors)
+    extra["nps"] = nps
 
     # defections by reason
     counts = np.bincount(reasons.astype(np.int64), minlength=4) if reasons.size else np.zeros(4)
@@ -168,8 +165,11 @@ def chain_row(
         provider_months, m.wage_per_month, training, m.training_cost, extra["hires"],
         m.hiring_cost,
     )
+    total_share = sum(u.policy.share for u in world.units)
     reliability_cost = sum(
-        money.reliability_cost(u.policy.reliability, m.reliability_cost, months) for u in units
+        money.reliability_cost(u.policy.reliability, m.reliability_cost, months)
+        * u.policy.share / total_share
+        for u in units
     )
     acquisition_cost = extra.get("acquired_paid", 0) * m.acquisition_cost
     extra["revenue"] = chain.revenue
@@ -239,7 +239,7 @@ def queue_summary(rows: list[dict[str, Any]]) -> dict[str, Any]:
         "mean_sojourn": _ratio(sum(r["sojourn_sum"] for r in rows), served),
         "throughput_per_hour": _ratio(served, total_hours),
         "arrival_rate_per_hour": _ratio(arrived, total_hours),
-        "encounters": served,
+        "encounters": served + abandoned,
     }
 
 
@@ -342,7 +342,8 @@ def behaviour_summary(world: ServiceSystem) -> dict[str, Any]:
         "share_within_target": q["share_within_target"],
         "mean_quality": _ratio(sum(r["mean_quality"] * r["served"] for r in rows if r["served"]),
                                q["served"]),
-        "encounters": q["served"],
+        "encounters": q["encounters"],
+        "served": q["served"],
         "revenue": revenue,
         "cost": cost,
         "profit": revenue - cost,

@@ -18,6 +18,7 @@ import numpy as np
 
 from sim.model import growth, loyalty, providers, workload
 from sim.model.population import ACTIVE, DEFECTED, PAID, REFERRAL
+from sim.model.satisfaction import drift_expectations
 from sim.model.unit import Unit
 
 if TYPE_CHECKING:
@@ -106,23 +107,23 @@ def population_review(world: ServiceSystem, dt_hours: float) -> np.ndarray:
     p = world.p
     years = dt_hours / HOURS_PER_YEAR
     m, c = p.market, p.customers
-    gen = world.streams.generator
+    counter = world.streams.counter
+    period = len(world.recorder.rows)
     with world.population.np() as col:
         candidates = np.flatnonzero((col["status"] == ACTIVE) & (col["in_visit"] == 0))
         drift = m.expectation_drift * m.competition * years
-        if drift:
-            col["expectation"][candidates] = np.minimum(
-                col["expectation"][candidates] + drift, 1.0
-            )
+        expectation = col["expectation"][candidates]
+        drift_expectations(expectation, m.expectation_drift * m.competition, years)
+        col["expectation"][candidates] = expectation
         s = col["satisfaction"][candidates].astype(float)
         bond = col["bond"][candidates].astype(float)
         tenure_share = np.minimum(
             (world.env.now - col["joined"][candidates].astype(float)) / (5 * HOURS_PER_YEAR), 1.0
         )
-        n = candidates.size
-        u_offer = gen("rival_offers").random(n)
-        u_switch = gen("switching").random(n)
-        u_defect = gen("defection").random(n)
+        # counter-based draws keyed by (customer, period): common random numbers per customer
+        u_offer = counter("rival_offers").uniform(candidates, period)
+        u_switch = counter("switching").uniform(candidates, period)
+        u_defect = counter("defection").uniform(candidates, period)
         has_offer = u_offer < loyalty.period_probability(
             loyalty.offer_rate(m.competition, m.offer_rate), years
         )
@@ -146,6 +147,7 @@ def population_review(world: ServiceSystem, dt_hours: float) -> np.ndarray:
         col["status"][idx] = DEFECTED
         col["defect_reason"][idx] = reason[gone]
         col["left"][idx] = world.env.now
+        col["next_visit"][idx] = np.inf
         world.market_expectation = min(world.market_expectation + drift, 1.0)
         world.close_pending_failures(col, idx)
         return idx

@@ -41,9 +41,11 @@ COLUMNS: dict[str, str] = {
     "channel": "b",
     "defect_reason": "b",  # -1 while active
     "unit": "h",
-    "cohort": "h",  # review period in which the customer was acquired
+    "cohort": "i",  # review period in which the customer was acquired
     "provider": "i",  # own provider (relationship), last provider (pseudo), -1 if none
     "visits": "i",
+    "visit_k": "i",  # visits scheduled so far (the counter of the customer's visit draws)
+    "next_visit": "d",  # hours; infinite when not active
     "joined": "f",  # hours
     "left": "f",  # hours, NaN while active
     "promoter_at": "f",  # hours of the first promoter rating, NaN before
@@ -63,8 +65,9 @@ _FILL: dict[str, float] = {
     "provider": -1,
     "defect_reason": -1,
     "failure_outcome": -1,
+    "next_visit": float("inf"),
 }
-_NUMPY = {"b": np.int8, "h": np.int16, "i": np.int32, "f": np.float32}
+_NUMPY = {"b": np.int8, "h": np.int16, "i": np.int32, "f": np.float32, "d": np.float64}
 
 
 class CustomerPopulation:

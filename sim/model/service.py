@@ -11,6 +11,7 @@ waiting, providers busy) that utilisation and Little's law need.
 from __future__ import annotations
 
 from collections import deque
+from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 import simpy
@@ -22,7 +23,7 @@ if TYPE_CHECKING:
 class Ticket:
     """A place in the queue: who waits since when, and the event that ends the wait."""
 
-    __slots__ = ("arrived", "customer", "event", "shared", "waiting")
+    __slots__ = ("arrived", "customer", "event", "on_give_up", "shared", "waiting")
 
     def __init__(self, env: simpy.Environment, customer: int, arrived: float) -> None:
         self.customer = customer
@@ -30,6 +31,7 @@ class Ticket:
         self.event = env.event()
         self.waiting = True
         self.shared = True  # in the shared queue (not waiting for one provider)
+        self.on_give_up: Callable[[], None] | None = None
 
 
 class ServiceDesk:
@@ -93,7 +95,7 @@ class ServiceDesk:
             self._advance()
             self.idle.remove(provider)
             self.providers.remove(provider)
-            self._serve_shared_queue()
+        self._serve_shared_queue()
 
     def _serve_shared_queue(self) -> None:
         """Idle providers take customers left in the shared queue (after a dismissal)."""
@@ -110,6 +112,8 @@ class ServiceDesk:
         Without ``own``, any idle provider (longest idle first) if nobody waits; with
         ``own`` (relationship service), only that provider, if idle.
         """
+        if own is not None and own.leaving:  # their provider is going: anyone will do
+            own = None
         if own is None:
             if self.idle and not self.shared_waiting:
                 provider = self.idle.popleft()
@@ -140,17 +144,26 @@ class ServiceDesk:
         return ticket
 
     def give_up(self, ticket: Ticket) -> None:
-        """The customer's patience ran out: leave the queue if still in it."""
+        """The customer's patience ran out: leave the queue if still in it.
+
+        The abandonment is booked (``ticket.on_give_up``) at this instant, so the counts
+        add up even when a review falls between this and the visit's own resumption.
+        """
         if ticket.waiting:
             self._advance()
             ticket.waiting = False
             self.waiting -= 1
             if ticket.shared:
                 self.shared_waiting -= 1
+            if ticket.on_give_up is not None:
+                ticket.on_give_up()
             ticket.event.succeed(None)
 
-    def abandonment_timer(self, ticket: Ticket, patience: float) -> None:
-        """Schedule the end of ``ticket``'s patience."""
+    def abandonment_timer(
+        self, ticket: Ticket, patience: float, on_give_up: Callable[[], None] | None = None
+    ) -> None:
+        """Schedule the end of ``ticket``'s patience; ``on_give_up`` books the abandonment."""
+        ticket.on_give_up = on_give_up
         timer = self.env.timeout(patience)
         timer.callbacks.append(lambda _event, t=ticket: self.give_up(t))  # type: ignore[union-attr]
 

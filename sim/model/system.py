@@ -7,9 +7,10 @@ no global state: all randomness comes from the run's named streams.
 
 from __future__ import annotations
 
+import itertools
 import math
 import time
-from collections.abc import Generator
+from collections.abc import Callable, Generator
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -18,35 +19,40 @@ import simpy
 
 from sim.model import loyalty, organization
 from sim.model.customers import (
+    PATIENCE,
+    SERVICE,
+    VISIT_DRAWS,
     VisitConstants,
     chain_visit,
     lognormal_parameters,
     population_visits,
+    schedule_first_visits,
 )
-from sim.model.recovery import on_spot_recovery_probability
 from sim.model.kpis import behaviour_summary, chain_row, cohort_table, queue_summary
 from sim.model.population import ACTIVE, DEFECTED, INITIAL, CustomerPopulation
-from sim.model.providers import Provider, provider_career, quit_hazard
+from sim.model.providers import (
+    Provider,
+    learning_curve,
+    learning_time_constant,
+    provider_career,
+    quit_hazard,
+)
+from sim.model.recovery import on_spot_recovery_probability
+from sim.model.satisfaction import encounter_satisfaction, smooth
 from sim.model.service import ServiceDesk
 from sim.model.unit import Unit, local_policies
 from sim.model.visit import poisson_arrivals, queue_visit
 from sim.recording import HOURS_PER_DAY, HOURS_PER_YEAR, Recorder
 from sim.scenario import Scenario
-from sim.streams import BufferedDraws, Streams
+from sim.streams import CounterStream, Streams
+
+HOURS_PER_MONTH = HOURS_PER_YEAR / 12.0
 
 EVENT_COLUMNS = (
     "time_days", "customer", "provider", "unit", "wait_hours", "reliability",
     "responsiveness", "competency", "empathy", "valued", "failure_source", "complained",
     "recovered", "satisfaction_after", "recommend",
 )
-BUFFERED = {
-    "special_request": "uniform", "flexibility": "uniform", "proactivity": "uniform",
-    "failures": "uniform", "complaints": "uniform", "recovery_on_spot": "uniform",
-    "recovery_escalated": "uniform", "quality_noise": "normal", "empathy_noise": "normal",
-    "recommend_noise": "normal", "service_time": "normal", "patience": "exponential",
-}
-
-
 @dataclass
 class RunResult:
     """What one replication of one scenario produced."""
@@ -111,8 +117,9 @@ class ServiceSystem:
     def _build_behaviour_mode(self) -> None:
         p = self.p
         e = p.encounter
-        self.draws: dict[str, BufferedDraws] = {
-            name: self.streams.draws(name, kind) for name, kind in BUFFERED.items()
+        self.visit_streams: dict[str, CounterStream] = {
+            name: self.streams.counter(name)
+            for name in ("visit_gaps", *(n for n, _ in VISIT_DRAWS))
         }
         self.relationship = p.organization.service_model == "relationship"
         self.pseudo = p.organization.service_model == "pseudo_relationship"
@@ -148,34 +155,29 @@ class ServiceSystem:
         self.population = CustomerPopulation(capacity=int(p.customers.initial * 1.2) + 64)
         self.add_customers(p.customers.initial, INITIAL)
         mu, sigma = lognormal_parameters(full_time, p.providers.service_time_cv)
-        service_normal = self.draws["service_time"]
-        patience_draw = self.draws["patience"]
         pop = self.population
         units = self.units
         process = self.env.process
-
         exp = math.exp
 
-        def start_visit(customer: int) -> None:
-            # drawn for every candidate visit, so the i-th visit gets the same numbers
-            service = exp(mu + sigma * service_normal())
-            patience = pop.patience[customer] * patience_draw()
+        def start_visit(customer: int, u: list[float]) -> None:
             if pop.status[customer] == ACTIVE and not pop.in_visit[customer]:
-                process(chain_visit(self, units[pop.unit[customer]], customer, service, patience))
+                service = exp(mu + sigma * u[SERVICE])
+                patience = pop.patience[customer] * u[PATIENCE]
+                unit = units[pop.unit[customer]]
+                process(chain_visit(self, unit, customer, service, patience, u))
 
         self.env.process(population_visits(
-            self.env, self._visit_rates, lambda: pop.size, self.streams.generator("visits"),
-            start_visit,
+            self.env, pop, self.visit_streams, self.demand_multiplier, start_visit
         ))
         self.env.process(self.workload_review())
 
-    def _visit_rates(self) -> tuple[np.ndarray, float]:
+    def demand_multiplier(self) -> float:
+        """The visit-rate multiplier now: the surge factor while a surge lasts, else 1."""
         s = self.p.surge
         now_years = self.env.now / HOURS_PER_YEAR
         surging = s.months > 0 and s.start_years <= now_years < s.start_years + s.months / 12.0
-        with self.population.np() as col:
-            rate = col["visit_rate"] * (col["status"] == ACTIVE)
-        return rate, (s.factor if surging else 1.0)
+        return s.factor if surging else 1.0
 
     def _new_id(self) -> int:
         self._next_provider_id += 1
@@ -183,16 +185,16 @@ class ServiceSystem:
 
     def _hire(self, unit: Unit, seasoned: bool = False) -> Provider:
         pr = self.p.providers
-        rng = self.streams.draws("provider_traits", "normal")
-        sd = max(pr.quality_sd * (1.0 + pr.quality_sd_spread * rng()), 0.0)
+        # provider draws are keyed by the provider's id (common random numbers per provider)
+        pid = self._new_id()
+        trait = float(self.streams.counter("provider_traits").normal(pid, 0))
+        sd = max(pr.quality_sd * (1.0 + pr.quality_sd_spread * trait), 0.0)
         novice = pr.novice_competency
         hired_at = self.env.now
-        if seasoned:  # the founding team has worked a while: spread of tenures
-            hired_at -= 24 * 30 * (3 + 30 * self.streams.draws("founding_tenure", "uniform")())
-        provider = Provider(self._new_id(), unit.index, hired_at, novice,
-                            pr.job_satisfaction_initial, sd)
-        from sim.model.providers import learning_curve, learning_time_constant
-
+        if seasoned:  # the founding team has worked a while: 3 to 33 months
+            months = 3 + 30 * float(self.streams.counter("founding_tenure").uniform(pid, 0))
+            hired_at -= HOURS_PER_MONTH * months
+        provider = Provider(pid, unit.index, hired_at, novice, pr.job_satisfaction_initial, sd)
         provider.competency = learning_curve(
             novice, provider.tenure(self.env.now) / 730.0,
             learning_time_constant(pr.learning_months, unit.policy.training),
@@ -203,10 +205,16 @@ class ServiceSystem:
             self.env, unit.desk, provider, 7 * HOURS_PER_DAY,
             lambda prov: quit_hazard(prov.job_satisfaction, pr.annual_quit_rate,
                                      pr.quit_sensitivity, pr.job_satisfaction_reference),
-            self.streams.draws("provider_quits", "uniform"),
+            self._quit_draws(pid),
             lambda prov, u=unit: self._leaver(u, prov, quit=True),
         ))
         return provider
+
+    def _quit_draws(self, pid: int) -> Callable[[], float]:
+        """The uniforms of provider ``pid``'s weekly quit checks, keyed by (id, check)."""
+        stream = self.streams.counter("provider_quits")
+        checks = itertools.count()
+        return lambda: float(stream.uniform(pid, next(checks)))
 
     def _leaver(self, unit: Unit, provider: Provider, quit: bool) -> None:
         """A provider left: open a vacancy; in relationship service, their customers follow
@@ -227,12 +235,13 @@ class ServiceSystem:
             mine = np.flatnonzero((col["provider"] == leaver.id) & (col["status"] == ACTIVE))
             if mine.size == 0:
                 return
-            u = self.streams.generator("follow_provider").random(mine.size)
+            u = self.streams.counter("follow_provider").uniform(mine, len(self.recorder.rows))
             follow = (u < e.follow_provider * col["bond"][mine]) & (col["in_visit"][mine] == 0)
             gone = mine[follow]
             col["status"][gone] = DEFECTED
             col["defect_reason"][gone] = loyalty.FOLLOWED_PROVIDER
             col["left"][gone] = self.env.now
+            col["next_visit"][gone] = np.inf
             self.close_pending_failures(col, gone)
             stay = mine[~follow]
             col["bond"][stay] = 0.0
@@ -263,8 +272,6 @@ class ServiceSystem:
 
     def walk_away(self, customer: int, unit: Unit) -> None:
         """A customer gave up waiting: an encounter with no reliability or responsiveness."""
-        from sim.model.satisfaction import encounter_satisfaction, smooth
-
         pop, s = self.population, self.p.satisfaction
         expectation = float(pop.expectation[customer]) + self.promise
         quality = (1.0 - self.weights[0] - self.weights[1]) * expectation
@@ -296,9 +303,13 @@ class ServiceSystem:
             count, self.env.now,
             segment=premium.astype(np.int8), expectation=expectation, satisfaction=satisfaction,
             unit=units.astype(np.int16), channel=channel,
-            cohort=len(self.recorder.rows), visit_rate=c.visits_per_month / 730.0,
+            cohort=len(self.recorder.rows),
+            visit_rate=visit_rates(rng, count, c.visits_per_month / HOURS_PER_MONTH,
+                                   c.visit_rate_cv),
             patience=c.patience_mean / 60.0,
         )
+        schedule_first_visits(self.population, rows, self.env.now,
+                              self.visit_streams["visit_gaps"], self.demand_multiplier())
         with self.population.np() as col:
             col["joined"][rows.start:rows.stop] += joined_offset
             if self.relationship:
@@ -366,6 +377,7 @@ class ServiceSystem:
                     newest = max((q for q in unit.providers if not q.leaving),
                                  key=lambda q: q.hired_at, default=None)
                     if newest is not None and len(unit.providers) > 1:
+                        unit.removed += 1  # released: counts towards turnover
                         unit.desk.dismiss(newest)
                         newest.leaving = True
                         self.providers_by_id.pop(newest.id, None)
@@ -420,6 +432,15 @@ class ServiceSystem:
             tables=tables,
             events=self.events,
         )
+
+
+def visit_rates(rng: np.random.Generator, count: int, mean: float, cv: float) -> np.ndarray:
+    """Customers' visit rates: gamma distributed with the given mean and coefficient of
+    variation (heavy and light users), all equal when ``cv`` is 0."""
+    if cv <= 0.0:
+        return np.full(count, mean)
+    shape = 1.0 / (cv * cv)
+    return rng.gamma(shape, mean / shape, size=count)
 
 
 def simulate(scenario: Scenario, replication: int = 0, events: bool = False) -> RunResult:

@@ -32,10 +32,9 @@ def queue_visit(
     if provider is None:
         ticket = desk.join(-1, arrived)
         if patience > 0.0:
-            desk.abandonment_timer(ticket, patience)
+            desk.abandonment_timer(ticket, patience, lambda: recorder.tally.abandon())
         provider = yield ticket.event
         if provider is None:
-            recorder.tally.abandoned += 1
             return
     recorder.start(env.now - arrived)
     yield env.timeout(service)

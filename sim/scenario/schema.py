@@ -73,6 +73,10 @@ class CustomersSection(Section):
     visits_per_month: float = param(
         1.5, "visits per month", "mean visit rate of a customer", gt=0, le=100
     )
+    visit_rate_cv: float = param(
+        0.5, "ratio", "coefficient of variation of customers' visit rates (gamma distributed "
+        "around visits_per_month; 0 = everyone the same)", ge=0, le=5,
+    )
     patience_mean: float = param(
         20.0, "minutes",
         "mean of the exponential patience in the queue; 0 means infinitely patient",
@@ -178,7 +182,7 @@ class ProvidersSection(Section):
         "pressure", ge=0, le=5,
     )
     annual_quit_rate: float = param(
-        0.2, "per year", "quit hazard of a provider at the reference job satisfaction", ge=0,
+        0.18, "per year", "quit hazard of a provider at the reference job satisfaction", ge=0,
         le=20,
     )
     quit_sensitivity: float = param(
@@ -348,7 +352,7 @@ class EncounterSection(Section):
     )
     bond_gain: float = param(
         0.15, "share per visit", "share of the remaining gap to a full bond gained per visit "
-        "with one's own provider", ge=0, le=1,
+        "with one's own provider (twice that with proactive attention)", ge=0, le=1,
     )
     recognition: float = param(
         0.5, "share", "bond a pseudo-relationship customer feels when served again by the "
@@ -358,8 +362,16 @@ class EncounterSection(Section):
         0.3, "score", "raised expectation of feeling valued that a pseudo-relationship "
         "promises", ge=0, le=1,
     )
+    bond_efficiency: float = param(
+        0.25, "share", "share of service time and provider-error risk saved when a provider "
+        "serves their own customer at a full bond (they know the customer; Gutek)", ge=0, le=0.9,
+    )
+    relationship_patience: float = param(
+        6.0, "ratio", "how many times more patient and tolerant of waiting a customer is when "
+        "waiting for their own provider (relationship service)", ge=1, le=100,
+    )
     follow_provider: float = param(
-        0.4, "probability per bond", "chance, times the bond, that a relationship customer "
+        0.25, "probability per bond", "chance, times the bond, that a relationship customer "
         "follows a provider who leaves", ge=0, le=1,
     )
 
@@ -487,7 +499,7 @@ class MoneySection(Section):
     hiring_cost: float = param(3000.0, "money", "cost of hiring a provider", ge=0, le=1e7)
     reliability_cost: float = param(
         800.0, "money per month", "cost of reliability r is this x r / (1 - r): rising "
-        "steeply towards 1", ge=0, le=1e7,
+        "steeply towards 1 (split among units by their share of customers)", ge=0, le=1e7,
     )
     acquisition_cost: float = param(
         150.0, "money", "marketing spend per paid acquisition", ge=0, le=1e7

@@ -1,0 +1,132 @@
+"""The service-profit chain as a whole: conservation, directions of effect, the COPS models.
+
+Directions of effect are tested the way a strategist would compare policies:
+common random numbers (the same replication seeds for both scenarios), paired
+differences, and a 95 % t interval that must exclude zero.  Seeds are fixed,
+so the tests are deterministic.
+"""
+
+from __future__ import annotations
+
+import math
+from concurrent.futures import ProcessPoolExecutor
+from typing import Any
+
+import pytest
+
+from analysis.stats import t_interval
+from sim.model.system import simulate
+from sim.scenario import load_scenario
+
+# the default market over a shorter horizon: fast enough to replicate (a much smaller
+# front line would let single quits dominate the outcome and drown the policy effects)
+SMALL = ["run.years=2.5", "run.warmup_years=0.5"]
+REPLICATIONS = 6
+
+CONTRASTS: dict[str, tuple[list[str], list[str]]] = {
+    "reliability": (["organization.reliability=0.88"], ["organization.reliability=0.97"]),
+    "empowerment": (["organization.empowerment=0.1"], ["organization.empowerment=0.9"]),
+    "competition": (["market.competition=0.8"], ["market.competition=0.2"]),
+    "cops": (["organization.service_model='encounter'"],
+             ["organization.service_model='pseudo_relationship'"]),
+}
+
+
+def _summary(args: tuple[list[str], int]) -> dict[str, Any]:
+    overrides, replication = args
+    return simulate(load_scenario("scenarios/baseline.toml", SMALL + overrides),
+                    replication).summary
+
+
+@pytest.fixture(scope="module")
+def contrasts() -> dict[str, tuple[list[dict[str, Any]], list[dict[str, Any]]]]:
+    jobs = [(overrides, rep) for low, high in CONTRASTS.values() for overrides in (low, high)
+            for rep in range(REPLICATIONS)]
+    with ProcessPoolExecutor(max_workers=2) as pool:
+        results = list(pool.map(_summary, jobs))
+    out = {}
+    for i, name in enumerate(CONTRASTS):
+        block = results[i * 2 * REPLICATIONS:(i + 1) * 2 * REPLICATIONS]
+        out[name] = (block[:REPLICATIONS], block[REPLICATIONS:])
+    return out
+
+
+def _paired(low: list[dict[str, Any]], high: list[dict[str, Any]], kpi: str):  # type: ignore[no-untyped-def]
+    return t_interval([h[kpi] - lo[kpi] for lo, h in zip(low, high, strict=True)])
+
+
+@pytest.mark.parametrize("lever", ["reliability", "empowerment", "competition"])
+@pytest.mark.parametrize("kpi", ["retention_rate", "promoter_conversion"])
+def test_better_policy_raises_retention_and_promoter_conversion(contrasts, lever, kpi) -> None:  # type: ignore[no-untyped-def]
+    """More reliability, more empowerment, less competition: both KPIs rise, significantly."""
+    low, high = contrasts[lever]
+    ci = _paired(low, high, kpi)
+    assert ci.low > 0, f"{lever} {kpi}: paired difference {ci}"
+
+
+def test_pseudo_relationship_comes_out_worse_than_honest_encounters(contrasts) -> None:  # type: ignore[no-untyped-def]
+    honest, pseudo = contrasts["cops"]
+    for kpi in ("satisfaction_index", "promoter_conversion"):
+        ci = _paired(honest, pseudo, kpi)
+        assert ci.high < 0, f"pseudo - honest {kpi}: {ci}"
+
+
+def test_empowerment_raises_quick_recoveries(contrasts) -> None:  # type: ignore[no-untyped-def]
+    low, high = contrasts["empowerment"]
+    assert _paired(low, high, "recovery_rate").low > 0
+
+
+# -- conservation ------------------------------------------------------------------------------
+@pytest.fixture(scope="module")
+def run() -> Any:
+    return simulate(load_scenario("scenarios/baseline.toml", SMALL), replication=0)
+
+
+def test_customers_acquired_equal_active_plus_defected_at_every_period(run) -> None:  # type: ignore[no-untyped-def]
+    rows = [r for r in run.periods if r["unit"] == "all"]
+    assert len(rows) == 30
+    for row in rows:
+        assert row["cum_acquired"] == row["active_customers"] + row["cum_defected"]
+        assert row["acquired"] == row["acquired_paid"] + row["acquired_referral"]
+        assert row["defected"] == sum(
+            row[f"defected_{r}"]
+            for r in ("dissatisfaction", "rival_offer", "followed_provider", "other")
+        )
+
+
+def test_visits_are_conserved_at_every_period(run) -> None:  # type: ignore[no-untyped-def]
+    for row in run.periods:
+        in_system = row["in_queue"] + row["in_service"]
+        assert row["cum_arrived"] == row["cum_served"] + row["cum_abandoned"] + in_system
+        assert row["failures"] == (row["failures_process"] + row["failures_provider"]
+                                   + row["failures_customer"])
+        assert row["complaints"] == (row["recovered_quickly"] + row["recovered_escalated"]
+                                     + row["unresolved"])
+        assert row["complaints"] <= row["failures"]
+
+
+def test_money_adds_up(run) -> None:  # type: ignore[no-untyped-def]
+    for row in run.periods:
+        parts = ("wages", "training", "hiring", "reliability", "compensation", "acquisition")
+        assert row["cost"] == pytest.approx(sum(row[f"cost_{p}"] for p in parts))
+        assert row["profit"] == pytest.approx(row["revenue"] - row["cost"])
+    s = run.summary
+    assert s["profit"] == pytest.approx(s["revenue"] - s["cost"])
+    # revenue is earned per served visit: standard and premium prices only
+    p = load_scenario("scenarios/baseline.toml", SMALL).params.money
+    for row in run.periods:
+        assert p.revenue_per_visit * row["served"] - 1e-6 <= row["revenue"]
+        assert row["revenue"] <= p.revenue_per_visit * p.premium_factor * row["served"] + 1e-6
+
+
+def test_summary_kpis_are_in_range(run) -> None:  # type: ignore[no-untyped-def]
+    s = run.summary
+    for share in ("retention_rate", "promoter_share", "passive_share", "detractor_share",
+                  "promoter_conversion", "share_not_satisfied", "complaint_share",
+                  "recovery_rate", "utilisation", "p_wait", "abandon_share"):
+        assert 0.0 <= s[share] <= 1.0, share
+    assert s["promoter_share"] + s["passive_share"] + s["detractor_share"] == pytest.approx(1)
+    assert s["nps"] == pytest.approx(100 * (s["promoter_share"] - s["detractor_share"]))
+    assert 0 <= s["satisfaction_index"] <= 100
+    assert sum(s["failures_by_source"].values()) == pytest.approx(1)
+    assert not math.isnan(s["clv"])
