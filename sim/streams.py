@@ -151,7 +151,7 @@ class CounterStream:
         state = stream_seed(root_seed, replication, name).generate_state(2, np.uint64)
         self._k1, self._k2 = state[0], state[1]
 
-    def bits(self, entity: np.ndarray, counter: np.ndarray | int) -> np.ndarray:
+    def bits(self, entity: np.ndarray | int, counter: np.ndarray | int) -> np.ndarray:
         """64 random bits per (entity, counter) pair."""
         with np.errstate(over="ignore"):
             e = np.asarray(entity, dtype=np.uint64)
@@ -159,17 +159,19 @@ class CounterStream:
             x = _splitmix(self._k1 ^ (e * _GOLDEN))
             return _splitmix(x ^ self._k2 ^ (c * _ODD + _GOLDEN))
 
-    def uniform(self, entity: np.ndarray, counter: np.ndarray | int, lane: int = 0) -> np.ndarray:
+    def uniform(
+        self, entity: np.ndarray | int, counter: np.ndarray | int, lane: int = 0
+    ) -> np.ndarray:
         """Uniforms in [0, 1); ``lane`` selects an independent sub-draw of the same pair."""
         with np.errstate(over="ignore"):
             c = np.asarray(counter, dtype=np.uint64) * np.uint64(8) + np.uint64(lane)
         return (self.bits(entity, c) >> np.uint64(11)).astype(np.float64) * (2.0**-53)
 
-    def exponential(self, entity: np.ndarray, counter: np.ndarray | int) -> np.ndarray:
+    def exponential(self, entity: np.ndarray | int, counter: np.ndarray | int) -> np.ndarray:
         """Standard exponential variates (inverse transform)."""
         return -np.log1p(-self.uniform(entity, counter))
 
-    def normal(self, entity: np.ndarray, counter: np.ndarray | int) -> np.ndarray:
+    def normal(self, entity: np.ndarray | int, counter: np.ndarray | int) -> np.ndarray:
         """Standard normal variates (Box-Muller on two lanes)."""
         u1 = self.uniform(entity, counter, 0)
         u2 = self.uniform(entity, counter, 1)

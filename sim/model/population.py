@@ -73,6 +73,35 @@ _NUMPY = {"b": np.int8, "h": np.int16, "i": np.int32, "f": np.float32, "d": np.f
 class CustomerPopulation:
     """Typed columns of customer state, grown in blocks as customers are acquired."""
 
+    # one attribute per column of COLUMNS (set in _reserve)
+    status: array.array
+    segment: array.array
+    in_visit: array.array
+    ever_promoter: array.array
+    forewarned: array.array
+    recommend: array.array
+    failures: array.array
+    complaints: array.array
+    failure_outcome: array.array
+    channel: array.array
+    defect_reason: array.array
+    unit: array.array
+    cohort: array.array
+    provider: array.array
+    visits: array.array
+    visit_k: array.array
+    next_visit: array.array
+    joined: array.array
+    left: array.array
+    promoter_at: array.array
+    failure_at: array.array
+    visit_rate: array.array
+    patience: array.array
+    expectation: array.array
+    satisfaction: array.array
+    bond: array.array
+    revenue: array.array
+
     def __init__(self, capacity: int = 1024) -> None:
         self.size = 0
         self.capacity = 0

@@ -47,7 +47,8 @@ def net_promoter_score(scores: np.ndarray) -> tuple[float, float, float, float]:
     """(NPS, promoter share, passive share, detractor share) of rated scores (-1 = unrated)."""
     rated = scores[scores >= 0]
     if rated.size == 0:
-        return (float("nan"),) * 4  # type: ignore[return-value]
+        nan = float("nan")
+        return nan, nan, nan, nan
     promoters = float(np.mean(rated >= 9))
     detractors = float(np.mean(rated <= 6))
     passives = 1.0 - promoters - detractors

@@ -165,7 +165,11 @@ class ServiceDesk:
         """Schedule the end of ``ticket``'s patience; ``on_give_up`` books the abandonment."""
         ticket.on_give_up = on_give_up
         timer = self.env.timeout(patience)
-        timer.callbacks.append(lambda _event, t=ticket: self.give_up(t))  # type: ignore[union-attr]
+
+        def expire(_event: simpy.Event) -> None:
+            self.give_up(ticket)
+
+        timer.callbacks.append(expire)
 
     def release(self, provider: Provider) -> None:
         """The provider finished an encounter: hand them to the next in their own line,

@@ -7,6 +7,7 @@ no global state: all randomness comes from the run's named streams.
 
 from __future__ import annotations
 
+import functools
 import itertools
 import math
 import time
@@ -206,7 +207,7 @@ class ServiceSystem:
             lambda prov: quit_hazard(prov.job_satisfaction, pr.annual_quit_rate,
                                      pr.quit_sensitivity, pr.job_satisfaction_reference),
             self._quit_draws(pid),
-            lambda prov, u=unit: self._leaver(u, prov, quit=True),
+            functools.partial(self._leaver, unit, quit=True),
         ))
         return provider
 
