@@ -358,7 +358,45 @@ def behaviour_summary(world: ServiceSystem) -> dict[str, Any]:
         "referrals": int(_total(rows, "acquired_referral")),
         "wom_ratio": _ratio(_total(rows, "wom_positive"), _total(rows, "wom_negative")),
         "warmup_years": p.run.warmup_years,
+        **({"by_unit": unit_summaries(world)} if len(world.units) > 1 else {}),
     }
+
+
+def unit_summaries(world: ServiceSystem) -> dict[str, dict[str, float]]:
+    """The main KPIs of each unit (branch), after the warm-up."""
+    warmup_days = world.p.run.warmup_years * 365.0
+    start_hours = warmup_days * HOURS_PER_DAY
+    years = (world.env.now - start_hours) / HOURS_PER_YEAR
+    out: dict[str, dict[str, float]] = {}
+    with world.population.np() as col:
+        joined = col["joined"].astype(float)
+        left = col["left"].astype(float)
+        cohort = (joined <= start_hours) & (np.isnan(left) | (left > start_hours))
+        for unit, recorder in zip(world.units, world.unit_recorders, strict=True):
+            rows = _after(recorder.rows, warmup_days)
+            mine = cohort & (col["unit"] == unit.index)
+            kept = int(np.count_nonzero(mine & (col["status"] == ACTIVE)))
+            size = int(np.count_nonzero(mine))
+            staff_years = sum(r["mean_staff"] * (r["t_end_days"] - r["t_start_days"])
+                              for r in rows) / 365.0
+            served = _total(rows, "served")
+            out[unit.policy.name] = {
+                "retention_rate": _ratio(kept, size) ** (1.0 / years) if size and years > 0
+                else math.nan,
+                "satisfaction_index": _time_mean(rows, "satisfaction_index"),
+                "nps": _time_mean(rows, "nps"),
+                "promoter_share": _time_mean(rows, "promoter_share"),
+                "failure_rate": _ratio(_total(rows, "failures"), served),
+                "complaint_share": _ratio(_total(rows, "complaints"), _total(rows, "failures")),
+                "mean_wait": _ratio(_total(rows, "wait_sum"), _total(rows, "started")),
+                "provider_turnover": _ratio(_total(rows, "quits") + _total(rows, "removed"),
+                                            staff_years),
+                "provider_job_satisfaction": _time_mean(rows, "provider_job_satisfaction"),
+                "profit": (_total(rows, "revenue") - _total(rows, "cost")) / years
+                if years > 0 else math.nan,
+                "active_customers": rows[-1]["active_customers"],
+            }
+    return out
 
 
 def cohort_table(world: ServiceSystem) -> list[dict[str, Any]]:
