@@ -16,6 +16,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
+from sim.cli_experiment import add_experiment_parsers, cmd_run_replications, wants_experiment
 from sim.errors import ScenarioError, UserError
 
 DEFAULT_SCENARIO = Path("scenarios") / "baseline.toml"
@@ -60,6 +61,14 @@ def cmd_run(args: argparse.Namespace) -> int:
     if args.seed is not None:
         overrides.append(f"run.seed={args.seed}")
     scenario = load_scenario(locate(Path(args.scenario)), overrides)
+    if wants_experiment(args):
+        return cmd_run_replications(args, scenario)
+    if args.warmup is not None:
+        try:
+            days = float(args.warmup)
+        except ValueError:
+            raise UserError(f"--warmup {args.warmup}: days (a number) or auto") from None
+        scenario = scenario.with_overrides([f"run.warmup_years={days / 365.0!r}"])
     if args.out:
         out = Path(args.out)
     else:
@@ -179,7 +188,26 @@ def build_parser() -> argparse.ArgumentParser:
                      help="also write the encounter-level event log (events table)")
     run.add_argument("--json", action="store_true", help="print the summary as JSON")
     run.add_argument("--quiet", action="store_true", help="print nothing but errors")
+    run.add_argument("-r", "--replications",
+                     help="replications (a number, or auto: sequential, until --precision)")
+    run.add_argument("--precision", type=float, default=0.05,
+                     help="with --replications auto: relative half-width of the 95%% "
+                          "intervals to reach (default 0.05)")
+    run.add_argument("--kpis", help="with --replications auto: comma-separated KPIs that must "
+                                    "reach the precision (default retention_rate, "
+                                    "promoter_share, satisfaction_index, nps)")
+    run.add_argument("--budget", type=int, default=100,
+                     help="with --replications auto: at most this many (default 100)")
+    run.add_argument("--warmup", metavar="DAYS|auto",
+                     help="warm-up excluded from statistics, in days, or auto (MSER-5)")
+    run.add_argument("--workers", type=int, help="worker processes (default: all cores)")
+    run.add_argument("--executor", choices=("sequential", "processes", "dask"),
+                     help="where replications run (default processes)")
+    run.add_argument("--scheduler", metavar="ADDRESS", help="an existing Dask scheduler")
+    run.add_argument("--resume", action="store_true",
+                     help="complete an interrupted run in --out")
     run.set_defaults(func=cmd_run)
+    add_experiment_parsers(sub)
 
     show = sub.add_parser("show", help="print a scenario's resolved parameters")
     show.add_argument("scenario", nargs="?", default=str(DEFAULT_SCENARIO))

@@ -1,0 +1,218 @@
+"""The experiment commands of ``spc``: replications of ``run``, ``compare`` and ``sweep``."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import math
+import sys
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from sim.errors import UserError
+
+SET_HELP = "override a parameter, e.g. --set organization.reliability=0.95 (repeatable)"
+
+
+def add_execution_options(p: argparse.ArgumentParser) -> None:
+    """Options shared by every command that runs replications."""
+    p.add_argument("--workers", type=int, help="worker processes (default: all cores)")
+    p.add_argument("--executor", choices=("sequential", "processes", "dask"),
+                   help="where replications run (default processes; dask starts a local "
+                        "cluster unless --scheduler is given)")
+    p.add_argument("--scheduler", metavar="ADDRESS",
+                   help="address of an existing Dask scheduler, e.g. tcp://10.0.0.5:8786")
+    p.add_argument("--out", help="results directory (default results/NAME-TIMESTAMP)")
+    p.add_argument("--resume", action="store_true",
+                   help="complete an interrupted run in --out: re-run only missing or broken "
+                        "replications")
+    p.add_argument("--force", action="store_true", help="replace an existing results directory")
+    p.add_argument("--format", choices=("parquet", "csv"), default="parquet",
+                   help="format of the consolidated tables (default parquet)")
+    p.add_argument("--json", action="store_true", help="print the results as JSON")
+    p.add_argument("--quiet", action="store_true",
+                   help="no progress bar and no table (errors only)")
+
+
+def wants_experiment(args: argparse.Namespace) -> bool:
+    """Does ``spc run`` need the experiment runner (replications, executors, resume)?"""
+    return any(getattr(args, name, None) for name in
+               ("replications", "workers", "executor", "scheduler", "resume")) \
+        or args.warmup == "auto"
+
+
+def default_out(name: str) -> Path:
+    return Path("results") / f"{name}-{datetime.now().strftime('%Y%m%d-%H%M%S')}"
+
+
+def _executor(args: argparse.Namespace) -> Any:
+    from sim.experiment.executors import make_executor
+
+    return make_executor(args.executor, args.workers, args.scheduler)
+
+
+def _kpi_list(text: str | None, default: tuple[str, ...]) -> list[str]:
+    return [k.strip() for k in text.split(",") if k.strip()] if text else list(default)
+
+
+def _number(value: Any) -> Any:
+    if isinstance(value, float) and not math.isfinite(value):
+        return None
+    return value
+
+
+def report_failures(failures: list[dict[str, Any]], out: Path) -> int:
+    """Name the failed replications on stderr; the exit code of the command."""
+    if not failures:
+        return 0
+    print(f"spc: {len(failures)} replication(s) failed (the others completed; tracebacks in "
+          f"{out / 'errors'}):", file=sys.stderr)
+    for f in failures[:20]:
+        last = (f.get("error") or "").strip().splitlines()[-1:] or ["?"]
+        print(f"  {f['scenario']} point {f['point']} replication {f['replication']}: {last[0]}",
+              file=sys.stderr)
+    return 1
+
+
+def interval_table(summary: pd.DataFrame, kpis: list[str] | None = None) -> pd.DataFrame:
+    from analysis.output_analysis import summarise_replications
+
+    return summarise_replications(summary, kpis)
+
+
+def cmd_run_replications(args: argparse.Namespace, scenario: Any) -> int:
+    from sim.experiment.runner import MAIN_KPIS, run_replications
+
+    replications: int | str = args.replications or 1
+    if isinstance(replications, str) and replications != "auto":
+        try:
+            replications = int(replications)
+        except ValueError:
+            raise UserError(f"--replications {replications}: a whole number or auto") from None
+    warmup: float | str | None = args.warmup
+    if warmup not in (None, "auto"):
+        try:
+            warmup = float(warmup)  # type: ignore[arg-type]
+        except ValueError:
+            raise UserError(f"--warmup {args.warmup}: days (a number) or auto") from None
+    out = Path(args.out) if args.out else default_out(scenario.name)
+    exp = run_replications(
+        scenario, out, replications, _executor(args),
+        precision=args.precision, kpis=_kpi_list(args.kpis, MAIN_KPIS), budget=args.budget,
+        warmup=warmup, resume=args.resume, force=args.force, events=args.events,
+        fmt=args.format, quiet=args.quiet,
+    )
+    table = interval_table(exp.summary) if not exp.summary.empty else pd.DataFrame()
+    if args.json:
+        kpis = {row.kpi: {"mean": _number(row.mean), "ci_low": _number(row.ci_low),
+                          "ci_high": _number(row.ci_high), "n": int(row.n)}
+                for row in table.itertuples()}
+        payload: dict[str, Any] = {"scenario": scenario.name, "seed": scenario.params.run.seed,
+                                   "replications": exp.replications, "kpis": kpis}
+        if "warmup_chosen_days" in exp.manifest:
+            payload["warmup_days"] = exp.manifest["warmup_chosen_days"]
+        print(json.dumps(payload, indent=2))
+    elif not args.quiet:
+        title = f"{scenario.name}: {exp.replications} replications, seed {scenario.params.run.seed}"
+        if "warmup_chosen_days" in exp.manifest:
+            title += f", warm-up {exp.manifest['warmup_chosen_days']:.0f} days (MSER-5)"
+        print(title)
+        print(f"{'kpi':<44} {'mean':>12} {'95% CI':>27} {'n':>4}")
+        for row in table.itertuples():
+            ci = f"[{row.ci_low:,.4g}, {row.ci_high:,.4g}]"
+            print(f"{row.kpi:<44} {row.mean:>12,.4g} {ci:>27} {int(row.n):>4}")
+        print(f"\nresults written to {out}")
+    return report_failures(exp.failures, out)
+
+
+def cmd_compare(args: argparse.Namespace) -> int:
+    from sim.cli import locate
+    from sim.experiment.runner import run_comparison
+    from sim.scenario import load_scenario
+
+    overrides = list(args.set or [])
+    base = load_scenario(locate(Path(args.base)), overrides)
+    others = [load_scenario(locate(Path(p)), overrides) for p in args.others]
+    out = Path(args.out) if args.out else default_out(f"compare-{base.name}")
+    exp = run_comparison(base, others, out, args.replications, _executor(args), seed=args.seed,
+                         resume=args.resume, force=args.force, fmt=args.format,
+                         quiet=args.quiet)
+    comp = exp.tables["comparisons"]
+    kpis = _kpi_list(args.kpis, ())
+    if kpis and not comp.empty:
+        comp = comp[comp["kpi"].isin(kpis)]
+    differences = exp.manifest.get("differences", {})
+    if args.json:
+        rows = [{k: _number(v) for k, v in row.items()} for row in comp[
+            ["scenario", "kpi", "base_mean", "other_mean", "diff", "ci_low", "ci_high",
+             "verdict", "crn_ratio"]].to_dict("records")]
+        print(json.dumps({"base": base.name, "replications": args.replications,
+                          "comparisons": rows, "differences": differences}, indent=2,
+                         default=str))
+    elif not args.quiet:
+        for other in others:
+            print(f"{other.name} vs {base.name} ({args.replications} paired replications)")
+            diff = differences.get(other.name, {})
+            print("  inputs that differ: " + (", ".join(
+                f"{k} {a!r} -> {b!r}" for k, (a, b) in diff.items()) or "none"))
+            rows = comp[comp["scenario"] == other.name]
+            print(f"  {'kpi':<40} {'base':>10} {'other':>10} {'diff':>10} "
+                  f"{'95% CI of diff':>24} {'CRN':>5}  verdict")
+            for r in rows.itertuples():
+                ci = f"[{r.ci_low:,.3g}, {r.ci_high:,.3g}]"
+                crn = f"{r.crn_ratio:.2f}" if isinstance(r.crn_ratio, float) and \
+                    math.isfinite(r.crn_ratio) else "-"
+                print(f"  {r.kpi:<40} {r.base_mean:>10,.4g} {r.other_mean:>10,.4g} "
+                      f"{r.diff:>10,.3g} {ci:>24} {crn:>5}  {r.verdict}")
+            print()
+        print("CRN: half-width of the paired interval relative to independent seeds "
+              "(below 1: common random numbers narrowed it)")
+        print(f"results written to {out}")
+    return report_failures(exp.failures, out)
+
+
+def cmd_sweep(args: argparse.Namespace) -> int:
+    from sim.experiment.runner import run_sweep
+
+    path = Path(args.sweep)
+    out = Path(args.out) if args.out else default_out(f"sweep-{path.stem}")
+    exp = run_sweep(path, out, _executor(args), resume=args.resume, force=args.force,
+                    fmt=args.format, quiet=args.quiet)
+    sens = exp.tables.get("sensitivity", pd.DataFrame())
+    if args.json:
+        print(json.dumps({
+            "sweep": path.stem, "design_points": exp.manifest.get("design_points"),
+            "replications": exp.replications,
+            "sensitivity": [{k: _number(v) for k, v in r.items()}
+                            for r in sens.to_dict("records")],
+        }, indent=2, default=str))
+    elif not args.quiet:
+        print(f"{path.stem}: {exp.manifest.get('design')} design, "
+              f"{exp.manifest.get('design_points')} points x {exp.replications} replications")
+        if not sens.empty:
+            print(sens.to_string(index=False, float_format=lambda v: f"{v:.3g}"))
+        print(f"\nresults written to {out}")
+    return report_failures(exp.failures, out)
+
+
+def add_experiment_parsers(sub: Any) -> None:
+    """``spc compare`` and ``spc sweep``."""
+    comp = sub.add_parser("compare", help="compare scenarios on common random numbers")
+    comp.add_argument("base", help="the base scenario file")
+    comp.add_argument("others", nargs="+", metavar="OTHER", help="scenario files to compare")
+    comp.add_argument("-r", "--replications", type=int, default=10,
+                      help="replications of each scenario (default 10)")
+    comp.add_argument("--seed", type=int, help="root seed for all (default: the base's)")
+    comp.add_argument("--set", action="append", metavar="KEY=VALUE", help=SET_HELP)
+    comp.add_argument("--kpis", help="comma-separated KPIs to show (default: all)")
+    add_execution_options(comp)
+    comp.set_defaults(func=cmd_compare)
+
+    sweep = sub.add_parser("sweep", help="run a sweep file: a design over parameters, with "
+                                         "sensitivity indices")
+    sweep.add_argument("sweep", help="sweep file (TOML), e.g. scenarios/sweeps/*.toml")
+    add_execution_options(sweep)
+    sweep.set_defaults(func=cmd_sweep)

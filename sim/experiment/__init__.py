@@ -1,0 +1,1 @@
+"""Experiments: sweeps of scenarios over designed points, their replications and their results."""

@@ -1,0 +1,287 @@
+"""Running experiments: replications (fixed or sequential), comparisons and sweeps.
+
+Every experiment is a list of jobs written into a :class:`ResultsStore` by an
+executor.  Replication ``i`` of every scenario uses the streams of replication
+``i`` of the root seed, so scenarios compared with the same seed share common
+random numbers, and a result never depends on the executor or the number of
+workers.
+"""
+
+from __future__ import annotations
+
+import sys
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+from tqdm import tqdm
+
+from sim.errors import UserError
+from sim.experiment.executors import Executor, SequentialExecutor
+from sim.experiment.jobs import Job, jobs_for, run_job
+from sim.experiment.store import ResultsStore
+from sim.output import environment, json_safe
+from sim.scenario import Scenario
+
+MAIN_KPIS = ("retention_rate", "promoter_share", "satisfaction_index", "nps")
+SEED_DERIVATION = ("numpy SeedSequence(entropy=root_seed, spawn_key=(replication, "
+                   "*blake2b-64(stream name))) per named stream")
+
+
+@dataclass
+class Experiment:
+    """What an experiment produced: where, its tables, and anything that failed."""
+
+    out: Path
+    tables: dict[str, pd.DataFrame]
+    failures: list[dict[str, Any]]
+    replications: int
+    manifest: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def summary(self) -> pd.DataFrame:
+        return self.tables["summary"]
+
+    @property
+    def periods(self) -> pd.DataFrame:
+        return self.tables["periods"]
+
+
+def progress_bar(total: int, done: int, quiet: bool, label: str) -> tqdm:
+    """A tqdm bar on stderr; silent under --quiet or when stderr is not a terminal."""
+    return tqdm(total=total, initial=done, desc=label, unit="run", file=sys.stderr,
+                disable=quiet or not sys.stderr.isatty(), dynamic_ncols=True)
+
+
+def execute(jobs: Sequence[Job], store: ResultsStore, executor: Executor, quiet: bool = True,
+            label: str = "replications") -> None:
+    """Run the jobs that have no complete shard yet; store each outcome as it arrives."""
+    todo = [job for job in jobs if not store.is_complete(job)]
+    with progress_bar(len(jobs), len(jobs) - len(todo), quiet, label) as bar:
+        for outcome in executor.map_unordered(run_job, todo):
+            store.write_outcome(outcome)
+            bar.update(1)
+
+
+def scenario_record(scenario: Scenario) -> dict[str, Any]:
+    return {"name": scenario.name, "path": str(scenario.path) if scenario.path else None,
+            "hash": scenario.hash, "overrides": list(scenario.overrides),
+            "description": scenario.description,
+            "parameters": scenario.params.model_dump(mode="json")}
+
+
+def seeds_record(scenarios: Sequence[Scenario], replications: int | str) -> dict[str, Any]:
+    return {"root_seeds": {s.name: s.params.run.seed for s in scenarios},
+            "replications": replications, "derivation": SEED_DERIVATION}
+
+
+def _finish(store: ResultsStore, plan: dict[str, Any], executor: Executor, started: float,
+            fmt: str, order: list[str], extra: dict[str, Any],
+            extra_tables: dict[str, pd.DataFrame] | None = None) -> Experiment:
+    tables = store.consolidate(fmt, order, extra_tables)
+    failures = store.errors()
+    manifest = {**environment(), "plan": json_safe(plan), **executor.describe(),
+                "wall_seconds": time.perf_counter() - started, "failures": len(failures),
+                "format": fmt, **extra}
+    store.write_manifest(manifest)
+    n = int(tables["summary"]["replication"].nunique()) if not tables["summary"].empty else 0
+    return Experiment(store.root, tables, failures, n, manifest)
+
+
+def _open(store: ResultsStore, plan: dict[str, Any], resume: bool, force: bool) -> None:
+    store.open_for_run(plan, resume, force)
+    if not (store.root / "manifest.json").exists():
+        store.write_manifest({**environment(), "plan": json_safe(plan), "complete": False})
+
+
+def pilot_warmup(scenario: Scenario, executor: Executor, replications: int,
+                 kpis: Sequence[str]) -> float:
+    """MSER-5 on a pilot without warm-up: the warm-up to use, in days."""
+    from analysis.output_analysis import detect_warmup
+
+    pilot = scenario.with_overrides(["run.warmup_years=0"])
+    outcomes = list(executor.map_unordered(run_job, jobs_for(pilot, range(replications))))
+    bad = [o for o in outcomes if not o.ok]
+    if bad:
+        raise UserError(f"the warm-up pilot failed:\n{bad[0].error}")
+    frames = []
+    for o in sorted(outcomes, key=lambda o: o.job.replication):
+        df = pd.DataFrame(o.periods)
+        df = df[df["unit"] == "all"] if "unit" in df else df
+        frames.append(df.assign(replication=o.job.replication))
+    periods = pd.concat(frames, ignore_index=True)
+    return float(detect_warmup(periods, [k for k in kpis if k in periods.columns]))
+
+
+def run_replications(
+    scenario: Scenario,
+    out: str | Path,
+    replications: int | str = 1,
+    executor: Executor | None = None,
+    *,
+    precision: float = 0.05,
+    kpis: Sequence[str] = MAIN_KPIS,
+    budget: int = 100,
+    warmup: float | str | None = None,
+    resume: bool = False,
+    force: bool = False,
+    events: bool = False,
+    fmt: str = "parquet",
+    quiet: bool = True,
+) -> Experiment:
+    """Replications of one scenario: a fixed number, or ``"auto"`` (Hoad, Robinson & Davies
+    2010: until the named KPIs' 95 % intervals are within ``precision`` of their means, at
+    most ``budget``).  ``warmup`` in days, or ``"auto"`` (MSER-5 on a pilot)."""
+    executor = executor or SequentialExecutor()
+    store = ResultsStore(out)
+    started = time.perf_counter()
+    plan: dict[str, Any] = {"kind": "run", "scenario": scenario_record(scenario),
+                            "replications": replications, "warmup": warmup, "events": events}
+    if replications == "auto":
+        plan.update(precision=precision, kpis=list(kpis), budget=budget)
+    _open(store, plan, resume, force)
+    extra: dict[str, Any] = {}
+    with executor:
+        if warmup == "auto":
+            days = pilot_warmup(scenario, executor, min(5, budget), MAIN_KPIS)
+            extra["warmup_chosen_days"] = days
+            scenario = scenario.with_overrides([f"run.warmup_years={days / 365.0!r}"])
+        elif warmup is not None:
+            scenario = scenario.with_overrides([f"run.warmup_years={float(warmup) / 365.0!r}"])
+        if replications == "auto":
+            from analysis.output_analysis import ReplicationPlanner
+
+            planner = ReplicationPlanner(precision=precision, kpis=list(kpis),
+                                         max_replications=budget)
+            n = 0
+            while True:
+                summary = store.load([scenario.name])["summary"]
+                more = planner.needed(summary) if n else planner.min_replications
+                if more <= 0:
+                    break
+                more = min(more, budget - n)
+                execute(jobs_for(scenario, range(n, n + more), events=events), store, executor,
+                        quiet)
+                n += more
+            extra["replication_planner"] = planner.report()
+        else:
+            count = int(replications)
+            if count < 1:
+                raise UserError(f"--replications {count}: must be at least 1 (or auto)")
+            execute(jobs_for(scenario, range(count), events=events), store, executor, quiet)
+    extra.update(scenario=scenario_record(scenario), seeds=seeds_record([scenario], replications))
+    return _finish(store, plan, executor, started, fmt, [scenario.name], extra)
+
+
+def align_seeds(base: Scenario, others: Sequence[Scenario], seed: int | None) -> list[Scenario]:
+    """Every scenario on the same root seed (the base's, or ``seed``): common random numbers."""
+    root = base.params.run.seed if seed is None else seed
+    return [s if s.params.run.seed == root else s.with_overrides([f"run.seed={root}"])
+            for s in (base, *others)]
+
+
+def run_comparison(
+    base: Scenario,
+    others: Sequence[Scenario],
+    out: str | Path,
+    replications: int = 10,
+    executor: Executor | None = None,
+    *,
+    seed: int | None = None,
+    resume: bool = False,
+    force: bool = False,
+    fmt: str = "parquet",
+    quiet: bool = True,
+) -> Experiment:
+    """All scenarios on the same replication seeds, then paired differences against the
+    base for every KPI."""
+    from analysis.output_analysis import paired_comparison
+
+    if replications < 2:
+        raise UserError(f"--replications {replications}: a comparison needs at least 2")
+    names = [base.name, *(o.name for o in others)]
+    if len(set(names)) != len(names):
+        raise UserError(f"scenario names must differ to be compared: {', '.join(names)}")
+    scenarios = align_seeds(base, others, seed)
+    executor = executor or SequentialExecutor()
+    store = ResultsStore(out)
+    started = time.perf_counter()
+    plan = {"kind": "compare", "base": base.name, "replications": replications,
+            "scenarios": [scenario_record(s) for s in scenarios]}
+    _open(store, plan, resume, force)
+    jobs = [job for s in scenarios for job in jobs_for(s, range(replications))]
+    with executor:
+        execute(jobs, store, executor, quiet, label="compare")
+    loaded = store.load(names)["summary"]
+    frames = []
+    base_rows = loaded[loaded["scenario"] == base.name]
+    for other in scenarios[1:]:
+        comp = paired_comparison(base_rows, loaded[loaded["scenario"] == other.name])
+        frames.append(comp.assign(scenario=other.name))
+    comparisons = pd.concat(frames, ignore_index=True) if frames else pd.DataFrame()
+    extra = {"seeds": seeds_record(scenarios, replications),
+             "differences": scenario_differences(scenarios[0], scenarios[1:])}
+    return _finish(store, plan, executor, started, fmt, names, extra,
+                   {"comparisons": comparisons})
+
+
+def scenario_differences(base: Scenario, others: Sequence[Scenario]) -> dict[str, dict[str, Any]]:
+    """For each other scenario, the parameters whose values differ from the base's:
+    ``{name: {key: [base value, other value]}}``."""
+    flat = base.flat()
+    out = {}
+    for other in others:
+        theirs = other.flat()
+        out[other.name] = {k: [flat.get(k), v] for k, v in theirs.items() if flat.get(k) != v}
+    return out
+
+
+def run_sweep(
+    spec_path: str | Path,
+    out: str | Path,
+    executor: Executor | None = None,
+    *,
+    resume: bool = False,
+    force: bool = False,
+    fmt: str = "parquet",
+    quiet: bool = True,
+) -> Experiment:
+    """A sweep file's design points, each replicated, then sensitivity indices of its KPIs."""
+    from analysis.sensitivity import sensitivity
+
+    from sim.experiment.design import design_points, load_sweep, point_overrides
+    from sim.scenario import load_scenario
+
+    spec = load_sweep(spec_path)
+    base = load_scenario(spec.base, list(spec.overrides))
+    points = design_points(spec)
+    executor = executor or SequentialExecutor()
+    store = ResultsStore(out)
+    started = time.perf_counter()
+    plan = {"kind": "sweep", "sweep": spec.model_dump(mode="json"),
+            "scenario": scenario_record(base), "points": points}
+    _open(store, plan, resume, force)
+    jobs = [
+        job
+        for i, point in enumerate(points)
+        for job in jobs_for(base, range(spec.replications), point=i,
+                            point_overrides=tuple(point_overrides(spec, point)))
+    ]
+    with executor:
+        execute(jobs, store, executor, quiet, label="sweep")
+    tables = store.load([base.name])
+    design = pd.DataFrame(points).assign(point=range(len(points)))
+    summary = tables["summary"]
+    if not summary.empty:
+        summary = summary.merge(design, on="point", how="left")
+    extra_tables = {"summary": summary, "design": design}
+    complete = summary.dropna(subset=[k for k in spec.kpis if k in summary.columns]) \
+        if not summary.empty else summary
+    if not complete.empty and complete["point"].nunique() == len(points):
+        extra_tables["sensitivity"] = sensitivity(spec, complete, list(spec.kpis))
+    extra = {"seeds": seeds_record([base], spec.replications), "design": spec.design,
+             "design_points": len(points)}
+    return _finish(store, plan, executor, started, fmt, [base.name], extra, extra_tables)
