@@ -95,7 +95,7 @@ def cmd_run_replications(args: argparse.Namespace, scenario: Any) -> int:
     warmup: float | str | None = args.warmup
     if warmup not in (None, "auto"):
         try:
-            warmup = float(warmup)  # type: ignore[arg-type]
+            warmup = float(warmup)
         except ValueError:
             raise UserError(f"--warmup {args.warmup}: days (a number) or auto") from None
     out = Path(args.out) if args.out else default_out(scenario.name)

@@ -128,7 +128,7 @@ base = "{ROOT / 'scenarios' / 'baseline.toml'}"
 design = "factorial"
 replications = 2
 kpis = ["retention_rate"]
-overrides = {json.dumps(TINY[:3] + ["run.years=0.4", "run.warmup_years=0.05"])}
+overrides = {json.dumps([*TINY[:3], "run.years=0.4", "run.warmup_years=0.05"])}
 [factors]
 "run.years" = {{ levels = [0.4, 0.15] }}
 "run.warmup_years" = {{ levels = [0.05, 0.2] }}
