@@ -17,6 +17,9 @@ from pathlib import Path
 from typing import Any
 
 from sim.cli_experiment import add_experiment_parsers, cmd_run_replications, wants_experiment
+from sim.cli_plot import add_plot_parsers
+from sim.cli_report import add_report_parsers
+from sim.cli_teaching import add_teaching_parsers
 from sim.errors import ScenarioError, UserError
 
 DEFAULT_SCENARIO = Path("scenarios") / "baseline.toml"
@@ -223,6 +226,9 @@ def build_parser() -> argparse.ArgumentParser:
                      help="arrivals simulated per check (default 200000)")
     val.add_argument("--json", action="store_true", help="print the checks as JSON")
     val.set_defaults(func=cmd_validate)
+    add_plot_parsers(sub)
+    add_report_parsers(sub)
+    add_teaching_parsers(sub)
     return parser
 
 

@@ -1,0 +1,9 @@
+"""The `spc plot` command (being written)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+
+def add_plot_parsers(sub: Any) -> None:
+    """Register the command's subparser on ``sub`` (argparse subparsers)."""
