@@ -21,7 +21,8 @@ from scipy import stats
 from analysis.stats import t_interval
 
 #: columns of the summary and period tables that identify a run, never KPIs
-ID_COLUMNS = frozenset({"scenario", "scenario_hash", "replication", "seed", "unit", "period"})
+ID_COLUMNS = frozenset({"scenario", "scenario_hash", "replication", "seed", "unit", "period",
+                         "point"})
 
 #: direction of each KPI of the run summary (``behaviour_summary``, ``queue_summary`` in
 #: ``sim/model/kpis.py``; nested entries as ``name.sub``): True = higher is better.

@@ -22,6 +22,7 @@ from analysis.output_analysis import (
     ReplicationPlanner,
     detect_warmup,
     direction,
+    kpi_columns,
     mser,
     paired_comparison,
     summarise_replications,
@@ -353,3 +354,12 @@ def test_planner_uses_the_absolute_half_width_for_a_zero_mean() -> None:
     assert planner.needed(rows) == 0
     assert planner.report()["met"]
     assert planner.report()["precision"]["defections_by_reason.followed_provider"] == 0.0
+
+
+def test_identifying_columns_are_not_compared_as_kpis() -> None:
+    summary = pd.DataFrame({"scenario": ["a"] * 3, "point": [0, 0, 0], "replication": [0, 1, 2],
+                            "seed": [5, 6, 7], "nps": [10.0, 12.0, 11.0]})
+    assert kpi_columns(summary) == ["nps"]
+    table = paired_comparison(summary, summary.assign(nps=summary["nps"] + 1.0))
+    assert list(table["kpi"]) == ["nps"]
+    assert table["diff"].tolist() == [1.0]
