@@ -63,3 +63,19 @@ def test_seed_derivation_is_deterministic(seed: int, rep: int, name: str) -> Non
     assert Streams(seed, rep).generator(name).integers(0, 2**62) == Streams(
         seed, rep
     ).generator(name).integers(0, 2**62)
+
+
+def test_a_batch_of_counter_streams_draws_exactly_what_each_stream_draws() -> None:
+    from sim.streams import CounterBatch, Streams
+
+    streams = Streams(root_seed=11, replication=3)
+    kinds = [("a", "normal"), ("b", "uniform"), ("c", "exponential"), ("d", "normal"),
+             ("e", "uniform")]
+    batch = CounterBatch([(streams.counter(name), kind) for name, kind in kinds])
+    who = np.array([0, 5, 5, 123_456, 2**40])
+    k = np.array([0, 0, 1, 7, 3])
+    drawn = batch.draw(who, k)
+    assert drawn.shape == (5, 5)
+    for j, (name, kind) in enumerate(kinds):
+        expected = getattr(streams.counter(name), kind)(who, k)
+        assert np.array_equal(drawn[:, j], expected), name

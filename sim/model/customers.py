@@ -26,9 +26,10 @@ from sim.model import encounter as enc
 from sim.model import recovery as rec
 from sim.model import satisfaction as sat
 from sim.model.population import RESOLVED, RESOLVED_QUICKLY, UNRESOLVED, CustomerPopulation
-from sim.streams import CounterStream
+from sim.streams import CounterBatch, CounterStream
 
 if TYPE_CHECKING:
+    from sim.model.providers import Provider
     from sim.model.system import ServiceSystem
     from sim.model.unit import Unit
 
@@ -77,7 +78,7 @@ def due_visits(
     """Customers whose visits fall before ``until``, their visit times and visit numbers,
     in time order; each visitor's next visit is scheduled (Poisson at their own rate)."""
     who, when, number = [], [], []
-    with population.np() as col:
+    with population.np("next_visit", "visit_k", "visit_rate") as col:
         next_visit, k = col["next_visit"], col["visit_k"]
         while True:
             due = np.flatnonzero(next_visit < until)
@@ -99,21 +100,9 @@ def due_visits(
     return c[order], t[order], n[order]
 
 
-def visit_draws(streams: dict[str, CounterStream], who: np.ndarray, number: np.ndarray
-                ) -> list[list[float]]:
-    """The random numbers of each visit (rows in the order of :data:`VISIT_DRAWS`)."""
-    if who.size == 0:
-        return []
-    columns = []
-    for name, kind in VISIT_DRAWS:
-        stream = streams[name]
-        if kind == "normal":
-            columns.append(stream.normal(who, number))
-        elif kind == "exponential":
-            columns.append(stream.exponential(who, number))
-        else:
-            columns.append(stream.uniform(who, number))
-    return np.column_stack(columns).tolist()
+def visit_batch(streams: dict[str, CounterStream]) -> CounterBatch:
+    """The visit streams of :data:`VISIT_DRAWS`, drawn together."""
+    return CounterBatch([(streams[name], kind) for name, kind in VISIT_DRAWS])
 
 
 def population_visits(
@@ -130,18 +119,19 @@ def population_visits(
     Poisson at the new rates (memorylessness).
     """
     gaps = streams["visit_gaps"]
+    batch = visit_batch(streams)
     multiplier = demand()
     while True:
         day_end = env.now + SLICE_HOURS
         current = demand()
         if current != multiplier:
-            with population.np() as col:
+            with population.np("next_visit") as col:
                 pending = np.isfinite(col["next_visit"])
                 col["next_visit"][pending] = env.now + (
                     col["next_visit"][pending] - env.now) * (multiplier / current)
             multiplier = current
         who, when, number = due_visits(population, day_end, gaps, multiplier)
-        draws = visit_draws(streams, who, number)
+        draws = batch.draw(who, number).tolist() if who.size else []
         for customer, at, numbers in zip(who.tolist(), when.tolist(), draws, strict=True):
             delay = at - env.now
             if delay > 0.0:
@@ -196,38 +186,66 @@ def lognormal_parameters(mean: float, cv: float) -> tuple[float, float]:
 def chain_visit(
     world: ServiceSystem, unit: Unit, c: int, base_service: float, patience: float,
     u: list[float],
-) -> Generator[simpy.Event, Any, None]:
-    """One visit of customer ``c`` to ``unit``, along the whole chain; ``u`` holds the
-    visit's random numbers (see :data:`VISIT_DRAWS`)."""
-    env = world.env
+) -> None:
+    """Customer ``c`` arrives at ``unit`` for a visit along the whole chain; ``u`` holds the
+    visit's random numbers (see :data:`VISIT_DRAWS`).
+
+    A customer who finds a provider free is served at once, and the end of service is a
+    timeout whose callback runs the rest of the encounter (:func:`encounter_outcome`):
+    no SimPy process is needed.  One who must queue becomes a process
+    (:func:`wait_in_line`) until a provider takes them or their patience runs out.
+    """
     pop = world.population
-    k = world.constants
-    desk = unit.desk
-    tally = unit.tally
     pop.in_visit[c] = 1
-    arrived = env.now
-    tally.arrived += 1
+    arrived = world.env.now
+    unit.tally.arrived += 1
     unit.arrivals_since_workload += 1
     tolerance = world.wait_tolerance
     own = world.own_provider(c) if world.relationship else None
     if own is not None:  # waiting for one's own provider (Gutek): more patient, more tolerant
+        k = world.constants
         patience *= k.relationship_patience
         tolerance *= k.relationship_patience
-    provider = desk.seize(own)
+    provider = unit.desk.seize(own)
     if provider is None:
-        ticket = desk.join(c, arrived, own)
-        if patience > 0.0:
-            desk.abandonment_timer(ticket, patience, lambda: unit.tally.abandon())
-        provider = yield ticket.event
-        if provider is None:
-            world.walk_away(c, unit)
-            pop.in_visit[c] = 0
-            return
+        world.env.process(wait_in_line(
+            world, unit, c, base_service, patience, tolerance, own, arrived, u
+        ))
+    else:
+        serve(world, unit, c, provider, base_service, tolerance, own, arrived, u)
+
+
+def wait_in_line(
+    world: ServiceSystem, unit: Unit, c: int, base_service: float, patience: float,
+    tolerance: float, own: Provider | None, arrived: float, u: list[float],
+) -> Generator[simpy.Event, Any, None]:
+    """Queue for a provider (one's own, in relationship service) until one is free or
+    patience runs out; the abandonment is booked the moment patience ends."""
+    desk = unit.desk
+    ticket = desk.join(c, arrived, own)
+    if patience > 0.0:
+        desk.abandonment_timer(ticket, patience, lambda: unit.tally.abandon())
+    provider = yield ticket.event
+    if provider is None:
+        world.walk_away(c, unit)
+        world.population.in_visit[c] = 0
+        return
+    serve(world, unit, c, provider, base_service, tolerance, own, arrived, u)
+
+
+def serve(
+    world: ServiceSystem, unit: Unit, c: int, provider: Provider, base_service: float,
+    tolerance: float, own: Provider | None, arrived: float, u: list[float],
+) -> None:
+    """The provider starts serving: the kind of encounter and its duration; the rest of
+    the encounter runs when the service time has passed."""
+    env = world.env
+    k = world.constants
     wait = env.now - arrived
-    # the period's tallies are fetched again after every yield: a review may have closed
-    # the period (and started fresh tallies) while the customer waited or was served
-    tally, chain = unit.tally, unit.chain
-    tally.start(wait, world.wait_target)
+    # the period's tallies are fetched again at every step of the visit: a review may have
+    # closed the period (and started fresh tallies) while the customer waited or was served
+    unit.tally.start(wait, world.wait_target)
+    chain = unit.chain
     policy = unit.policy
 
     # the kind of encounter (seed 002): special requests and proactive attention
@@ -246,12 +264,30 @@ def chain_visit(
     if proactive:
         extra += k.proactive_time
         chain.proactive += 1
-    competency = provider.competency
     knows = 1.0
     if own is not None and provider is own:  # a provider who knows the customer is quicker
-        knows -= k.bond_efficiency * pop.bond[c]
+        knows -= k.bond_efficiency * world.population.bond[c]
+    competency = provider.competency
     service = base_service * unit.time_factor * extra * knows / competency
-    yield env.timeout(service)
+
+    def served(_event: simpy.Event) -> None:
+        encounter_outcome(world, unit, c, provider, competency, service, arrived, wait,
+                          tolerance, own, request, proactive, knows, u)
+
+    env.timeout(service).callbacks.append(served)
+
+
+def encounter_outcome(
+    world: ServiceSystem, unit: Unit, c: int, provider: Provider, competency: float,
+    service: float, arrived: float, wait: float, tolerance: float, own: Provider | None,
+    request: int, proactive: bool, knows: float, u: list[float],
+) -> None:
+    """The service has ended: failures and their sources, complaint and recovery, the
+    five dimensions of quality, satisfaction, bond, recommendation and money."""
+    env = world.env
+    pop = world.population
+    k = world.constants
+    desk = unit.desk
     provider.served += 1
     provider.served_in_period += 1
     provider.busy_time += service

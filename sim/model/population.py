@@ -147,16 +147,18 @@ class CustomerPopulation:
         return rows
 
     @contextmanager
-    def np(self) -> Iterator[dict[str, np.ndarray]]:
-        """Zero-copy numpy views of every column over the existing customers."""
+    def np(self, *names: str) -> Iterator[dict[str, np.ndarray]]:
+        """Zero-copy numpy views over the existing customers of the columns ``names``
+        (every column if none is named)."""
+        columns = self.columns
         yield {
-            name: np.frombuffer(column, dtype=_NUMPY[COLUMNS[name]])[: self.size]
-            for name, column in self.columns.items()
+            name: np.frombuffer(columns[name], dtype=_NUMPY[COLUMNS[name]])[: self.size]
+            for name in (names or columns)
         }
 
     @property
     def active_count(self) -> int:
-        with self.np() as col:
+        with self.np("status") as col:
             return int(np.count_nonzero(col["status"] == ACTIVE))
 
     @property

@@ -158,7 +158,6 @@ class ServiceSystem:
         mu, sigma = lognormal_parameters(full_time, p.providers.service_time_cv)
         pop = self.population
         units = self.units
-        process = self.env.process
         exp = math.exp
 
         def start_visit(customer: int, u: list[float]) -> None:
@@ -166,7 +165,7 @@ class ServiceSystem:
                 service = exp(mu + sigma * u[SERVICE])
                 patience = pop.patience[customer] * u[PATIENCE]
                 unit = units[pop.unit[customer]]
-                process(chain_visit(self, unit, customer, service, patience, u))
+                chain_visit(self, unit, customer, service, patience, u)
 
         self.env.process(population_visits(
             self.env, pop, self.visit_streams, self.demand_multiplier, start_visit
