@@ -42,6 +42,8 @@ def load(directory: str | Path) -> dict[str, pd.DataFrame]:
             if path.is_file():
                 try:
                     tables[name] = reader(path)
+                except pd.errors.EmptyDataError:  # a CSV of a table with no rows
+                    tables[name] = pd.DataFrame()
                 except Exception as exc:
                     raise ResultsError(f"{path}: unreadable table ({exc})") from None
                 break

@@ -179,3 +179,13 @@ def test_compare_reports_paired_differences_and_inputs(tmp_path: Path) -> None:
     text = spc("compare", "scenarios/baseline.toml", "scenarios/reliability_high.toml",
                *TINY_SET, "-r", "3", "--workers", "2", "--out", str(tmp_path / "t"))
     assert "organization.reliability 0.93 -> 0.98" in text.stdout
+
+
+def test_the_loader_reads_an_empty_csv_table_as_an_empty_frame(tmp_path: Path) -> None:
+    out = tmp_path / "q"
+    spc("run", str(ROOT / "scenarios" / "validation" / "mmc.toml"), "--set", "run.years=0.01",
+        "--format", "csv", "--out", str(out), "--quiet")
+    (out / "cohorts.csv").write_text("")  # a table with no rows and so no header
+    tables = analysis.load(out)
+    assert tables["cohorts"].empty
+    assert len(tables["summary"]) == 1
