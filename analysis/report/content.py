@@ -1,0 +1,394 @@
+"""The sections of the report: what was run, the KPIs, the verdicts, the sensitivity.
+
+Every function reads a :class:`~analysis.report.study.Study` and returns a
+:class:`~analysis.report.document.Section` of plain text; the statistics are
+those of ``analysis.output_analysis`` (Student-t intervals over replications,
+paired-t comparisons), recomputed from the stored summary table.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from analysis.output_analysis import ID_COLUMNS, summarise_replications
+from analysis.report.document import (
+    Folded,
+    Inline,
+    Link,
+    Section,
+    Table,
+    Verbatim,
+    interval,
+    number,
+    value_text,
+)
+from analysis.report.study import Study, scenario_run
+from sim.experiment.runner import MAIN_KPIS
+
+#: rows of a design shown in the report before the rest is left to the tables
+MAX_POINTS = 60
+
+
+def parameter_unit(key: str) -> str:
+    """The unit of scenario parameter ``section.key`` from the schema ('' if unknown)."""
+    from sim.scenario.schema import SECTIONS
+
+    section, _, name = key.partition(".")
+    model = SECTIONS.get(section)
+    info = model.model_fields.get(name) if model is not None else None
+    extra = info.json_schema_extra if info is not None else None
+    return str(extra.get("unit", "")) if isinstance(extra, dict) else ""
+
+
+def first_paragraph(text: str | None) -> str:
+    """The first paragraph of a description, on one line."""
+    block = (text or "").strip().split("\n\n")[0]
+    return " ".join(block.split())
+
+
+def override_keys(scenario: dict[str, Any]) -> list[str]:
+    """The parameters set by ``--set`` (or a sweep's ``overrides``), each once, in order."""
+    keys: list[str] = []
+    for item in scenario.get("overrides") or []:
+        key = str(item).partition("=")[0].strip()
+        if key and key not in keys:
+            keys.append(key)
+    return keys
+
+
+def file_parameters(scenario: dict[str, Any]) -> dict[str, Any]:
+    """The parameters of the scenario file as it reads today, without the overrides
+    ({} if it cannot be read: moved, edited into an invalid state, another machine)."""
+    from sim.errors import UserError
+    from sim.scenario import load_scenario
+
+    path = scenario.get("path")
+    if not path:
+        return {}
+    try:
+        return load_scenario(path).flat()
+    except (UserError, OSError, ValueError):
+        return {}
+
+
+def ordered_kpis(names: Sequence[str]) -> list[str]:
+    """The headline KPIs first (``sim.experiment.runner.MAIN_KPIS``), then the rest."""
+    head = [k for k in MAIN_KPIS if k in names]
+    return head + [k for k in names if k not in head]
+
+
+def kpi_intervals(summary: pd.DataFrame, kpis: Sequence[str] | None = None) -> pd.DataFrame:
+    """``summarise_replications`` of one scenario's (or point's) rows, headline KPIs first."""
+    table = summarise_replications(summary, None if kpis is None else list(kpis))
+    order = ordered_kpis(list(table["kpi"]))
+    return table.set_index("kpi").loc[order].reset_index()
+
+
+def source_root() -> Path:
+    """The source checkout the package runs from (where docs/ lives)."""
+    return Path(__file__).resolve().parents[2]
+
+
+def doc_link(name: str) -> Inline:
+    """A link to the documentation page ``name`` (e.g. ``model.md``) of this checkout,
+    found wherever docs/ keeps it; plain text if there is none."""
+    docs = source_root() / "docs"
+    found = sorted(docs.rglob(name)) if docs.is_dir() else []
+    if not found:
+        return f"docs/{name}"
+    return Link(found[0].relative_to(source_root()).as_posix(), found[0].as_uri())
+
+
+def slug(text: str) -> str:
+    return "".join(c if c.isalnum() or c in "-_" else "-" for c in text)
+
+
+# -- what was run -----------------------------------------------------------------------------
+def scenarios_table(study: Study) -> Table:
+    seeds = study.root_seeds()
+    done = study.replications()
+    rows = []
+    for s in study.scenarios:
+        name = s["name"]
+        rows.append((name, first_paragraph(s.get("description")) or "(no description)",
+                     str(s.get("path") or "(built in Python)"), str(s.get("hash", ""))[:12],
+                     value_text(seeds.get(name)), number(done.get(name, 0))))
+    return Table(("scenario", "description", "file", "hash", "root seed", "replications"),
+                 tuple(rows), "The scenarios run (hash: SHA-256 of the resolved parameters).",
+                 ident="scenarios")
+
+
+def overrides_table(study: Study, scenario: dict[str, Any], ident: str, caption: str) -> Table:
+    """The overridden parameters of ``scenario``: the file's value and the value run."""
+    ran = study.flat(scenario)
+    in_file = file_parameters(scenario)
+    rows = tuple((key, parameter_unit(key), value_text(in_file[key]) if key in in_file else "n/a",
+                  value_text(ran.get(key))) for key in override_keys(scenario))
+    return Table(("parameter", "unit", "scenario file", "as run"), rows, caption, ident=ident)
+
+
+def differences(study: Study) -> dict[str, dict[str, Any]]:
+    """``{other: {key: [base value, other value]}}``: the manifest's record of a
+    comparison, or computed from the resolved parameters."""
+    recorded = study.manifest.get("differences")
+    if isinstance(recorded, dict) and set(recorded) == {s["name"] for s in study.scenarios[1:]}:
+        return recorded
+    base = study.flat(study.base)
+    out = {}
+    for other in study.scenarios[1:]:
+        theirs = study.flat(other)
+        out[other["name"]] = {k: [base.get(k), v] for k, v in theirs.items() if base.get(k) != v}
+    return out
+
+
+def differences_table(study: Study) -> Table:
+    rows = []
+    for name, diff in differences(study).items():
+        for key, pair in diff.items():
+            a, b = pair if isinstance(pair, list | tuple) and len(pair) == 2 else (None, pair)
+            rows.append((name, key, parameter_unit(key), value_text(a), value_text(b)))
+    base = study.base["name"]
+    return Table(("scenario", "parameter", "unit", f"{base} (base)", "this scenario"), tuple(rows),
+                 f"The inputs in which each scenario differs from the base, {base}.",
+                 ident="differences")
+
+
+def factors_table(study: Study) -> Table:
+    rows = []
+    for f in study.sweep.get("factors") or []:
+        path = str(f.get("path"))
+        levels = f.get("levels")
+        rows.append((path, parameter_unit(path), str(f.get("kind", "")),
+                     value_text(levels) if levels else "n/a",
+                     value_text(f.get("low")), value_text(f.get("high"))))
+    return Table(("parameter", "unit", "kind", "levels", "low", "high"), tuple(rows),
+                 "The factors of the sweep: the parameters varied from the base scenario.",
+                 ident="factors")
+
+
+def design_table(study: Study) -> Table:
+    points = study.plan.get("points") or []
+    names = sorted({k for p in points for k in p})
+    rows = tuple((str(i), *(value_text(p.get(k)) for k in names))
+                 for i, p in enumerate(points[:MAX_POINTS]))
+    more = f" (the first {MAX_POINTS} of {len(points)})" if len(points) > MAX_POINTS else ""
+    return Table(("point", *names), rows, f"The design points{more}.", ident="design")
+
+
+def settings_table(study: Study) -> Table:
+    """Seeds, replications, warm-up, run length and where it ran."""
+    m = study.manifest
+    run = scenario_run(study.base)
+    seeds = sorted({value_text(v) for v in study.root_seeds().values()})
+    rows: list[tuple[str, str]] = [
+        ("experiment", study.kind),
+        ("root seed", ", ".join(seeds)),
+        ("replications", replications_text(study)),
+        ("warm-up", warmup_text(study)),
+        ("run length", f"{value_text(run.get('years'))} years per replication (review period "
+                       f"{number(run.get('review_days'))} days)"),
+        ("mode", str(run.get("mode", "behaviour"))),
+    ]
+    if "executor" in m:
+        workers = m.get("workers")
+        rows.append(("executor", f"{m['executor']} ({value_text(workers)} "
+                                 f"worker{'' if workers == 1 else 's'})"))
+    if "wall_seconds" in m:
+        rows.append(("wall time", f"{number(m['wall_seconds'])} s"))
+    return Table(("setting", "value"), tuple(rows), "How it was run.", ident="settings",
+                 numeric=False)
+
+
+def replications_text(study: Study) -> str:
+    done = sorted(set(study.replications().values()))
+    text = " / ".join(str(n) for n in done) + (" per design point" if study.kind == "sweep"
+                                                else " per scenario")
+    if study.plan.get("replications") == "auto":
+        planner = study.manifest.get("replication_planner") or {}
+        text += (f", chosen by the sequential procedure of Hoad, Robinson & Davies (2010): "
+                 f"95 % intervals of {', '.join(study.plan.get('kpis') or [])} within "
+                 f"{number(study.plan.get('precision'))} of their means, at most "
+                 f"{value_text(study.plan.get('budget'))}")
+        reached = planner.get("precision") if isinstance(planner, dict) else None
+        if isinstance(reached, dict):
+            text += "; relative half-widths reached: " + ", ".join(
+                f"{k} {number(v)}" for k, v in reached.items())
+            text += "; target met" if planner.get("met") else "; target NOT met within the budget"
+    else:
+        text += f" (fixed; requested {value_text(study.requested_replications())})"
+    return text
+
+
+def warmup_text(study: Study) -> str:
+    years = scenario_run(study.base).get("warmup_years")
+    if scenario_run(study.base).get("mode") == "queue":
+        return "none (queue mode summarises every period)"
+    days = float(years) * 365.0 if isinstance(years, int | float) else float("nan")
+    text = f"{number(days)} days ({value_text(years)} years)"
+    if "warmup_chosen_days" in study.manifest:
+        return text + ", chosen by MSER-5 (White 1997) on a pilot without warm-up"
+    if study.plan.get("warmup") is not None:
+        return text + ", set with --warmup"
+    if "run.warmup_years" in override_keys(study.base):
+        how = "by the sweep's overrides" if study.kind == "sweep" else "with --set"
+        return text + f", set {how} (run.warmup_years)"
+    return text + ", the scenario's run.warmup_years (chosen by the author)"
+
+
+def what_was_run(study: Study) -> Section:
+    sec = Section("What was run", "what-was-run")
+    base = study.base
+    command = study.manifest.get("command")
+    if isinstance(command, list):
+        sec.text("Command: ", " ".join(str(c) for c in command))
+    sec.blocks.append(scenarios_table(study))
+    if study.kind == "compare":
+        sec.text("Every scenario ran on the same replication seeds (common random numbers), so "
+                 "each difference below is paired replication by replication.")
+        sec.blocks.append(differences_table(study))
+    if study.kind == "sweep":
+        spec = study.sweep
+        sec.text(f"Sweep {spec.get('name', '')} ({spec.get('path', '')}): "
+                 f"{spec.get('design', '')} design, {len(study.plan.get('points') or [])} "
+                 f"design points on the base scenario {base['name']}; every point ran on the "
+                 "same replication seeds. ", first_paragraph(spec.get("description")))
+        sec.blocks.append(factors_table(study))
+        sec.blocks.append(Folded("The design points", (design_table(study),)))
+    if override_keys(base):
+        how = "by the sweep's overrides" if study.kind == "sweep" else "with --set"
+        whose = "every scenario" if study.kind == "compare" else base["name"]
+        sec.blocks.append(overrides_table(
+            study, base, "overrides",
+            f"Parameters set {how} for {whose}: the value in the scenario file (as the file "
+            "reads now) and the value run."))
+    else:
+        sec.text("No parameter was overridden: the scenario files ran as written.")
+    sec.blocks.append(settings_table(study))
+    sec.blocks.append(Verbatim("manifest.json", json.dumps(study.manifest, indent=2,
+                                                           sort_keys=True)))
+    return sec
+
+
+# -- results ----------------------------------------------------------------------------------
+def kpi_section(study: Study) -> Section:
+    sec = Section("Key performance indicators", "kpis")
+    sec.text("Mean over replications with its 95 % Student-t interval (Law 2015, section "
+             "9.4.1; analysis.output_analysis.summarise_replications); n is the number of "
+             "replications with a value. Definitions and units: ", doc_link("kpis.md"), ".")
+    if study.kind == "sweep":
+        sec.blocks.append(sweep_kpi_table(study))
+        return sec
+    if study.kind == "run":
+        sec.text("One replication: no interval can be given. Run with --replications to get "
+                 "one.", style="note")
+    sec.blocks.append(kpi_table(study))
+    return sec
+
+
+def kpi_table(study: Study) -> Table:
+    """KPI | mean and 95 % interval of each scenario | n: one row per KPI."""
+    summary = study.summary
+    names = [s["name"] for s in study.scenarios if (summary["scenario"] == s["name"]).any()]
+    per = {name: kpi_intervals(summary[summary["scenario"] == name]).set_index("kpi")
+           for name in names}
+    kpis = ordered_kpis([k for k in per[names[0]].index
+                         if all(k in t.index for t in per.values())])
+    rows = []
+    for kpi in kpis:
+        cells: list[str] = [kpi]
+        for name in names:
+            r = per[name].loc[kpi]
+            cells += [number(r["mean"]), interval(r["ci_low"], r["ci_high"])]
+        counts = dict.fromkeys(str(int(per[n].loc[kpi, "n"])) for n in names)
+        rows.append((*cells, ", ".join(counts)))
+    label = (lambda name: f"{name}: ") if len(names) > 1 else (lambda name: "")
+    columns = ["KPI"]
+    for name in names:
+        columns += [f"{label(name)}mean", f"{label(name)}95 % interval"]
+    done = study.replications()
+    return Table((*columns, "n"), tuple(rows),
+                 "KPIs over " + ", ".join(f"{done.get(n, 0)} replication(s) of {n}" for n in names)
+                 + ".", ident="kpis")
+
+
+def plus_minus(mean: float, low: float, high: float) -> str:
+    """``mean ± half-width`` of a symmetric interval (``mean`` alone without one)."""
+    half = number((high - low) / 2.0)
+    return number(mean) if half == "n/a" else f"{number(mean)} ± {half}"
+
+
+def sweep_kpi_table(study: Study) -> Table:
+    summary = study.summary
+    kpis = [k for k in study.sweep.get("kpis") or [] if k in summary.columns]
+    points = study.plan.get("points") or []
+    factors = sorted({k for p in points for k in p})
+    rows = []
+    for point, group in summary.groupby("point", sort=True):
+        ivs = kpi_intervals(group, kpis)
+        i = int(point)
+        where = points[i] if i < len(points) else {}
+        rows.append((str(i), *(value_text(where.get(f)) for f in factors),
+                     *(plus_minus(r.mean, r.ci_low, r.ci_high) for r in ivs.itertuples())))
+        if len(rows) >= MAX_POINTS:
+            break
+    more = f" (the first {MAX_POINTS} points; all are in the summary table)" \
+        if summary["point"].nunique() > MAX_POINTS else ""
+    return Table(("point", *factors, *ordered_kpis(kpis)), tuple(rows),
+                 f"The sweep's KPIs per design point: mean ± half-width of the 95 % "
+                 f"interval{more}.",
+                 ident="kpis-sweep")
+
+
+def comparison_section(study: Study) -> Section | None:
+    comp = study.tables.get("comparisons")
+    if comp is None or comp.empty:
+        return None
+    comp = comp[~comp["kpi"].isin(ID_COLUMNS)]  # older runs paired the 'point' column too
+    sec = Section("Comparisons with the base", "comparisons")
+    sec.text("Paired differences (scenario minus base) over replications that shared their "
+             "random numbers, with 95 % paired-t intervals (Law 2015, section 10.2.1). The "
+             "verdict is better or worse when the interval excludes 0, read through whether "
+             "higher is better for the KPI (higher or lower for KPIs without a direction), "
+             "else no clear difference. CRN: the paired half-width relative to independent "
+             "seeds (below 1: common random numbers narrowed the interval).")
+    for name, rows in comp.groupby("scenario", sort=False):
+        order = ordered_kpis(list(rows["kpi"]))
+        rows = rows.set_index("kpi").loc[order].reset_index()
+        counts = rows["verdict"].value_counts()
+        sec.text(f"{name} against {study.base['name']}: " + ", ".join(
+            f"{n} {v}" for v, n in counts.items()) + ".")
+        sec.blocks.append(Table(
+            ("KPI", "base", str(name), "difference", "95 % interval", "CRN", "verdict"),
+            tuple((r.kpi, number(r.base_mean), number(r.other_mean), number(r.diff),
+                   interval(r.ci_low, r.ci_high), number(r.crn_ratio), str(r.verdict))
+                  for r in rows.itertuples()),
+            f"{name} minus {study.base['name']}, {number(int(rows['n'].max()))} pairs.",
+            ident=f"comparison-{slug(str(name))}", marked_column=6))
+    return sec
+
+
+def sensitivity_section(study: Study) -> Section | None:
+    sens = study.tables.get("sensitivity")
+    if sens is None or sens.empty:
+        return None
+    sec = Section("Sensitivity", "sensitivity")
+    sec.text("Sensitivity indices of the sweep's KPIs to its factors, from the per-point means "
+             "of the replications (analysis.sensitivity), with 95 % bootstrap intervals over "
+             "replications; noise_share is the part of the variance of the point means that "
+             "is replication noise.")
+    sec.blocks.append(Table(
+        ("KPI", "factor", "index", "value", "95 % interval", "noise share", "points",
+         "replications"),
+        tuple((str(r["kpi"]), str(r["factor"]), str(r["index"]), number(r["value"]),
+               interval(r.get("low"), r.get("high")), number(r.get("noise_share")),
+               number(r.get("n_points")), number(r.get("replications")))
+              for r in sens.to_dict("records")),
+        "Sensitivity indices (main_effect: share of the variance of the point means; S1/ST: "
+        "Sobol' first-order and total; mu_star/sigma: Morris; SRC2: squared standardized "
+        "regression coefficient).", ident="sensitivity"))
+    return sec
