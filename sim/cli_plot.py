@@ -1,9 +1,39 @@
-"""The `spc plot` command (being written)."""
+"""The ``spc plot`` command: every figure a results directory supports, as PNG and SVG."""
 
 from __future__ import annotations
 
+import argparse
 from typing import Any
+
+
+def cmd_plot(args: argparse.Namespace) -> int:
+    import matplotlib
+
+    matplotlib.use("Agg")  # files only, whatever the environment says
+    from analysis.plots import parse_formats, write_figures
+
+    formats = parse_formats(args.format)
+    written = write_figures(args.directory, args.out, formats)
+    if not args.quiet:
+        for path in written:
+            print(path)
+    return 0
 
 
 def add_plot_parsers(sub: Any) -> None:
     """Register the command's subparser on ``sub`` (argparse subparsers)."""
+    plot = sub.add_parser(
+        "plot", help="draw the figures of a results directory (docs/figures.md)",
+        description="Draw every figure the results in DIR support (KPIs over time, "
+                    "promoter shares, cohorts, comparisons, the satisfaction-retention "
+                    "curve, failure sources, complaints, sweeps and sensitivity) and print "
+                    "the paths written. Only files named FIGURE.FORMAT in the figures "
+                    "directory are written or replaced.")
+    plot.add_argument("directory", metavar="DIR",
+                      help="a results directory written by spc run, compare or sweep")
+    plot.add_argument("--out", metavar="FIGDIR",
+                      help="where to write the figures (default DIR/figures)")
+    plot.add_argument("--format", default="png,svg",
+                      help="comma-separated file formats: png, svg, pdf (default png,svg)")
+    plot.add_argument("--quiet", action="store_true", help="print nothing but errors")
+    plot.set_defaults(func=cmd_plot)

@@ -1,0 +1,139 @@
+"""The satisfaction-retention curve at several competition intensities (Jones & Sasser 1995).
+
+The curves are the model's own response function, ``retention_by_satisfaction``
+of ``sim/model/loyalty.py``, evaluated on a grid of satisfaction with the
+parameters of the scenario run: the expected one-year retention of a customer
+whose satisfaction stays at that level, with no bond and no tenure.  The
+simulated outcome of each scenario or design point (its mean satisfaction
+index against its annual cohort retention) is marked on top: a population
+average, bonds, tenure and the spread of satisfaction included, so it need not
+sit on a curve.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+import pandas as pd
+from matplotlib.figure import Figure
+
+from analysis.plots import results
+from analysis.plots.style import heading, new_figure, ordered_colours, styled, t_band
+from sim.model.loyalty import retention_by_satisfaction
+
+COMPETITION_LEVELS = (0.1, 0.3, 0.5, 0.7, 0.9)
+"""Competition intensities drawn besides those of the scenarios run."""
+
+GRID = np.linspace(0.0, 1.0, 201)
+MARKERS = ("D", "o", "s", "^", "v", "P", "X", "p", "h", "*")
+"""Marker of each simulated scenario or design point (up to ten are named)."""
+
+
+def loyalty_parameters(record: dict[str, Any]) -> dict[str, float] | None:
+    """The arguments of ``retention_by_satisfaction`` from a scenario's resolved parameters."""
+    names = {
+        "rate": "customers.dissatisfaction_defection",
+        "sensitivity": "customers.defection_sensitivity",
+        "threshold": "customers.satisfied_threshold",
+        "other": "customers.other_defection",
+        "rival_quality": "market.rival_quality",
+        "rival_gain": "market.rival_quality_gain",
+        "switching_cost": "market.switching_cost",
+        "bond_value": "market.bond_value",
+        "scale": "market.choice_scale",
+        "offers": "market.offer_rate",
+    }
+    values = {k: results.parameter(record, path) for k, path in names.items()}
+    if any(not isinstance(v, int | float) for v in values.values()):
+        return None
+    return {k: float(v) for k, v in values.items()}
+
+
+def simulated_points(tables: dict[str, pd.DataFrame], manifest: dict[str, Any]
+                     ) -> pd.DataFrame:
+    """Per scenario or design point: competition, mean satisfaction (0-1) and annual
+    retention, with the t-interval of the retention across replications."""
+    summary = tables.get("summary", pd.DataFrame())
+    if not {"satisfaction_index", "retention_rate"} <= set(summary.columns):
+        return pd.DataFrame()
+    comp_of = {str(r.get("name")): results.parameter(r, "market.competition")
+               for r in results.scenario_records(manifest)}
+    frame = summary.assign(competition=summary["scenario"].astype(str).map(comp_of))
+    keys = ["scenario"]
+    if "market.competition" in summary.columns:  # a sweep over competition
+        frame["competition"] = summary["market.competition"]
+        keys = ["scenario", "point"]
+    elif "point" in summary.columns and summary["point"].nunique() > 1:
+        keys = ["scenario", "point"]
+    names = {}
+    if "point" in keys and "design" in tables:
+        names = results.point_labels(tables["design"], results.sweep_factors(manifest, tables))
+    rows = []
+    for key, one in frame.groupby(keys):
+        parts = key if isinstance(key, tuple) else (key,)
+        name = names.get(int(parts[1]), f"point {parts[1]}") if "point" in keys \
+            else str(parts[0])
+        low, high = t_band(one["retention_rate"].to_numpy(float))
+        rows.append({"name": name, "competition": float(one["competition"].iloc[0]),
+                     "satisfaction": float(one["satisfaction_index"].mean()) / 100.0,
+                     "retention": float(one["retention_rate"].mean()),
+                     "low": low, "high": high})
+    return pd.DataFrame(rows)
+
+
+@styled
+def satisfaction_retention(tables: dict[str, pd.DataFrame], manifest: dict[str, Any]
+                           ) -> Figure | None:
+    """One-year retention against satisfaction at several competition intensities: the
+    model's curve (lines) and the simulated scenarios (markers)."""
+    records = results.scenario_records(manifest)
+    if not records or not results.behaviour_mode(manifest):
+        return None
+    params = loyalty_parameters(records[0])
+    if params is None:
+        return None
+    points = simulated_points(tables, manifest)
+    run_levels = set(points["competition"].dropna()) if not points.empty else set()
+    levels = sorted({round(c, 3) for c in (*COMPETITION_LEVELS, *run_levels)})
+    palette = dict(zip(levels, ordered_colours(len(levels)), strict=True))
+    fig, axes = new_figure(1, 1, panel=(6.6, 4.2))
+    ax = axes[0, 0]
+    lines = []
+    for c in levels:
+        lines += ax.plot(GRID, retention_by_satisfaction(GRID, c, params), color=palette[c], lw=2,
+                label=f"{c:g}", gid=f"model competition {c!r}")
+    ax.axvline(params["threshold"], color="0.4", ls=":", lw=1)
+    ax.annotate("satisfied threshold", (params["threshold"], 0.02), rotation=90,
+                ha="right", va="bottom", fontsize="small", color="0.3",
+                bbox={"facecolor": "white", "edgecolor": "none", "pad": 1})
+    named = len(points) <= len(MARKERS)
+    for i, row in enumerate(points.itertuples()):
+        colour = palette.get(round(row.competition, 3), "black")
+        yerr = None
+        if np.isfinite(row.low):
+            yerr = [[row.retention - row.low], [row.high - row.retention]]
+        ax.errorbar(row.satisfaction, row.retention, yerr=yerr, fmt=MARKERS[i] if named else "D",
+                    color=colour, mec="black", ms=7, capsize=3, gid=f"simulated {row.name}")
+        if named:
+            ax.plot([], [], MARKERS[i], color="white", mec="black",
+                    label=row.name)
+    ax.set_xlim(0, 1)
+    ax.set_ylim(0, 1.02)
+    ax.set_xlabel("customer satisfaction (cumulative, 0-1)")
+    ax.set_ylabel("retention over one year (share)")
+    if not points.empty and not named:
+        ax.plot([], [], "D", color="white", mec="black", label="simulated (design points)")
+    ax.add_artist(ax.legend(handles=lines, title="competition intensity", loc="upper left",
+                            fontsize="small", title_fontsize="small"))
+    markers = [h for h in ax.get_legend_handles_labels()[0] if h not in lines]
+    if markers:
+        longest = max(len(str(h.get_label())) for h in markers)
+        fig.legend(handles=markers, loc="outside lower center", title="simulated",
+                   ncols=1 if longest > 45 else 2 if longest > 22 else 4,
+                   fontsize="small", title_fontsize="small")
+    ax.set_title("lines: the model's response (no bond, no tenure); markers: simulated "
+                 "mean\nsatisfaction and annual cohort retention, 95 % interval over "
+                 "replications", fontsize="small")
+    heading(fig, "Satisfaction and retention by competition intensity")
+    return fig
