@@ -103,7 +103,8 @@ NO_DIFFERENCE = "no clear difference"
 def direction(kpi: str) -> bool | None:
     """True if higher is better, False if lower is better, None if the KPI has no direction.
 
-    Per-unit KPIs (``by_unit.<unit>.<kpi>``) take the direction of ``<kpi>`` (docs/kpis.md).
+    Per-unit KPIs (``by_unit.<unit>.<kpi>``) take the direction of ``<kpi>``
+    (docs/reference/kpis.md).
     """
     if kpi in HIGHER_IS_BETTER:
         return HIGHER_IS_BETTER[kpi]

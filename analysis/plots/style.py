@@ -37,7 +37,7 @@ MIN_WIDTH = 7.5
 SHADE = "0.85"
 """Grey of the warm-up span."""
 
-#: label and unit of every KPI the figures show (docs/kpis.md)
+#: label and unit of every KPI the figures show (docs/reference/kpis.md)
 LABELS: dict[str, tuple[str, str]] = {
     "active_customers": ("Active customers", "customers"),
     "defected": ("Defections", "customers per period"),

@@ -1,9 +1,9 @@
 """The scenario reference, generated from the schema so that it cannot drift.
 
-``python -m sim.scenario.reference > docs/scenarios.md`` regenerates it; a
+``python -m sim.scenario.reference > docs/reference/parameters.md`` regenerates it; a
 test fails when the committed file differs from what the schema says.
 
-``python -m sim.scenario.reference --model docs/model.md`` regenerates, in
+``python -m sim.scenario.reference --model docs/background/model.md`` regenerates, in
 place, the parameter tables of the model description: every block
 
     <!-- params: section.key section.key ... -->
@@ -31,14 +31,16 @@ from sim.scenario.schema import SECTIONS
 HEADER = """# Scenario parameters
 
 Generated from the schema (`sim/scenario/schema.py`) by
-`python -m sim.scenario.reference > docs/scenarios.md`; do not edit by hand.
+`python -m sim.scenario.reference > docs/reference/parameters.md`; do not edit by hand.
 
 A scenario file is TOML. Besides the sections below it may have `name`
 (default: the file name), `description` (what it tests and which direction of
 effect is expected) and `extends` (a path, relative to the file, of a
 scenario whose keys it inherits and overrides; `name` and `description` are
 not inherited). Any key can also be set on the command line with
-`--set section.key=value`, with the same validation.
+`--set section.key=value`, with the same validation. How to write one:
+[Write a scenario file](../how-to/write-a-scenario-file.md); what each
+parameter does in the simulation: [the model](../background/model.md).
 """
 
 TABLE_HEAD = ("| key | unit | default | allowed | meaning |", "|---|---|---|---|---|")
@@ -115,11 +117,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     """Print the scenario reference, or (``--model FILE``) regenerate FILE's tables in place."""
     parser = argparse.ArgumentParser(
         prog="python -m sim.scenario.reference",
-        description="Print docs/scenarios.md, or regenerate the parameter tables of a file.",
+        description="Print docs/reference/parameters.md, or regenerate the parameter tables of a "
+                    "file.",
     )
     parser.add_argument(
         "--model", metavar="FILE", type=Path,
-        help="rewrite the <!-- params: ... --> blocks of FILE (e.g. docs/model.md) in place",
+        help="rewrite the <!-- params: ... --> blocks of FILE (e.g. docs/background/model.md) "
+             "in place",
     )
     args = parser.parse_args(argv)
     if args.model is None:
