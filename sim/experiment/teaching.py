@@ -1,0 +1,151 @@
+"""Teaching experiments: replicable, numbered experiments with a question and a page.
+
+Each experiment is a folder ``scenarios/experiments/NN_name/`` holding its
+scenario or sweep files and a manifest, ``experiment.toml``::
+
+    number = 2
+    title = "Reliability and retention"
+    question = "..."
+    kind = "compare"           # compare (first scenario is the base), sweep or replications
+    scenarios = ["baseline.toml", "reliability_low.toml", "reliability_high.toml"]
+    replications = 3
+    analysis = "compare"       # how analysis.teaching turns the results into numbers
+    kpis = ["satisfaction_index", "retention_rate", "profit"]   # the headline KPIs
+    overrides = ["run.years=1.5", ...]                          # applied to every scenario
+
+A sweep experiment names its sweep file instead (``sweep = "x.toml"``; the
+sweep file holds its replications and overrides).  :func:`run_teaching` runs an
+experiment with the runner of :mod:`sim.experiment.runner`, so it is stored,
+seeded and resumable like any ``spc compare`` or ``spc sweep``; the numbers and
+the page are made by :mod:`analysis.teaching`.
+"""
+
+from __future__ import annotations
+
+import tomllib
+from pathlib import Path
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+from sim.errors import ScenarioError, UserError
+from sim.experiment.executors import Executor, SequentialExecutor
+from sim.experiment.runner import Experiment, run_comparison, run_replications, run_sweep
+from sim.scenario import Scenario, load_scenario
+
+MANIFEST = "experiment.toml"
+EXPERIMENTS_DIR = Path(__file__).resolve().parents[2] / "scenarios" / "experiments"
+"""The experiments of the source checkout."""
+
+Kind = Literal["compare", "sweep", "replications"]
+
+
+class TeachingSpec(BaseModel):
+    """One teaching experiment, as its manifest declares it."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True, strict=True)
+
+    number: int = Field(ge=1, le=99)
+    title: str
+    question: str
+    kind: Kind
+    analysis: str
+    kpis: tuple[str, ...] = Field(min_length=1)
+    scenarios: tuple[str, ...] = ()
+    sweep: str | None = None
+    replications: int = Field(3, ge=1, le=1000)
+    overrides: tuple[str, ...] = ()
+    events: bool = False
+    folder: Path = Path()
+
+    @property
+    def name(self) -> str:
+        """The folder's name, e.g. ``02_reliability``: the experiment's name."""
+        return self.folder.name
+
+    @property
+    def command(self) -> str:
+        """The command that runs it."""
+        return f"spc experiment run {self.name}"
+
+    def scenario_objects(self) -> list[Scenario]:
+        """The experiment's scenarios, with its overrides applied (compare, replications)."""
+        return [load_scenario(self.folder / s, list(self.overrides)) for s in self.scenarios]
+
+    def sweep_path(self) -> Path:
+        if self.sweep is None:
+            raise UserError(f"{self.folder / MANIFEST}: a sweep experiment needs 'sweep'")
+        return self.folder / self.sweep
+
+
+def load_spec(folder: str | Path) -> TeachingSpec:
+    """Read and check an experiment folder's manifest."""
+    folder = Path(folder)
+    path = folder / MANIFEST
+    try:
+        raw = tomllib.loads(path.read_text())
+    except FileNotFoundError:
+        raise UserError(f"{folder}: not a teaching experiment (no {MANIFEST})") from None
+    except tomllib.TOMLDecodeError as exc:
+        raise ScenarioError(str(path), None, f"not valid TOML ({exc})") from None
+    try:
+        spec = TeachingSpec.model_validate({**raw, "folder": folder},
+                                           strict=False)
+    except ValidationError as exc:
+        err = exc.errors()[0]
+        key = ".".join(str(p) for p in err["loc"])
+        raise ScenarioError(str(path), key, err["msg"], None) from None
+    if spec.kind == "sweep" and spec.sweep is None:
+        raise ScenarioError(str(path), "sweep", "a sweep experiment names its sweep file",
+                            "a path relative to the folder")
+    if spec.kind != "sweep" and not spec.scenarios:
+        raise ScenarioError(str(path), "scenarios", f"a {spec.kind} experiment lists scenarios",
+                            "a list of scenario files relative to the folder")
+    return spec
+
+
+def list_experiments(root: str | Path = EXPERIMENTS_DIR) -> list[TeachingSpec]:
+    """Every experiment under ``root``, in the order of their numbers."""
+    root = Path(root)
+    specs = [load_spec(p.parent) for p in sorted(root.glob(f"*/{MANIFEST}"))]
+    return sorted(specs, key=lambda s: s.number)
+
+
+def find_experiment(name: str, root: str | Path = EXPERIMENTS_DIR) -> TeachingSpec:
+    """The experiment named ``name``: its folder's name (``02_reliability``) or number (``2``)."""
+    specs = list_experiments(root)
+    wanted = name.strip()
+    for spec in specs:
+        if wanted == spec.name or (wanted.isdigit() and int(wanted) == spec.number):
+            return spec
+    allowed = ", ".join(s.name for s in specs)
+    raise UserError(f"no teaching experiment {name!r}; allowed: {allowed} "
+                    f"(or their numbers 1-{len(specs)})")
+
+
+def run_teaching(
+    spec: TeachingSpec,
+    out: str | Path,
+    executor: Executor | None = None,
+    *,
+    resume: bool = False,
+    force: bool = False,
+    quiet: bool = True,
+) -> Experiment:
+    """Run an experiment with its published settings; results stored in ``out``."""
+    executor = executor or SequentialExecutor()
+    if spec.kind == "sweep":
+        return run_sweep(spec.sweep_path(), out, executor, resume=resume, force=force,
+                         quiet=quiet)
+    scenarios = spec.scenario_objects()
+    if spec.kind == "compare":
+        return run_comparison(scenarios[0], scenarios[1:], out, spec.replications, executor,
+                              resume=resume, force=force, quiet=quiet)
+    if len(scenarios) != 1:
+        raise UserError(f"{spec.folder / MANIFEST}: a replications experiment has one scenario")
+    return run_replications(scenarios[0], out, spec.replications, executor, events=spec.events,
+                            resume=resume, force=force, quiet=quiet)
+
+
+__all__ = ["EXPERIMENTS_DIR", "TeachingSpec", "find_experiment", "list_experiments",
+           "load_spec", "run_teaching"]
