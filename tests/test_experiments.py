@@ -189,3 +189,34 @@ def test_the_loader_reads_an_empty_csv_table_as_an_empty_frame(tmp_path: Path) -
     tables = analysis.load(out)
     assert tables["cohorts"].empty
     assert len(tables["summary"]) == 1
+
+
+@pytest.mark.parametrize("quiet", [False, True])
+def test_a_progress_bar_on_a_terminal_unless_quiet(tmp_path: Path, quiet: bool) -> None:
+    import fcntl
+    import pty
+    import struct
+    import termios
+
+    leader, follower = pty.openpty()
+    fcntl.ioctl(follower, termios.TIOCSWINSZ, struct.pack("HHHH", 24, 100, 0, 0))
+    args = ["run", "scenarios/baseline.toml", *TINY_SET, "-r", "2", "--workers", "1",
+            "--out", str(tmp_path / "r"), "--json", *(["--quiet"] if quiet else [])]
+    done = subprocess.run([sys.executable, "-m", "sim", *args], stdout=subprocess.PIPE,
+                          stderr=follower, cwd=ROOT, check=True)
+    os.close(follower)
+    seen = b""
+    while True:
+        try:
+            chunk = os.read(leader, 65536)
+        except OSError:  # the terminal is closed and drained
+            break
+        if not chunk:
+            break
+        seen += chunk
+    os.close(leader)
+    assert json.loads(done.stdout)["replications"] == 2
+    if quiet:
+        assert seen == b""
+    else:
+        assert b"2/2" in seen and b"run" in seen  # completed/total, in tqdm's units
