@@ -768,8 +768,27 @@ def test_switches_take_true_and_false() -> None:
             assert value(p, key) is flag
 
 
+def _shipped_scenarios() -> list[Path]:
+    """Every scenario file under scenarios/: not the sweep files (tests/test_design.py)
+    nor the teaching experiments' manifests (tests/test_teaching.py)."""
+    import tomllib
+
+    out = []
+    for path in sorted((ROOT / "scenarios").rglob("*.toml")):
+        data = tomllib.loads(path.read_text())
+        if path.name != "experiment.toml" and "design" not in data:
+            out.append(path)
+    return out
+
+
+def test_the_shipped_scenarios_include_every_folder() -> None:
+    folders = {p.parent.relative_to(ROOT / "scenarios").parts[:1] for p in _shipped_scenarios()}
+    assert {(), ("validation",), ("experiments",)} <= folders
+    assert len(_shipped_scenarios()) >= 30
+
+
 @pytest.mark.parametrize(
-    "path", sorted((ROOT / "scenarios").rglob("*.toml")), ids=lambda p: p.stem
+    "path", _shipped_scenarios(), ids=lambda p: str(p.relative_to(ROOT / "scenarios"))
 )
 def test_every_shipped_scenario_is_valid_and_described(path: Path) -> None:
     scenario = load_scenario(path)
