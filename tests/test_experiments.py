@@ -18,7 +18,12 @@ import pandas as pd
 import pytest
 
 import analysis
-from sim.experiment.executors import DaskExecutor, ProcessExecutor, SequentialExecutor
+from sim.experiment.executors import (
+    LOCAL_WORKER_CONFIG,
+    DaskExecutor,
+    ProcessExecutor,
+    SequentialExecutor,
+)
 from sim.experiment.runner import run_replications
 from sim.scenario import load_scenario
 
@@ -220,3 +225,15 @@ def test_a_progress_bar_on_a_terminal_unless_quiet(tmp_path: Path, quiet: bool) 
         assert seen == b""
     else:
         assert b"2/2" in seen and b"run" in seen  # completed/total, in tqdm's units
+
+
+def _worker_settings(_: int) -> tuple[object, ...]:
+    import dask
+
+    return tuple(dask.config.get(key) for key in sorted(LOCAL_WORKER_CONFIG))
+
+
+def test_a_local_dask_cluster_spares_the_workers_gil() -> None:
+    with DaskExecutor(workers=1) as executor:
+        seen = list(executor.map_unordered(_worker_settings, [0]))
+    assert seen == [tuple(LOCAL_WORKER_CONFIG[k] for k in sorted(LOCAL_WORKER_CONFIG))]

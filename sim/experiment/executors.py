@@ -88,6 +88,20 @@ class ProcessExecutor:
         return {"executor": self.name, "workers": self.workers}
 
 
+#: Dask settings of a local cluster's workers.  A replication is pure Python and holds
+#: the GIL; the worker's own periodic work (the event-loop tick every 20 ms, the statistical
+#: profiler every 10 ms, the memory and system monitors) runs in other threads of the same
+#: process and takes the GIL from it.  At these intervals they cost about as much as the
+#: rest of Dask's overhead together (benchmarks/parallel_replications.py); a cluster of
+#: one's own is configured by its owner.
+LOCAL_WORKER_CONFIG: dict[str, Any] = {
+    "distributed.worker.profile.enabled": False,
+    "distributed.admin.tick.interval": "1000ms",
+    "distributed.admin.system-monitor.interval": "1000ms",
+    "distributed.worker.memory.monitor-interval": "1000ms",
+}
+
+
 class DaskExecutor:
     """A Dask distributed cluster: a local one started here, or an existing scheduler."""
 
@@ -101,6 +115,7 @@ class DaskExecutor:
 
     def __enter__(self) -> DaskExecutor:
         try:
+            import dask
             from dask.distributed import Client, LocalCluster
         except ImportError:  # pragma: no cover - dask is a declared dependency
             raise UserError(
@@ -115,10 +130,11 @@ class DaskExecutor:
                 ) from None
             self.workers = len(self._client.scheduler_info().get("workers", {})) or 1
         else:
-            self._cluster = LocalCluster(
-                n_workers=self.workers, threads_per_worker=1, processes=True,
-                dashboard_address=None,
-            )
+            with dask.config.set(LOCAL_WORKER_CONFIG):
+                self._cluster = LocalCluster(
+                    n_workers=self.workers, threads_per_worker=1, processes=True,
+                    dashboard_address=None,
+                )
             self._client = Client(self._cluster)
         return self
 
