@@ -12,24 +12,22 @@ that directory when the reader reaches it (the scenario and sweep files the
 commands then use). A command must exit with code 0, or with the code that a
 trailing comment ``# exits with N`` gives (a documented error).
 
-What is not run: fenced blocks marked anything but ``console``. The README's
+Every fenced block marked ```` ```python ```` runs too, in its place among the
+document's steps, as a script in the same directory (with the non-interactive
+matplotlib backend); it must not raise. Expressions left at the end of a line,
+as a notebook would show them, are evaluated and dropped.
+
+What is not run: fenced blocks marked anything but ``console`` or ``python``. The README's
 set-up lines (``pip install -e . && spc run``, ``pip install -e ".[test]" &&
 pytest``) are in plain blocks; the tutorial's install lines, the commands
 that regenerate the generated pages, and the commands that need a Dask
 cluster (``dask scheduler``, ``dask worker``, ``--scheduler tcp://...``) are
 in ```` ```shell ```` blocks; ``--executor dask`` (a local cluster) is run.
 Inline commands in prose and tables are not collected either.
-
-The commands ``spc plot``, ``spc report`` and ``spc experiment`` were being
-written when this test was: while the parser of one of them has no arguments
-(or no such command exists), its documented commands are skipped and the
-document's test is marked xfail, naming them; all its other commands still
-have to pass. Once the command exists, its documented uses are enforced.
 """
 
 from __future__ import annotations
 
-import argparse
 import os
 import re
 import shlex
@@ -42,8 +40,6 @@ import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
 DOCUMENTS = sorted([ROOT / "README.md", *(ROOT / "docs").rglob("*.md")])
-PENDING = ("plot", "report", "experiment")
-"""Subcommands written concurrently with this test (see the module docstring)."""
 
 _FENCE = re.compile(r"^(?P<indent> *)(?P<fence>```+|~~~+)\s*(?P<info>[^`\s]*)")
 _FILE = re.compile(r"^\s*<!--\s*file:\s*(?P<name>\S+)\s*-->\s*$")
@@ -60,6 +56,7 @@ class Step:
     expected: int = 0
     file: str = ""
     content: str = ""
+    python: str = ""
 
 
 def parse_steps(text: str) -> list[Step]:
@@ -91,6 +88,8 @@ def parse_steps(text: str) -> list[Step]:
             pending_file = ""
         if info == "console":
             steps.extend(_commands(body, start + 2))
+        elif info == "python":
+            steps.append(Step(line=start + 1, python="\n".join(body) + "\n"))
     return steps
 
 
@@ -129,36 +128,15 @@ def argv_of(command: str) -> list[str]:
     return argv
 
 
-def _implemented(command: str) -> bool:
-    """Does ``spc COMMAND`` exist with at least one argument of its own?"""
-    from sim.cli import build_parser
-
-    for action in build_parser()._actions:
-        if isinstance(action, argparse._SubParsersAction):
-            sub = action.choices.get(command)
-            return sub is not None and any(
-                not isinstance(a, argparse._HelpAction) for a in sub._actions
-            )
-    return False
-
-
-def _pending_subcommand(command: str) -> str | None:
-    words = command.split()
-    if len(words) >= 2 and words[0] == "spc" and words[1] in PENDING \
-            and not _implemented(words[1]):
-        return words[1]
-    return None
-
-
 def _documents_with_steps() -> list[Path]:
-    return [p for p in DOCUMENTS if any(s.command for s in parse_steps(p.read_text()))]
+    return [p for p in DOCUMENTS
+            if any(s.command or s.python for s in parse_steps(p.read_text()))]
 
 
-def _run_document(path: Path, workdir: Path) -> list[str]:
-    """Run ``path``'s steps in ``workdir``; the commands skipped as pending."""
+def _run_document(path: Path, workdir: Path) -> None:
+    """Run ``path``'s steps in ``workdir``."""
     (workdir / "scenarios").symlink_to(ROOT / "scenarios", target_is_directory=True)
     env = {**os.environ, "MPLBACKEND": "Agg", "COLUMNS": "100", "PYTHONHASHSEED": "0"}
-    skipped = []
     for step in parse_steps(path.read_text()):
         where = f"{path.relative_to(ROOT)}:{step.line}"
         if step.file:
@@ -166,27 +144,27 @@ def _run_document(path: Path, workdir: Path) -> list[str]:
             target.parent.mkdir(parents=True, exist_ok=True)
             target.write_text(step.content)
             continue
-        pending = _pending_subcommand(step.command)
-        if pending:
-            skipped.append(f"{where}: {step.command}")
-            continue
-        done = subprocess.run(argv_of(step.command), cwd=workdir, env=env, capture_output=True,
+        if step.python:
+            script = workdir / f"_docs_line_{step.line}.py"
+            script.write_text(step.python)
+            argv = [sys.executable, str(script)]
+            shown = f"the python block at line {step.line}"
+        else:
+            argv = argv_of(step.command)
+            shown = f"`{step.command}`"
+        done = subprocess.run(argv, cwd=workdir, env=env, capture_output=True,
                               text=True, timeout=600, stdin=subprocess.DEVNULL)
         assert done.returncode == step.expected, (
-            f"{where}: `{step.command}` exited with {done.returncode}, the docs say "
+            f"{where}: {shown} exited with {done.returncode}, the docs say "
             f"{step.expected}\n--- stdout (end) ---\n{done.stdout[-3000:]}"
             f"\n--- stderr (end) ---\n{done.stderr[-3000:]}"
         )
-    return skipped
 
 
 @pytest.mark.parametrize("path", _documents_with_steps(),
                          ids=lambda p: str(p.relative_to(ROOT)))
 def test_documented_commands_run(path: Path, tmp_path: Path) -> None:
-    skipped = _run_document(path, tmp_path)
-    if skipped:
-        pytest.xfail("commands not implemented yet (spc " + "/".join(PENDING) + "): "
-                     + "; ".join(skipped))
+    _run_document(path, tmp_path)
 
 
 # -- the collector itself -------------------------------------------------------------------
@@ -254,3 +232,19 @@ def test_cluster_commands_are_documented_but_not_run() -> None:
     assert "--executor dask" in run and "--resume" in run
     assert "dask scheduler" in page and "dask worker" in page and "--scheduler" in page
     assert "dask scheduler" not in run and "--scheduler" not in run
+
+
+def test_python_blocks_are_steps_in_their_place() -> None:
+    text = "```console\n$ spc run --out r\n```\n\n```python\nimport analysis\n" \
+           "analysis.load('r')\n```\n\n```text\nnot run\n```\n"
+    steps = parse_steps(text)
+    assert [(s.command, s.python) for s in steps] == [
+        ("spc run --out r", ""), ("", "import analysis\nanalysis.load('r')\n")]
+
+
+def test_every_python_block_of_the_docs_is_run() -> None:
+    runnable = {p for p in _documents_with_steps()}
+    for path in DOCUMENTS:
+        if "```python" in path.read_text():
+            assert path in runnable
+            assert any(s.python for s in parse_steps(path.read_text()))
