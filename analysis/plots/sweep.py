@@ -172,6 +172,7 @@ def sensitivity_indices(sensitivity: pd.DataFrame) -> Figure | None:
         noise = one["noise_share"].dropna() if "noise_share" in one else pd.Series([])
         ax.set_title(title(kpi) + (f"\nnoise share {noise.iloc[0]:.2f}" if len(noise) else ""))
         ax.set_xlabel("share of variance" if shares else "index (KPI units for mu)")
+        ax.tick_params(axis="x", labelbottom=True)  # every panel has its own x labels
         compact_ticks(ax, "x")
     hide_unused(axes, len(kpis))
     axes.flat[0].plot([], [], color="black", lw=1.3, label="95 % bootstrap interval")
