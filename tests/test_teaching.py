@@ -10,6 +10,7 @@ generator makes from the same run.
 
 from __future__ import annotations
 
+import json
 import math
 import sys
 from pathlib import Path
@@ -127,6 +128,19 @@ def test_run_by_number_and_by_name_and_out_is_not_overwritten(
 
     assert main(["experiment", "run", "01_erlang_c", *args, "--force"]) == 0
     assert (out / "results.md").read_text() == first
+
+    # --resume re-runs only a lost replication, and --json gives the pinned headline
+    shards = sorted((out / "shards").rglob("*.parquet"))
+    lost = shards[len(shards) // 2]
+    kept = lost.read_bytes()
+    lost.unlink()
+    capsys.readouterr()
+    assert main(["experiment", "run", "1", *args[:-1], "--resume", "--json"]) == 0
+    payload = json.loads(capsys.readouterr().out)
+    assert payload["experiment"] == "01_erlang_c" and payload["number"] == 1
+    assert payload["headline"] == pytest.approx(PINNED["01_erlang_c"], rel=1e-9)
+    assert lost.read_bytes() == kept
+    assert sorted((out / "shards").rglob("*.parquet")) == shards
 
 
 # -- the pinned numbers (python tests/test_teaching.py prints them afresh) ------------------
