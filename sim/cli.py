@@ -16,7 +16,12 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from sim.cli_experiment import add_experiment_parsers, cmd_run_replications, wants_experiment
+from sim.cli_experiment import (
+    add_executor_options,
+    add_experiment_parsers,
+    cmd_run_replications,
+    wants_experiment,
+)
 from sim.cli_plot import add_plot_parsers
 from sim.cli_report import add_report_parsers
 from sim.cli_teaching import add_teaching_parsers
@@ -203,10 +208,7 @@ def build_parser() -> argparse.ArgumentParser:
                      help="with --replications auto: at most this many (default 100)")
     run.add_argument("--warmup", metavar="DAYS|auto",
                      help="warm-up excluded from statistics, in days, or auto (MSER-5)")
-    run.add_argument("--workers", type=int, help="worker processes (default: all cores)")
-    run.add_argument("--executor", choices=("sequential", "processes", "dask"),
-                     help="where replications run (default processes)")
-    run.add_argument("--scheduler", metavar="ADDRESS", help="an existing Dask scheduler")
+    add_executor_options(run)
     run.add_argument("--resume", action="store_true",
                      help="complete an interrupted run in --out")
     run.set_defaults(func=cmd_run)

@@ -13,18 +13,24 @@ from typing import Any
 import pandas as pd
 
 from sim.errors import UserError
+from sim.experiment.executors import EXECUTORS
 
 SET_HELP = "override a parameter, e.g. --set organization.reliability=0.95 (repeatable)"
 
 
-def add_execution_options(p: argparse.ArgumentParser) -> None:
-    """Options shared by every command that runs replications."""
+def add_executor_options(p: argparse.ArgumentParser) -> None:
+    """Where replications run: ``--workers``, ``--executor`` and ``--scheduler``."""
     p.add_argument("--workers", type=int, help="worker processes (default: all cores)")
-    p.add_argument("--executor", choices=("sequential", "processes", "dask"),
+    p.add_argument("--executor", choices=EXECUTORS,
                    help="where replications run (default processes; dask starts a local "
                         "cluster unless --scheduler is given)")
     p.add_argument("--scheduler", metavar="ADDRESS",
                    help="address of an existing Dask scheduler, e.g. tcp://10.0.0.5:8786")
+
+
+def add_execution_options(p: argparse.ArgumentParser) -> None:
+    """Options shared by every command that runs replications."""
+    add_executor_options(p)
     p.add_argument("--out", help="results directory (default results/NAME-TIMESTAMP)")
     p.add_argument("--resume", action="store_true",
                    help="complete an interrupted run in --out: re-run only missing or broken "

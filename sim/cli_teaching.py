@@ -15,7 +15,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from sim.cli_experiment import default_out
+from sim.cli_experiment import add_executor_options, default_out
 
 
 def cmd_list(args: argparse.Namespace) -> int:
@@ -94,10 +94,7 @@ def add_teaching_parsers(sub: Any) -> None:
                      help="complete an interrupted run in --out")
     run.add_argument("--docs", action="store_true",
                      help="also regenerate the experiment's page and figure in docs/experiments/")
-    run.add_argument("--workers", type=int, help="worker processes (default: all cores)")
-    run.add_argument("--executor", choices=("sequential", "processes", "dask"),
-                     help="where replications run (default processes); results are the same")
-    run.add_argument("--scheduler", metavar="ADDRESS", help="an existing Dask scheduler")
+    add_executor_options(run)
     run.add_argument("--json", action="store_true", help="print the headline numbers as JSON")
     run.add_argument("--quiet", action="store_true", help="print nothing but errors")
     run.set_defaults(func=cmd_run)
