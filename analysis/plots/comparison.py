@@ -9,7 +9,7 @@ import seaborn as sns
 from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
 
-from analysis.output_analysis import NO_DIFFERENCE
+from analysis.output_analysis import ID_COLUMNS, NO_DIFFERENCE
 from analysis.plots.style import (
     compact_ticks,
     grid,
@@ -29,7 +29,7 @@ HEADLINE_KPIS = (
 )
 """The KPIs of the forest plot by default (one panel each), where compared."""
 
-NOT_KPIS = frozenset({"point", "seed", "replication", "warmup_years"})
+NOT_KPIS = ID_COLUMNS | {"warmup_years"}
 """Identifiers and settings that a comparison table may list but that are not outcomes."""
 
 _PALETTE = sns.color_palette("colorblind")
