@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Iterator, Sequence
+from typing import Any
 
 import numpy as np
 
@@ -135,6 +136,18 @@ def _splitmix(x: np.ndarray) -> np.ndarray:
     return x ^ (x >> np.uint64(31))
 
 
+def _keyed_bits(k1: Any, k2: Any, entity: np.ndarray, counter: np.ndarray) -> np.ndarray:
+    """The 64 bits of (entity, counter) under the stream key (k1, k2); broadcasts, so one
+    call serves one stream (scalar keys) or several (a column of keys)."""
+    x = _splitmix(k1 ^ (entity * _GOLDEN))
+    return _splitmix(x ^ k2 ^ (counter * _ODD + _GOLDEN))
+
+
+def _unit_interval(bits: np.ndarray) -> np.ndarray:
+    """Uniforms in [0, 1) from the top 53 of 64 bits."""
+    return (bits >> np.uint64(11)).astype(np.float64) * (2.0**-53)
+
+
 class CounterStream:
     """A counter-based named stream: the draw for (entity, counter) is a pure function of
     (root seed, replication, stream name, entity, counter).
@@ -154,10 +167,8 @@ class CounterStream:
     def bits(self, entity: np.ndarray | int, counter: np.ndarray | int) -> np.ndarray:
         """64 random bits per (entity, counter) pair."""
         with np.errstate(over="ignore"):
-            e = np.asarray(entity, dtype=np.uint64)
-            c = np.asarray(counter, dtype=np.uint64)
-            x = _splitmix(self._k1 ^ (e * _GOLDEN))
-            return _splitmix(x ^ self._k2 ^ (c * _ODD + _GOLDEN))
+            return _keyed_bits(self._k1, self._k2, np.asarray(entity, dtype=np.uint64),
+                               np.asarray(counter, dtype=np.uint64))
 
     def uniform(
         self, entity: np.ndarray | int, counter: np.ndarray | int, lane: int = 0
@@ -165,7 +176,7 @@ class CounterStream:
         """Uniforms in [0, 1); ``lane`` selects an independent sub-draw of the same pair."""
         with np.errstate(over="ignore"):
             c = np.asarray(counter, dtype=np.uint64) * np.uint64(8) + np.uint64(lane)
-        return (self.bits(entity, c) >> np.uint64(11)).astype(np.float64) * (2.0**-53)
+        return _unit_interval(self.bits(entity, c))
 
     def exponential(self, entity: np.ndarray | int, counter: np.ndarray | int) -> np.ndarray:
         """Standard exponential variates (inverse transform)."""
@@ -216,9 +227,7 @@ class CounterBatch:
         with np.errstate(over="ignore"):
             e = np.asarray(entity, dtype=np.uint64)[None, :]
             c = np.asarray(counter, dtype=np.uint64)[None, :] * np.uint64(8) + self._lane
-            x = _splitmix(self._k1 ^ (e * _GOLDEN))
-            bits = _splitmix(x ^ self._k2 ^ (c * _ODD + _GOLDEN))
-        return (bits >> np.uint64(11)).astype(np.float64) * (2.0**-53)
+            return _unit_interval(_keyed_bits(self._k1, self._k2, e, c))
 
     def draw(self, entity: np.ndarray, counter: np.ndarray) -> np.ndarray:
         """The variates, one row per (entity, counter) pair and one column per stream."""
