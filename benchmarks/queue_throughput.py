@@ -38,10 +38,10 @@ from typing import Any
 import numpy as np
 import simpy
 
-from analysis.queueing import mmc_mean_wait
 from sim.model.system import simulate
 from sim.recording import HOURS_PER_YEAR
 from sim.scenario import Scenario, load_scenario
+from sim.statistics.queueing import mmc_mean_wait
 
 ROOT = Path(__file__).resolve().parent.parent
 MMC_SCENARIO = ROOT / "scenarios" / "validation" / "mmc.toml"

@@ -27,6 +27,7 @@ from sim.experiment.runner import (
     run_sweep,
 )
 from sim.scenario import Scenario, load_scenario
+from sim.statistics.output_analysis import summarise_replications
 
 
 def _scenario(scenario: str | Path | Scenario, overrides: Sequence[str] | None) -> Scenario:
@@ -73,7 +74,6 @@ def run(
     ci_high, n.  ``replications="auto"`` chooses the number (``precision``, ``kpis``,
     ``budget``); ``warmup`` in days or ``"auto"``; ``executor`` "sequential",
     "processes" or "dask" (or an executor object)."""
-    from analysis.output_analysis import summarise_replications
 
     exp = run_experiment(scenario, replications, executor, **kwargs)
     return summarise_replications(exp.summary)

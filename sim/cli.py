@@ -26,17 +26,7 @@ from sim.cli_plot import add_plot_parsers
 from sim.cli_report import add_report_parsers
 from sim.cli_teaching import add_teaching_parsers
 from sim.errors import ScenarioError, UserError
-
-DEFAULT_SCENARIO = Path("scenarios") / "baseline.toml"
-DEFAULT_MMC = Path("scenarios") / "validation" / "mmc.toml"
-
-
-def locate(path: Path) -> Path:
-    """``path`` as given if it exists, else relative to the source checkout (for defaults)."""
-    if path.exists() or path.is_absolute():
-        return path
-    beside = Path(__file__).resolve().parent.parent / path
-    return beside if beside.exists() else path
+from sim.scenario.library import DEFAULT_MMC, DEFAULT_SCENARIO, locate
 
 
 def _format_value(value: Any) -> str:

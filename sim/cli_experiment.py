@@ -14,6 +14,8 @@ import pandas as pd
 
 from sim.errors import UserError
 from sim.experiment.executors import EXECUTORS
+from sim.scenario.library import locate
+from sim.statistics.output_analysis import summarise_replications
 
 SET_HELP = "override a parameter, e.g. --set organization.reliability=0.95 (repeatable)"
 
@@ -84,7 +86,6 @@ def report_failures(failures: list[dict[str, Any]], out: Path) -> int:
 
 
 def interval_table(summary: pd.DataFrame, kpis: list[str] | None = None) -> pd.DataFrame:
-    from analysis.output_analysis import summarise_replications
 
     return summarise_replications(summary, kpis)
 
@@ -135,7 +136,6 @@ def cmd_run_replications(args: argparse.Namespace, scenario: Any) -> int:
 
 
 def cmd_compare(args: argparse.Namespace) -> int:
-    from sim.cli import locate
     from sim.experiment.runner import run_comparison
     from sim.scenario import load_scenario
 

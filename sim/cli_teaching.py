@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import sys
 from pathlib import Path
 from typing import Any
 
@@ -102,8 +101,3 @@ def add_teaching_parsers(sub: Any) -> None:
 
 __all__ = ["add_teaching_parsers"]
 
-
-if __name__ == "__main__":  # pragma: no cover
-    from sim.cli import main
-
-    sys.exit(main(["experiment", *sys.argv[1:]]))

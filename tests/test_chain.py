@@ -14,9 +14,9 @@ from typing import Any
 
 import pytest
 
-from analysis.stats import t_interval
 from sim.model.system import simulate
 from sim.scenario import load_scenario
+from sim.statistics.intervals import t_interval
 
 # the default market over a shorter horizon: fast enough to replicate (a much smaller
 # front line would let single quits dominate the outcome and drown the policy effects)

@@ -16,7 +16,11 @@ import pandas as pd
 import pytest
 from scipy import stats
 
-from analysis.output_analysis import (
+from sim.model.encounter import SOURCES
+from sim.model.loyalty import REASONS
+from sim.model.population import OUTCOMES
+from sim.statistics.intervals import t_interval
+from sim.statistics.output_analysis import (
     DIRECTION_FREE,
     HIGHER_IS_BETTER,
     ReplicationPlanner,
@@ -27,10 +31,6 @@ from analysis.output_analysis import (
     paired_comparison,
     summarise_replications,
 )
-from analysis.stats import t_interval
-from sim.model.encounter import SOURCES
-from sim.model.loyalty import REASONS
-from sim.model.population import OUTCOMES
 
 KPIS_SOURCE = Path(__file__).resolve().parent.parent / "sim" / "model" / "kpis.py"
 

@@ -28,9 +28,9 @@ from analysis.plots.failures import SOURCES
 from analysis.plots.loyalty import GRID, loyalty_parameters
 from analysis.plots.results import read_manifest
 from analysis.plots.style import title
-from analysis.stats import t_interval
 from sim.cli import main
 from sim.model.loyalty import retention_by_satisfaction
+from sim.statistics.intervals import t_interval
 
 ROOT = Path(__file__).resolve().parent.parent
 TINY = ["--set", "run.years=0.5", "--set", "run.warmup_years=0.1",

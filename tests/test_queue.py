@@ -4,9 +4,9 @@ import math
 
 import pytest
 
-from analysis.queueing import erlang_b, erlang_c, mmc_mean_wait, mmc_wait_probability
 from sim.model.system import simulate
 from sim.scenario import load_scenario
+from sim.statistics.queueing import erlang_b, erlang_c, mmc_mean_wait, mmc_wait_probability
 from sim.validation import DEFAULT_CASES, validate
 
 MMC = "scenarios/validation/mmc.toml"

@@ -17,13 +17,13 @@ import pandas as pd
 import pytest
 
 import analysis
-from analysis.output_analysis import summarise_replications
 from analysis.report import load_study, render_figures
 from analysis.report.document import Figure
 from sim.cli import main
 from sim.experiment.executors import SequentialExecutor
 from sim.experiment.runner import run_comparison, run_replications, run_sweep
 from sim.scenario import load_scenario
+from sim.statistics.output_analysis import summarise_replications
 
 ROOT = Path(__file__).resolve().parent.parent
 BASELINE = ROOT / "scenarios" / "baseline.toml"

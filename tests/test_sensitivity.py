@@ -21,7 +21,7 @@ from SALib.sample import sobol as sobol_sample
 from SALib.test_functions import Ishigami
 from scipy.stats import qmc
 
-from analysis.sensitivity import COLUMNS, INDICES, noise_share, sensitivity
+from sim.statistics.sensitivity import COLUMNS, INDICES, noise_share, sensitivity
 
 ROOT = Path(__file__).resolve().parent.parent
 NAMES = ["x1", "x2", "x3"]

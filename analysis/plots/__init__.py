@@ -73,7 +73,7 @@ def _captions(manifest: dict[str, Any]) -> dict[str, str]:
             "factor (quantile bins for sampled designs), averaging over the other factors."),
         "sensitivity_indices": (
             "Sensitivity indices of each KPI to each factor (sim/experiment/design.py, "
-            "analysis/sensitivity.py) with their 2.5-97.5 % bootstrap interval over "
+            "sim/statistics/sensitivity.py) with their 2.5-97.5 % bootstrap interval over "
             "replications; the noise share in each title is the part of the variance of the "
             "point means that is replication noise."),
     }

@@ -9,7 +9,6 @@ import seaborn as sns
 from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
 
-from analysis.output_analysis import ID_COLUMNS, NO_DIFFERENCE
 from analysis.plots.style import (
     compact_ticks,
     grid,
@@ -21,6 +20,7 @@ from analysis.plots.style import (
     unit,
     wrap,
 )
+from sim.statistics.output_analysis import ID_COLUMNS, NO_DIFFERENCE
 
 HEADLINE_KPIS = (
     "retention_rate", "promoter_share", "nps", "satisfaction_index", "promoter_conversion",

@@ -23,7 +23,7 @@ from matplotlib.figure import Figure
 from matplotlib.ticker import FuncFormatter, ScalarFormatter
 from scipy import stats
 
-from analysis.stats import t_interval
+from sim.statistics.intervals import t_interval
 
 PALETTE = "colorblind"
 """Categorical colours (scenarios, sources, verdicts): seaborn's colour-blind-safe set."""
@@ -150,8 +150,8 @@ def t_band(values: Sequence[float] | np.ndarray) -> tuple[float, float]:
 
 def mean_band(frame: pd.DataFrame, by: list[str], value: str) -> pd.DataFrame:
     """Per group of ``by``: the mean of ``value`` across replications and its 95 % Student-t
-    interval (``low``, ``high``; NaN with one replication), as :func:`analysis.stats.t_interval`
-    computes it, vectorised over the groups."""
+    interval (``low``, ``high``; NaN with one replication), as
+    :func:`sim.statistics.intervals.t_interval` computes it, vectorised over the groups."""
     grouped = frame.dropna(subset=[value]).groupby(by, sort=True)[value]
     out = grouped.agg(["mean", "std", "count"]).reset_index()
     n = out["count"].to_numpy(float)

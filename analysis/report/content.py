@@ -2,7 +2,7 @@
 
 Every function reads a :class:`~analysis.report.study.Study` and returns a
 :class:`~analysis.report.document.Section` of plain text; the statistics are
-those of ``analysis.output_analysis`` (Student-t intervals over replications,
+those of ``sim.statistics.output_analysis`` (Student-t intervals over replications,
 paired-t comparisons), recomputed from the stored summary table.
 """
 
@@ -15,7 +15,6 @@ from typing import Any
 
 import pandas as pd
 
-from analysis.output_analysis import ID_COLUMNS, summarise_replications
 from analysis.report.document import (
     Folded,
     Inline,
@@ -29,6 +28,7 @@ from analysis.report.document import (
 )
 from analysis.report.study import Study, scenario_run
 from sim.experiment.runner import MAIN_KPIS
+from sim.statistics.output_analysis import ID_COLUMNS, summarise_replications
 
 #: rows of a design shown in the report before the rest is left to the tables
 MAX_POINTS = 60
@@ -278,7 +278,7 @@ def what_was_run(study: Study) -> Section:
 def kpi_section(study: Study) -> Section:
     sec = Section("Key performance indicators", "kpis")
     sec.text("Mean over replications with its 95 % Student-t interval (Law 2015, section "
-             "9.4.1; analysis.output_analysis.summarise_replications); n is the number of "
+             "9.4.1; sim.statistics.output_analysis.summarise_replications); n is the number of "
              "replications with a value. Definitions and units: ", doc_link("kpis.md"), ".")
     if study.kind == "sweep":
         sec.blocks.append(sweep_kpi_table(study))
@@ -378,7 +378,7 @@ def sensitivity_section(study: Study) -> Section | None:
         return None
     sec = Section("Sensitivity", "sensitivity")
     sec.text("Sensitivity indices of the sweep's KPIs to its factors, from the per-point means "
-             "of the replications (analysis.sensitivity), with 95 % bootstrap intervals over "
+             "of the replications (sim.statistics.sensitivity), with 95 % bootstrap intervals over "
              "replications; noise_share is the part of the variance of the point means that "
              "is replication noise.")
     sec.blocks.append(Table(

@@ -17,11 +17,11 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from analysis.queueing import mmc_mean_wait, mmc_wait_probability
 from analysis.teaching import figures
 from analysis.teaching.format import interval, label, markdown_table, value
 from analysis.teaching.results import Results, interval_of, paired, verdict_word
 from sim.experiment.teaching import TeachingSpec
+from sim.statistics.queueing import mmc_mean_wait, mmc_wait_probability
 
 LADDER = ("did_not_complain", "complained_unresolved", "resolved", "resolved_quickly")
 """The repurchase ladder's outcomes, from the lowest repurchase expected to the highest

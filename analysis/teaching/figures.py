@@ -20,8 +20,8 @@ import numpy as np
 import pandas as pd
 import seaborn as sns
 
-from analysis.queueing import mmc_mean_wait, mmc_wait_probability
 from analysis.teaching.format import difference_unit, display, label, shown
+from sim.statistics.queueing import mmc_mean_wait, mmc_wait_probability
 
 PALETTE = "colorblind"
 

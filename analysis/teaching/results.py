@@ -10,8 +10,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from analysis.output_analysis import direction
-from analysis.stats import Interval, t_interval
+from sim.statistics.intervals import Interval, t_interval
+from sim.statistics.output_analysis import direction
 
 
 @dataclass(frozen=True)

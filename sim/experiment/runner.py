@@ -25,6 +25,8 @@ from sim.experiment.jobs import Job, jobs_for, run_job
 from sim.experiment.store import ResultsStore
 from sim.output import environment, json_safe
 from sim.scenario import Scenario
+from sim.statistics.output_analysis import ReplicationPlanner, detect_warmup, paired_comparison
+from sim.statistics.sensitivity import sensitivity
 
 MAIN_KPIS = ("retention_rate", "promoter_share", "satisfaction_index", "nps")
 SEED_DERIVATION = ("numpy SeedSequence(entropy=root_seed, spawn_key=(replication, "
@@ -100,7 +102,6 @@ def _open(store: ResultsStore, plan: dict[str, Any], resume: bool, force: bool) 
 def pilot_warmup(scenario: Scenario, executor: Executor, replications: int,
                  kpis: Sequence[str]) -> float:
     """MSER-5 on a pilot without warm-up: the warm-up to use, in days."""
-    from analysis.output_analysis import detect_warmup
 
     pilot = scenario.with_overrides(["run.warmup_years=0"])
     outcomes = list(executor.map_unordered(run_job, jobs_for(pilot, range(replications))))
@@ -152,7 +153,6 @@ def run_replications(
         elif warmup is not None:
             scenario = scenario.with_overrides([f"run.warmup_years={float(warmup) / 365.0!r}"])
         if replications == "auto":
-            from analysis.output_analysis import ReplicationPlanner
 
             planner = ReplicationPlanner(precision=precision, kpis=list(kpis),
                                          max_replications=budget)
@@ -198,7 +198,6 @@ def run_comparison(
 ) -> Experiment:
     """All scenarios on the same replication seeds, then paired differences against the
     base for every KPI."""
-    from analysis.output_analysis import paired_comparison
 
     if replications < 2:
         raise UserError(f"--replications {replications}: a comparison needs at least 2")
@@ -250,8 +249,6 @@ def run_sweep(
     quiet: bool = True,
 ) -> Experiment:
     """A sweep file's design points, each replicated, then sensitivity indices of its KPIs."""
-    from analysis.sensitivity import sensitivity
-
     from sim.experiment.design import design_points, load_sweep, point_overrides
     from sim.scenario import load_scenario
 

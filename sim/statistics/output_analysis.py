@@ -18,7 +18,7 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
-from analysis.stats import t_interval
+from sim.statistics.intervals import t_interval
 
 #: columns of the summary and period tables that identify a run, never KPIs
 ID_COLUMNS = frozenset({"scenario", "scenario_hash", "replication", "seed", "unit", "period",
@@ -142,7 +142,7 @@ def summarise_replications(
 ) -> pd.DataFrame:
     """One row per KPI: the mean over replications with its Student-t interval (NaNs dropped).
 
-    The fixed-sample-size procedure of Law (2015) section 9.4.1, via ``analysis.stats``.
+    The fixed-sample-size procedure of Law (2015) section 9.4.1, via ``sim.statistics.intervals``.
     """
     names = kpi_columns(summary) if kpis is None else list(kpis)
     _require_columns(summary, names, "summary")
