@@ -18,7 +18,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from enum import StrEnum
 
-from sim.errors import ScenarioError
+from sim.errors import UserError
 
 
 class Direction(StrEnum):
@@ -689,8 +689,15 @@ def is_summary_kpi(name: str, mode: str | None = None) -> bool:
     return name in known or (short is not None and mode != "queue")
 
 
-class KpiError(ScenarioError):
-    """A KPI name that no run summary has, or an empty list of KPI names."""
+class KpiError(UserError):
+    """A KPI name that no run summary has, or an empty list of KPI names.
+
+    The message names ``source`` (a file or an option), ``key`` and what is allowed."""
+
+    def __init__(self, source: str, key: str | None, problem: str, allowed: str):
+        self.source, self.key, self.problem, self.allowed = source, key, problem, allowed
+        where = f"{source}: key '{key}'" if key else source
+        super().__init__(f"{where}: {problem}; allowed: {allowed}")
 
 
 def unknown_kpis(names: Iterable[str], mode: str | None = None) -> list[str]:

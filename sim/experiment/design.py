@@ -32,6 +32,7 @@ from SALib.sample import sobol as sobol_sample
 from scipy.stats import qmc
 
 from sim.errors import ScenarioError
+from sim.kpis import KPI_LIST_HINT, KpiError, check_kpis
 from sim.scenario.loader import Scenario, _describe_allowed, load_scenario
 from sim.scenario.schema import SECTIONS
 
@@ -79,7 +80,7 @@ _ALLOWED = {
     "replications": "an integer >= 1 (replications per design point)",
     "samples": "an integer >= 2 (lhs: points; sobol: N, a power of 2; morris: trajectories)",
     "seed": "an integer in [0, 2**63) (the seed of the design's sampling)",
-    "kpis": "a non-empty list of KPI names of the run summary",
+    "kpis": f"a non-empty list of KPI names of the run summary ({KPI_LIST_HINT})",
     "overrides": "a list of 'key.path=value' strings",
     "factors": "a table of factors keyed by scenario parameter path, e.g. "
     '"organization.reliability" = { low = 0.85, high = 0.95 }',
@@ -319,6 +320,10 @@ def load_sweep(path: str | Path) -> SweepSpec:
             raise  # the base file itself: its own error names it
         raise ScenarioError(source, "overrides", f"{exc.key}: {exc.problem}",
                             exc.allowed) from None
+    try:
+        check_kpis(raw.kpis, source, "kpis", base.params.run.mode)
+    except KpiError as exc:  # reported like every other mistake in the sweep file
+        raise ScenarioError(source, "kpis", exc.problem, exc.allowed) from None
     return SweepSpec(
         name=raw.name or path.stem,
         description=raw.description.strip(),

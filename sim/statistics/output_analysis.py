@@ -18,84 +18,30 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
+from sim.kpis import IDENTIFIERS, Direction, summary_kpis
+from sim.kpis import direction as kpi_direction
 from sim.statistics.intervals import t_interval
 
-#: columns of the summary and period tables that identify a run, never KPIs
-ID_COLUMNS = frozenset({"scenario", "scenario_hash", "replication", "seed", "unit", "period",
-                         "point"})
+#: columns of the output tables that identify a row, never KPIs (``sim.kpis.IDENTIFIERS``)
+ID_COLUMNS = IDENTIFIERS
 
-#: direction of each KPI of the run summary (``behaviour_summary``, ``queue_summary`` in
-#: ``sim/model/kpis.py``; nested entries as ``name.sub``): True = higher is better.
-#: Choices worth knowing: mixes (``failures_by_source.*``, ``dissatisfaction_by_source.*``)
-#: and defection counts are treated as lower is better; ``complaint_share`` (complaints per
-#: failure) as HIGHER is better: a failure that is voiced can be recovered and feeds
-#: failure learning, and complainers are the loyal ones (seed 004; TARP).
+#: direction of each KPI of the run summary (both modes; nested entries as ``name.sub``):
+#: True = higher is better, from the KPI registry ``sim/kpis.py``.  Choices worth
+#: knowing: mixes (``failures_by_source.*``, ``dissatisfaction_by_source.*``) and
+#: defection counts are lower is better; ``complaint_share`` (complaints per failure) is
+#: HIGHER is better: a failure that is voiced can be recovered and feeds failure
+#: learning, and complainers are the loyal ones (Goodman 2009, TARP).
 HIGHER_IS_BETTER: dict[str, bool] = {
-    # loyalty and advocacy
-    "retention_rate": True,
-    "annual_defection": False,
-    "promoter_share": True,
-    "detractor_share": False,
-    "nps": True,
-    "promoter_conversion": True,
-    "time_to_promoter": False,
-    "satisfaction_index": True,
-    "share_not_satisfied": False,
-    "defections_by_reason.dissatisfaction": False,
-    "defections_by_reason.rival_offer": False,
-    "defections_by_reason.followed_provider": False,
-    "defections_by_reason.other": False,
-    "defected": False,
-    "wom_ratio": True,
-    "referrals": True,
-    "acquired": True,
-    "acquired_by_channel.referral": True,
-    "active_customers": True,
-    # failures, complaints, recovery
-    "failures_by_source.process": False,
-    "failures_by_source.provider": False,
-    "failures_by_source.customer": False,
-    "dissatisfaction_by_source.process": False,
-    "dissatisfaction_by_source.provider": False,
-    "dissatisfaction_by_source.customer": False,
-    "failure_rate": False,
-    "complaint_share": True,
-    "recovery_rate": True,
-    "repurchase_by_outcome.did_not_complain": True,
-    "repurchase_by_outcome.complained_unresolved": True,
-    "repurchase_by_outcome.resolved": True,
-    "repurchase_by_outcome.resolved_quickly": True,
-    # providers and service
-    "provider_turnover": False,
-    "provider_job_satisfaction": True,
-    "mean_competency": True,
-    "mean_quality": True,
-    # the queue
-    "mean_wait": False,
-    "p_wait": False,
-    "abandon_share": False,
-    "abandoned": False,
-    "share_within_target": True,
-    "mean_in_system": False,
-    "mean_queue": False,
-    "mean_sojourn": False,
-    "in_system_end": False,
-    "served": True,
-    "throughput_per_hour": True,
-    # money
-    "revenue": True,
-    "cost": False,
-    "profit": True,
-    "clv": True,
+    name: kpi.direction is Direction.HIGHER
+    for name, kpi in summary_kpis().items() if kpi.direction is not Direction.NEITHER
 }
 
 #: KPIs deliberately left without a direction (verdicts say "higher"/"lower"): more
 #: passives or a busier desk are neither good nor bad in themselves, demand and paid
 #: acquisitions are inputs bought or given, ``warmup_years`` is a setting.
-DIRECTION_FREE = frozenset({
-    "passive_share", "utilisation", "encounters", "arrived", "arrival_rate_per_hour",
-    "acquired_by_channel.paid", "warmup_years",
-})
+DIRECTION_FREE = frozenset(
+    name for name, kpi in summary_kpis().items() if kpi.direction is Direction.NEITHER
+)
 
 NO_DIFFERENCE = "no clear difference"
 
@@ -103,14 +49,11 @@ NO_DIFFERENCE = "no clear difference"
 def direction(kpi: str) -> bool | None:
     """True if higher is better, False if lower is better, None if the KPI has no direction.
 
-    Per-unit KPIs (``by_unit.<unit>.<kpi>``) take the direction of ``<kpi>``
-    (docs/reference/kpis.md).
+    The direction is the KPI registry's (``sim.kpis``); per-unit KPIs
+    (``by_unit.<unit>.<kpi>``) take the direction of ``<kpi>``.
     """
-    if kpi in HIGHER_IS_BETTER:
-        return HIGHER_IS_BETTER[kpi]
-    if kpi.startswith("by_unit."):
-        return HIGHER_IS_BETTER.get(kpi.rsplit(".", 1)[-1])
-    return None
+    better = kpi_direction(kpi)
+    return None if better is Direction.NEITHER else better is Direction.HIGHER
 
 
 def verdict(kpi: str, low: float, high: float) -> str:
