@@ -1,17 +1,21 @@
-"""The command-line reference, generated from the ``spc`` parser so that it cannot drift.
+"""The command-line and KPI references, generated so that they cannot drift.
 
-``python -m sim.cli_reference > docs/reference/cli.md`` regenerates it; a test
-fails when the committed file differs from what :func:`sim.cli.build_parser`
-says. Every command and nested subcommand gets its usage line and a table of
-its arguments. The text is built from the parser's actions, not from
-argparse's own help formatter, so that it does not depend on the terminal's
-width or on the Python version's help layout.
+``python -m sim.cli_reference > docs/reference/cli.md`` regenerates the first
+from the ``spc`` parser, ``python -m sim.cli_reference --kpis >
+docs/reference/kpis.md`` the second from the KPI registry (``sim/kpis.py``); a
+test fails when a committed file differs from what the code says. Every
+command and nested subcommand gets its usage line and a table of its
+arguments. The text is built from the parser's actions, not from argparse's
+own help formatter, so that it does not depend on the terminal's width or on
+the Python version's help layout.
 """
 
 from __future__ import annotations
 
 import argparse
 from collections.abc import Iterator, Sequence
+
+from sim import kpis as registry
 
 HEADER = """# Command-line reference
 
@@ -184,13 +188,192 @@ def render_cli_reference(parser: argparse.ArgumentParser | None = None) -> str:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    """Print the command-line reference (docs/reference/cli.md)."""
-    argparse.ArgumentParser(
+    """Print the command-line reference (docs/reference/cli.md), or with ``--kpis`` the KPI
+    reference (docs/reference/kpis.md)."""
+    parser = argparse.ArgumentParser(
         prog="python -m sim.cli_reference",
         description="Print docs/reference/cli.md, generated from the parser of spc.",
-    ).parse_args(argv)
-    print(render_cli_reference(), end="")
+    )
+    parser.add_argument("--kpis", action="store_true",
+                        help="print docs/reference/kpis.md instead, from the KPI registry")
+    args = parser.parse_args(argv)
+    print(render_kpi_reference() if args.kpis else render_cli_reference(), end="")
     return 0
+
+
+# -- docs/reference/kpis.md: generated from the KPI registry ---------------------------------
+KPI_HEADER = """# Outputs: the run summary, the period table, cohorts and events
+
+Generated from the KPI registry (`sim/kpis.py`) by
+`python -m sim.cli_reference --kpis > docs/reference/kpis.md`; do not edit by hand.
+The figures, the report, the verdicts of `spc compare` and the checks of KPI
+names (sweep files, `--kpis`, the `kpis` argument of the Python API) read the
+same registry.
+
+Every output of a run, with its definition and unit. A run writes (see
+`sim/output.py`):
+
+{tables}
+
+The writer adds `scenario` and `replication` to every table, and `seed` to
+the summary; nested summary entries are flattened to `name.sub` (for example
+`failures_by_source.process`).
+
+Units: times are in **hours** unless the name says otherwise (`_days`,
+`_minutes`, `_per_hour`); shares are in [0, 1]; satisfaction, expectation,
+competency, quality and the five dimension scores are in [0, 1] (unit `0-1`);
+money is in the scenario's money unit. A share with an empty denominator is
+NaN. The mechanisms behind the numbers are in [the model](../background/model.md).
+
+The columns of the tables below:
+
+* **label**: the name figures and the report show;
+* **range**: the values the KPI can take (NaN aside);
+* **better**: the direction read by the verdicts of `spc compare` (a difference
+  whose interval excludes 0 is *better* or *worse*); a KPI marked `—` has no
+  direction, and its verdict says *higher* or *lower*;
+* **kind**: *outcome* (a result with a direction), *mix share* (a share of a
+  mix, such as the sources of failures), *diagnostic* (a count or a level that
+  explains the outcomes), *setting* (an input repeated for reference) or
+  *identifier* (names a row, never a KPI).
+"""
+
+WARMUP = """## The warm-up
+
+`run.warmup_years` (behaviour mode only) excludes the start of the run from
+the summary. Most KPIs are computed from the **periods after the warm-up**:
+the periods whose start is at or after the end of the warm-up (if there is
+none, the last period). The others use a cohort, the whole run or the final
+state, as the column *window* of the table below says:
+
+* **after warm-up**: from the periods after the warm-up (totals, ratios of
+  totals, or means weighted by period length);
+* **cohort**: the customers active at the end of the warm-up, followed to the
+  end of the run;
+* **whole run**: all customers or all periods, warm-up included;
+* **end**: the state at the end of the run.
+
+Queue mode has no warm-up: its summary uses every period.
+"""
+
+AFTER_BEHAVIOUR = """The waiting KPIs (`utilisation`, `mean_wait`, `p_wait`, `abandon_share`,
+`share_within_target`, `encounters`, `served`) are those of the queue summary
+below, computed over the periods after the warm-up.
+
+### Per unit
+
+With more than one unit (`[[units]]`), the summary also has, for each unit
+and each KPI below, the column `by_unit.<unit name>.<kpi>`: the same KPI
+computed from that unit's period rows and customers (`retention_rate`: the
+unit's cohort). A per-unit KPI has the label, unit, range and direction of
+its KPI.
+"""
+
+QUEUE = """## Run summary, queue mode
+
+`sim.model.kpis.queue_summary`, over every period (no warm-up).
+"""
+
+PERIODS = """## The period table
+
+One row per review period (`run.review_days`; the last period ends at the
+horizon). In behaviour mode with more than one unit there is also one row per
+unit and period, labelled with the unit's name in `unit`; the organization's
+row is labelled `all`. Counts are over the period; levels ("at the end") are
+taken at the review, after the review's defections, acquisitions and
+provider updates.
+"""
+
+COHORTS = """## The cohorts table (behaviour mode)
+
+One row per acquisition cohort and channel, from the population at the end of
+the run (whole run; no warm-up filter).
+"""
+
+EVENTS = """## The events table (encounter log)
+
+One row per served visit (visits given up in the queue are not logged),
+written only when the run records events (`spc run --events`).
+"""
+
+OUTPUT_TABLES = (
+    ("summary", "run (scenario, replication)",
+     "`sim.model.kpis.behaviour_summary` or `sim.model.kpis.queue_summary`"),
+    ("periods", "review period (and unit, when there are several)",
+     "`sim.model.kpis.chain_row` and `sim.recording.Recorder.close_period`"),
+    ("cohorts", "acquisition cohort and channel (behaviour mode)",
+     "`sim.model.kpis.cohort_table`"),
+    ("events", "served visit (only with `spc run --events`)",
+     "`sim.model.customers.encounter_outcome`, columns `sim.model.system.EVENT_COLUMNS`"),
+)
+"""The tables a run writes: name, one row per, built by."""
+
+_BETTER = {registry.HIGHER: "higher", registry.LOWER: "lower", registry.NEITHER: "—"}
+
+
+def _kpi_cells(kpi: registry.Kpi, columns: Sequence[str]) -> str:
+    """One table row of ``kpi`` with the named columns."""
+    cells = {
+        "name": f"`{kpi.name}`",
+        "label": kpi.label,
+        "definition": kpi.definition,
+        "unit": kpi.unit or "—",
+        "range": "—" if kpi.kind is registry.IDENTIFIER else registry.format_bounds(kpi.bounds),
+        "better": _BETTER[kpi.direction],
+        "kind": kpi.kind.value,
+        "window": kpi.window or "—",
+    }
+    return "| " + " | ".join(_cell(cells[c]) for c in columns) + " |"
+
+
+def _kpi_table(kpis: Sequence[registry.Kpi], columns: Sequence[str], first: str = "KPI",
+               groups: dict[str, str] | None = None) -> list[str]:
+    """A Markdown table of ``kpis``; a nested group's row (``groups``) before its entries."""
+    header = [first if c == "name" else c for c in columns]
+    lines = ["| " + " | ".join(header) + " |", "|" + "---|" * len(columns)]
+    seen: set[str] = set()
+    for kpi in kpis:
+        parent = kpi.name.partition(".")[0]
+        if groups and "." in kpi.name and parent not in seen:
+            seen.add(parent)
+            group = {"name": f"`{parent}`", "definition": groups[parent], "unit": kpi.unit,
+                     "window": kpi.window}
+            lines.append("| " + " | ".join(_cell(group.get(c, "—")) for c in columns) + " |")
+        lines.append(_kpi_cells(kpi, columns))
+    return [*lines, ""]
+
+
+def render_kpi_reference() -> str:
+    """Markdown: every column of every output table, from the KPI registry (sim/kpis.py)."""
+    summary = ("name", "label", "definition", "unit", "range", "better", "kind")
+    tables = registry.TABLES
+    header = KPI_HEADER.format(tables="\n".join(
+        ["| table | one row per | built by |", "|---|---|---|"]
+        + [f"| `{name}` | {row} | {source} |" for name, row, source in OUTPUT_TABLES]))
+    lines = [header, "## Identifiers\n",
+             "Columns that name a row; never KPIs, never compared.\n",
+             "| column | definition |", "|---|---|"]
+    lines += [f"| `{name}` | {_cell(text)} |" for name, text in registry.RUN_IDENTIFIERS.items()]
+    lines += ["", "The other identifiers (`period`, `unit`, the times, `cohort`, `channel`,",
+              "`customer`, `provider`) are in their tables below.", "", WARMUP,
+              "## Run summary, behaviour mode\n"]
+    lines += _kpi_table(list(tables["summary"].values()), (*summary, "window"),
+                        groups=registry.SUMMARY_GROUPS)
+    lines.append(AFTER_BEHAVIOUR)
+    lines += [f"* `{name}`: {tables['summary'][name].label}" for name in registry.UNIT_SUMMARY]
+    lines += ["", QUEUE]
+    lines += _kpi_table(list(tables["queue_summary"].values()), summary)
+    lines.append(PERIODS)
+    for title, part in registry.PERIOD_SECTIONS:
+        lines.append(f"### {title}\n")
+        lines += _kpi_table(part, ("name", "definition", "unit", "range", "better"), "column")
+        if part is registry.PROVIDERS:
+            lines += ["(`quits` and `hires` are in the service-desk table above.)", ""]
+    lines.append(COHORTS)
+    lines += _kpi_table(registry.COHORTS, ("name", "definition", "unit", "range"), "column")
+    lines.append(EVENTS)
+    lines += _kpi_table(registry.EVENTS, ("name", "definition", "unit", "range"), "column")
+    return "\n".join(lines).rstrip("\n") + "\n"
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -1,0 +1,217 @@
+"""The KPI registry (sim/kpis.py): complete, read by the verdicts and the docs, and the
+checks of KPI names that stop a typo before anything is simulated."""
+
+from __future__ import annotations
+
+import math
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from sim import api
+from sim import kpis as registry
+from sim.cli import main
+from sim.cli_reference import main as reference_main
+from sim.cli_reference import render_kpi_reference
+from sim.errors import UserError
+from sim.experiment.design import load_sweep
+from sim.model.system import EVENT_COLUMNS, RunResult, simulate
+from sim.output import flat_kpis
+from sim.scenario import load_scenario
+from sim.statistics.output_analysis import HIGHER_IS_BETTER, direction, verdict
+
+ROOT = Path(__file__).resolve().parent.parent
+KPI_DOC = ROOT / "docs" / "reference" / "kpis.md"
+BASELINE = ROOT / "scenarios" / "baseline.toml"
+MMC = ROOT / "scenarios" / "validation" / "mmc.toml"
+UNITS = ROOT / "scenarios" / "units.toml"
+SWEEP = ROOT / "scenarios" / "sweeps" / "reliability_empowerment.toml"
+SHORT = ["run.years=0.3", "run.warmup_years=0.1", "customers.initial=200"]
+
+
+# -- the registry covers every column a run produces, and nothing else ----------------------
+@pytest.fixture(scope="module")
+def runs() -> dict[str, RunResult]:
+    """A short run of each mode, and a multi-unit one (per-unit period rows and summary)."""
+    return {
+        "behaviour": simulate(load_scenario(str(BASELINE), [*SHORT, "providers.count=2"]),
+                              events=True),
+        "queue": simulate(load_scenario(str(MMC), ["run.years=0.02"])),
+        "units": simulate(load_scenario(str(UNITS), SHORT)),
+    }
+
+
+def _summary_columns(run: RunResult) -> set[str]:
+    return set(flat_kpis(run.summary))
+
+
+def test_every_summary_column_is_in_the_registry(runs: dict[str, RunResult]) -> None:
+    for mode in ("behaviour", "queue"):
+        unknown = _summary_columns(runs[mode]) - set(registry.summary_kpis(mode))
+        assert not unknown, f"{mode} summary columns missing from sim/kpis.py: {unknown}"
+    per_unit = {c for c in _summary_columns(runs["units"]) if c.startswith("by_unit.")}
+    assert per_unit, "the multi-unit run has no per-unit KPIs"
+    assert {c.rsplit(".", 1)[-1] for c in per_unit} == set(registry.UNIT_SUMMARY)
+    assert all(registry.is_summary_kpi(c, "behaviour") for c in _summary_columns(runs["units"]))
+
+
+def test_every_period_cohort_and_event_column_is_in_the_registry(
+    runs: dict[str, RunResult],
+) -> None:
+    periods = {c for run in runs.values() for row in run.periods for c in row}
+    assert {r["unit"] for r in runs["units"].periods} > {"all"}  # per-unit rows were made
+    assert not periods - set(registry.TABLES["periods"])
+    cohorts = {c for row in runs["behaviour"].tables["cohorts"] for c in row}
+    assert cohorts == set(registry.TABLES["cohorts"])
+    assert set(EVENT_COLUMNS) == set(registry.TABLES["events"])
+
+
+def test_every_registry_kpi_is_produced(runs: dict[str, RunResult]) -> None:
+    assert set(registry.TABLES["summary"]) == _summary_columns(runs["behaviour"])
+    assert set(registry.TABLES["queue_summary"]) == _summary_columns(runs["queue"])
+    periods = {c for run in runs.values() for row in run.periods for c in row}
+    assert set(registry.TABLES["periods"]) == periods
+
+
+def test_produced_values_lie_within_the_registry_bounds(runs: dict[str, RunResult]) -> None:
+    checked = 0
+    for mode, run in runs.items():
+        table = "queue_summary" if mode == "queue" else "summary"
+        rows: list[tuple[str, dict[str, Any]]] = [(table, flat_kpis(run.summary))]
+        rows += [("periods", row) for row in run.periods]
+        rows += [("cohorts", row) for row in run.tables.get("cohorts", [])]
+        for name, row in rows:
+            for column, value in row.items():
+                if isinstance(value, bool) or not isinstance(value, int | float) \
+                        or math.isnan(value):
+                    continue
+                kpi = registry.lookup(column, name)
+                assert kpi is not None, column
+                low, high = kpi.bounds
+                assert low <= value <= high, f"{name} {column} = {value} outside {kpi.bounds}"
+                checked += 1
+    assert checked > 1000
+
+
+def test_identifiers_are_listed_and_are_not_kpis() -> None:
+    for name in ("scenario", "replication", "point", "seed", "unit", "period", "time_days",
+                 "t_start_days", "cohort", "customer"):
+        assert name in registry.IDENTIFIERS
+        assert not registry.is_summary_kpi(name)
+    assert not registry.IDENTIFIERS & set(registry.summary_kpis())
+
+
+def test_a_name_has_one_direction_in_every_table() -> None:
+    seen: dict[str, registry.Direction] = {}
+    for table in registry.TABLES.values():
+        for kpi in table.values():
+            assert seen.setdefault(kpi.name, kpi.direction) is kpi.direction, kpi.name
+            assert kpi.label and kpi.definition and kpi.bounds[0] < kpi.bounds[1]
+            assert (kpi.kind is registry.OUTCOME) == (kpi.direction is not registry.NEITHER
+                                                     and kpi.kind is not registry.MIX)
+
+
+# -- verdicts read the registry's direction --------------------------------------------------
+def test_verdict_direction_comes_from_the_registry() -> None:
+    lower = [k for k in registry.summary_kpis().values() if k.direction is registry.LOWER]
+    higher = [k for k in registry.summary_kpis().values() if k.direction is registry.HIGHER]
+    assert {"mean_wait", "cost", "failure_rate"} <= {k.name for k in lower}
+    for kpi in lower:  # the value falls: better
+        assert verdict(kpi.name, -2.0, -1.0) == "better"
+        assert verdict(kpi.name, 1.0, 2.0) == "worse"
+        assert direction(kpi.name) is False
+    for kpi in higher:
+        assert verdict(kpi.name, -2.0, -1.0) == "worse"
+        assert direction(kpi.name) is True
+    assert verdict("utilisation", 1.0, 2.0) == "higher"  # no direction
+    assert verdict("by_unit.North.mean_wait", -2.0, -1.0) == "better"
+    assert HIGHER_IS_BETTER["complaint_share"] is True
+    assert set(HIGHER_IS_BETTER) == {k.name for k in lower + higher}
+
+
+# -- docs/reference/kpis.md is generated from the registry ---------------------------------
+def test_docs_reference_kpis_md_is_up_to_date() -> None:
+    assert KPI_DOC.read_text() == render_kpi_reference(), (
+        "docs/reference/kpis.md is stale: run "
+        "python -m sim.cli_reference --kpis > docs/reference/kpis.md"
+    )
+
+
+def test_kpi_reference_states_each_kpi(capsys: pytest.CaptureFixture[str]) -> None:
+    assert reference_main(["--kpis"]) == 0
+    text = capsys.readouterr().out
+    assert text == render_kpi_reference()
+    assert ("| `mean_wait` | Mean wait | total wait / services started (the Erlang C mean wait "
+            "`W_q`) | hours | [0, ∞) | lower | outcome |") in text
+    assert "| `nps` | Net promoter score |" in text and "[−100, 100]" in text
+    # encounters: served plus abandoned visits, as sim/model/kpis.py counts them
+    assert "| `encounters` | Encounters | visits that ended, served or given up in the queue: " \
+        "`served + abandoned` |" in text
+    for name in registry.UNIT_SUMMARY:
+        assert f"* `{name}`: " in text
+
+
+# -- names are checked before anything runs ----------------------------------------------
+def test_check_kpis_lists_close_matches() -> None:
+    assert registry.check_kpis(["nps", "by_unit.North.nps"], "--kpis") == [
+        "nps", "by_unit.North.nps"]
+    with pytest.raises(registry.KpiError, match=r"'retention' \(did you mean retention_rate\?\)"):
+        registry.check_kpis(["retention"], "--kpis")
+    with pytest.raises(registry.KpiError, match=r"docs/reference/kpis\.md"):
+        registry.check_kpis(["nps", "bogus_name"], "--kpis")
+    with pytest.raises(registry.KpiError, match="no KPI named"):
+        registry.check_kpis([], "--kpis")
+    with pytest.raises(registry.KpiError, match=r"queue mode"):  # not in a queue summary
+        registry.check_kpis(["retention_rate"], "--kpis", mode="queue")
+    with pytest.raises(registry.KpiError):
+        registry.check_kpis(["by_unit.North.arrived"], "--kpis")
+
+
+def _bad_sweep(tmp_path: Path) -> Path:
+    text = SWEEP.read_text().replace('"retention_rate"', '"retention_rat"')
+    text = text.replace('base = "../baseline.toml"', f'base = "{BASELINE.as_posix()}"')
+    path = tmp_path / "typo.toml"
+    path.write_text(text)
+    return path
+
+
+def test_a_misspelt_kpi_in_a_sweep_file_fails_at_load_time(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str],
+) -> None:
+    path = _bad_sweep(tmp_path)
+    with pytest.raises(UserError, match=r"key 'kpis'.*did you mean retention_rate"):
+        load_sweep(path)
+    out = tmp_path / "results"
+    assert main(["sweep", str(path), "--out", str(out), "--quiet"]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "Traceback" not in err
+    assert str(path) in err and "key 'kpis'" in err and "'retention_rat'" in err
+    assert "did you mean retention_rate?" in err and "docs/reference/kpis.md" in err
+    assert not out.exists()  # nothing simulated, nothing left behind
+
+
+@pytest.mark.parametrize(("argv", "expected"), [
+    (["run", str(BASELINE), "-r", "auto", "--kpis", "retention"],
+     "did you mean retention_rate?"),
+    (["run", str(BASELINE), "-r", "auto", "--kpis", " , "], "no KPI named"),
+    (["compare", str(BASELINE), str(BASELINE), "--replications", "2",
+      "--kpis", "retention,profit"], "did you mean retention_rate?"),
+    (["compare", str(MMC), str(MMC), "--kpis", "nps"], "queue mode"),
+])
+def test_unknown_or_empty_kpis_option_exits_2_before_running(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], argv: list[str], expected: str,
+) -> None:
+    out = tmp_path / "results"
+    assert main([*argv, "--out", str(out), "--quiet"]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("spc: error: --kpis: ") and err.count("\n") == 1
+    assert expected in err and "docs/reference/kpis.md" in err
+    assert not out.exists()
+
+
+def test_api_checks_kpis_before_running(tmp_path: Path) -> None:
+    out = tmp_path / "results"
+    with pytest.raises(registry.KpiError, match=r"kpis: unknown KPI 'retention'"):
+        api.run(BASELINE, replications="auto", kpis=["retention"], out=out)
+    assert not out.exists()
