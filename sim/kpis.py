@@ -669,8 +669,12 @@ def direction(name: str) -> Direction:
 
 
 def label(name: str, table: str | None = None) -> str:
-    """A KPI's readable name: the registry's label, else the name made readable."""
+    """A KPI's readable name: the registry's label (per-unit KPIs: ``"Net promoter score,
+    North"``), else the name made readable."""
     entry = lookup(name, table)
+    short = unit_kpi_name(name)
+    if entry and short:
+        return f"{entry.label}, {name[len('by_unit.'):-len(short) - 1]}"
     if entry:
         return entry.label
     text = name.replace("_", " ").replace(".", ": ")

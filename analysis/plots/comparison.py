@@ -20,6 +20,7 @@ from analysis.plots.style import (
     unit,
     wrap,
 )
+from sim.kpis import Kind, summary_kpis
 from sim.statistics.output_analysis import ID_COLUMNS, NO_DIFFERENCE
 
 HEADLINE_KPIS = (
@@ -29,7 +30,7 @@ HEADLINE_KPIS = (
 )
 """The KPIs of the forest plot by default (one panel each), where compared."""
 
-NOT_KPIS = ID_COLUMNS | {"warmup_years"}
+NOT_KPIS = ID_COLUMNS | {k.name for k in summary_kpis().values() if k.kind is Kind.SETTING}
 """Identifiers and settings that a comparison table may list but that are not outcomes."""
 
 _PALETTE = sns.color_palette("colorblind")

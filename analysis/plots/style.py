@@ -23,6 +23,7 @@ from matplotlib.figure import Figure
 from matplotlib.ticker import FuncFormatter, ScalarFormatter
 from scipy import stats
 
+from sim import kpis
 from sim.statistics.intervals import t_interval
 
 PALETTE = "colorblind"
@@ -37,67 +38,30 @@ MIN_WIDTH = 7.5
 SHADE = "0.85"
 """Grey of the warm-up span."""
 
-#: label and unit of every KPI the figures show (docs/reference/kpis.md)
-LABELS: dict[str, tuple[str, str]] = {
-    "active_customers": ("Active customers", "customers"),
-    "defected": ("Defections", "customers per period"),
-    "acquired": ("Acquisitions", "customers per period"),
-    "satisfaction_index": ("Satisfaction index", "0-100"),
-    "share_not_satisfied": ("Not satisfied", "share"),
-    "nps": ("Net promoter score", "points"),
-    "promoter_share": ("Promoters", "share"),
-    "passive_share": ("Passives", "share"),
-    "detractor_share": ("Detractors", "share"),
-    "mean_quality": ("Perceived quality", "0-1"),
-    "mean_encounter_satisfaction": ("Encounter satisfaction", "0-1"),
-    "mean_wait": ("Mean wait", "hours"),
-    "p_wait": ("Share who waited", "share"),
-    "utilisation": ("Utilisation", "share"),
-    "provider_job_satisfaction": ("Provider job satisfaction", "0-1"),
-    "mean_competency": ("Provider competency", "0-1"),
-    "profit": ("Profit", "money per period"),
-    "revenue": ("Revenue", "money per period"),
-    "cost": ("Cost", "money per period"),
-    "retention_rate": ("Retention", "share per year"),
-    "annual_defection": ("Defection", "share per year"),
-    "promoter_conversion": ("Promoter conversion", "share"),
-    "time_to_promoter": ("Time to promoter", "days"),
-    "failure_rate": ("Failure rate", "share of encounters"),
-    "complaint_share": ("Complaints per failure", "share"),
-    "recovery_rate": ("Recovered complaints", "share"),
-    "provider_turnover": ("Provider turnover", "per year"),
-    "clv": ("Customer lifetime value", "money per customer"),
-    "wom_ratio": ("Positive / negative word of mouth", "ratio"),
-    "abandon_share": ("Abandoned visits", "share"),
-    "share_within_target": ("Served within wait target", "share"),
-    "mean_queue": ("Queue length", "customers"),
-    "encounters": ("Encounters", "visits"),
-}
-
-SUMMARY_MONEY = {"profit", "revenue", "cost"}
-"""Summary KPIs in money per year (the period table has money per period)."""
-
 BIG = 1e4
 """Axes reaching this magnitude get compact tick labels (12k, 1.5M) instead of an offset."""
 
 
+def _table(summary: bool) -> str:
+    """The registry table a figure's values come from: the run summary or the period rows."""
+    return "summary" if summary else "periods"
+
+
 def label(kpi: str, summary: bool = False) -> str:
-    """``"Mean wait (hours)"``: a KPI's axis label with its unit."""
-    name, unit = LABELS.get(kpi, (kpi.replace("_", " ").replace(".", ": "), ""))
-    if summary and kpi in SUMMARY_MONEY:
-        unit = "money per year"
-    return f"{name} ({unit})" if unit else name
+    """``"Mean wait (hours)"``: a KPI's axis label with its unit, from the KPI registry
+    (``sim/kpis.py``; summary money is per year, period money per period)."""
+    name, shown = title(kpi, summary), unit(kpi, summary)
+    return f"{name} ({shown})" if shown else name
 
 
-def title(kpi: str) -> str:
+def title(kpi: str, summary: bool = False) -> str:
     """A KPI's readable name, without unit."""
-    return LABELS.get(kpi, (kpi.replace("_", " ").replace(".", ": "), ""))[0]
+    return kpis.label(kpi, _table(summary))
 
 
 def unit(kpi: str, summary: bool = False) -> str:
-    if summary and kpi in SUMMARY_MONEY:
-        return "money per year"
-    return LABELS.get(kpi, ("", ""))[1]
+    """A KPI's unit ("" if it has none or is unknown)."""
+    return kpis.unit(kpi, _table(summary))
 
 
 def wrap(text: str, width: int = 18) -> str:
