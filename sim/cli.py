@@ -51,6 +51,7 @@ def print_table(title: str, rows: list[tuple[str, str]], out: Any = None) -> Non
 
 # -- commands ------------------------------------------------------------------------------
 def cmd_run(args: argparse.Namespace) -> int:
+    from sim.kpis import unit as kpi_unit
     from sim.model.system import simulate
     from sim.output import extra_tables, flat_kpis, json_safe, write_run
     from sim.scenario import load_scenario
@@ -84,7 +85,10 @@ def cmd_run(args: argparse.Namespace) -> int:
                    "kpis": json_safe(result.summary)}
         print(json.dumps(payload, indent=2))
     elif not args.quiet:
-        rows = [(k, _format_value(v)) for k, v in flat_kpis(result.summary).items()]
+        values = {k: _format_value(v) for k, v in flat_kpis(result.summary).items()}
+        width = max(map(len, values.values()), default=0)
+        rows = [(k, f"{v:<{width}}  {kpi_unit(k, 'summary')}".rstrip())
+                for k, v in values.items()]
         print_table(
             f"{scenario.name}: seed {scenario.params.run.seed}, "
             f"{scenario.params.run.years:g} years, {result.wall_seconds:.1f} s",

@@ -15,6 +15,7 @@ import pandas as pd
 from sim.errors import UserError
 from sim.experiment.executors import EXECUTORS
 from sim.kpis import check_kpis
+from sim.kpis import unit as kpi_unit
 from sim.scenario.library import locate
 from sim.statistics.output_analysis import summarise_replications
 
@@ -132,10 +133,11 @@ def cmd_run_replications(args: argparse.Namespace, scenario: Any) -> int:
         if "warmup_chosen_days" in exp.manifest:
             title += f", warm-up {exp.manifest['warmup_chosen_days']:.0f} days (MSER-5)"
         print(title)
-        print(f"{'kpi':<44} {'mean':>12} {'95% CI':>27} {'n':>4}")
+        print(f"{'kpi':<44} {'mean':>12} {'95% CI':>27} {'n':>4}  unit")
         for row in table.itertuples():
             ci = f"[{row.ci_low:,.4g}, {row.ci_high:,.4g}]"
-            print(f"{row.kpi:<44} {row.mean:>12,.4g} {ci:>27} {int(row.n):>4}")
+            print(f"{row.kpi:<44} {row.mean:>12,.4g} {ci:>27} {int(row.n):>4}  "
+                  f"{kpi_unit(row.kpi, 'summary')}".rstrip())
         print(f"\nresults written to {out}")
     return report_failures(exp.failures, out)
 
@@ -171,13 +173,14 @@ def cmd_compare(args: argparse.Namespace) -> int:
                 f"{k} {a!r} -> {b!r}" for k, (a, b) in diff.items()) or "none"))
             rows = comp[comp["scenario"] == other.name]
             print(f"  {'kpi':<40} {'base':>10} {'other':>10} {'diff':>10} "
-                  f"{'95% CI of diff':>24} {'CRN':>5}  verdict")
+                  f"{'95% CI of diff':>24} {'CRN':>5}  {'verdict':<19}  unit")
             for r in rows.itertuples():
                 ci = f"[{r.ci_low:,.3g}, {r.ci_high:,.3g}]"
                 crn = f"{r.crn_ratio:.2f}" if isinstance(r.crn_ratio, float) and \
                     math.isfinite(r.crn_ratio) else "-"
                 print(f"  {r.kpi:<40} {r.base_mean:>10,.4g} {r.other_mean:>10,.4g} "
-                      f"{r.diff:>10,.3g} {ci:>24} {crn:>5}  {r.verdict}")
+                      f"{r.diff:>10,.3g} {ci:>24} {crn:>5}  {r.verdict:<19}  "
+                      f"{kpi_unit(r.kpi, 'summary')}".rstrip())
             print()
         print("CRN: half-width of the paired interval relative to independent seeds "
               "(below 1: common random numbers narrowed it)")

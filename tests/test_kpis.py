@@ -215,3 +215,31 @@ def test_api_checks_kpis_before_running(tmp_path: Path) -> None:
     with pytest.raises(registry.KpiError, match=r"kpis: unknown KPI 'retention'"):
         api.run(BASELINE, replications="auto", kpis=["retention"], out=out)
     assert not out.exists()
+
+
+# -- the labels and units shown come from the registry ---------------------------------------
+def test_shown_labels_and_units_come_from_the_registry() -> None:
+    from analysis.plots.style import label, title, unit
+    from analysis.teaching.format import DISPLAY, display
+
+    assert label("mean_wait") == "Mean wait (hours)"
+    assert label("profit") == "Profit (money per period)"  # a period row's money
+    assert label("profit", summary=True) == "Profit (money per year)"
+    assert title("by_unit.North.nps") == "Net promoter score, North"
+    assert unit("by_unit.North.nps", summary=True) == "points"
+    for name, kpi in registry.summary_kpis().items():
+        assert title(name, summary=True) == kpi.label and unit(name, summary=True) == kpi.unit
+    assert not [k for k in DISPLAY if registry.lookup(k) is None]  # teaching pages' KPIs
+    assert display("mean_queue").label == "queue length"
+    assert display("mean_queue").unit == "customers"
+
+
+def test_spc_run_prints_each_kpi_with_its_unit(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str],
+) -> None:
+    assert main(["run", str(MMC), "--set", "run.years=0.01", "--out", str(tmp_path / "r")]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    shown = {line.split()[0]: line.split(maxsplit=2)[2] for line in lines
+             if line.startswith("  ") and len(line.split()) >= 3}
+    assert shown["mean_wait"] == "hours" and shown["throughput_per_hour"] == "visits per hour"
+    assert set(shown) == {k for k, v in registry.TABLES["queue_summary"].items() if v.unit}

@@ -27,6 +27,7 @@ from analysis.report.document import (
     value_text,
 )
 from analysis.report.study import Study, scenario_run
+from sim import kpis as kpis_registry
 from sim.experiment.runner import MAIN_KPIS
 from sim.statistics.output_analysis import ID_COLUMNS, summarise_replications
 
@@ -291,7 +292,8 @@ def kpi_section(study: Study) -> Section:
 
 
 def kpi_table(study: Study) -> Table:
-    """KPI | mean and 95 % interval of each scenario | n: one row per KPI."""
+    """KPI | mean and 95 % interval of each scenario | n | unit: one row per KPI (units from
+    the KPI registry, sim/kpis.py)."""
     summary = study.summary
     names = [s["name"] for s in study.scenarios if (summary["scenario"] == s["name"]).any()]
     per = {name: kpi_intervals(summary[summary["scenario"] == name]).set_index("kpi")
@@ -305,13 +307,13 @@ def kpi_table(study: Study) -> Table:
             r = per[name].loc[kpi]
             cells += [number(r["mean"]), interval(r["ci_low"], r["ci_high"])]
         counts = dict.fromkeys(str(int(per[n].loc[kpi, "n"])) for n in names)
-        rows.append((*cells, ", ".join(counts)))
+        rows.append((*cells, ", ".join(counts), kpis_registry.unit(kpi, "summary")))
     label = (lambda name: f"{name}: ") if len(names) > 1 else (lambda name: "")
     columns = ["KPI"]
     for name in names:
         columns += [f"{label(name)}mean", f"{label(name)}95 % interval"]
     done = study.replications()
-    return Table((*columns, "n"), tuple(rows),
+    return Table((*columns, "n", "unit"), tuple(rows),
                  "KPIs over " + ", ".join(f"{done.get(n, 0)} replication(s) of {n}" for n in names)
                  + ".", ident="kpis")
 
@@ -353,7 +355,8 @@ def comparison_section(study: Study) -> Section | None:
     sec.text("Paired differences (scenario minus base) over replications that shared their "
              "random numbers, with 95 % paired-t intervals (Law 2015, section 10.2.1). The "
              "verdict is better or worse when the interval excludes 0, read through whether "
-             "higher is better for the KPI (higher or lower for KPIs without a direction), "
+             "higher is better for the KPI (its direction in the KPI reference; higher or "
+             "lower for KPIs without a direction), "
              "else no clear difference. CRN: the paired half-width relative to independent "
              "seeds (below 1: common random numbers narrowed the interval).")
     for name, rows in comp.groupby("scenario", sort=False):
@@ -363,9 +366,10 @@ def comparison_section(study: Study) -> Section | None:
         sec.text(f"{name} against {study.base['name']}: " + ", ".join(
             f"{n} {v}" for v, n in counts.items()) + ".")
         sec.blocks.append(Table(
-            ("KPI", "base", str(name), "difference", "95 % interval", "CRN", "verdict"),
+            ("KPI", "base", str(name), "difference", "95 % interval", "CRN", "verdict", "unit"),
             tuple((r.kpi, number(r.base_mean), number(r.other_mean), number(r.diff),
-                   interval(r.ci_low, r.ci_high), number(r.crn_ratio), str(r.verdict))
+                   interval(r.ci_low, r.ci_high), number(r.crn_ratio), str(r.verdict),
+                   kpis_registry.unit(r.kpi, "summary"))
                   for r in rows.itertuples()),
             f"{name} minus {study.base['name']}, {number(int(rows['n'].max()))} pairs.",
             ident=f"comparison-{slug(str(name))}", marked_column=6))

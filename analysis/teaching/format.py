@@ -6,6 +6,8 @@ import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from sim import kpis
+
 
 @dataclass(frozen=True)
 class Display:
@@ -18,7 +20,8 @@ class Display:
 
 
 PERCENT = 100.0
-#: stored unit -> shown unit of every KPI the pages use (docs/reference/kpis.md)
+#: stored unit -> shown unit of every KPI the pages use (the pages show shares in per cent;
+#: every key is a KPI of the registry, sim/kpis.py, tests/test_kpis.py)
 DISPLAY: dict[str, Display] = {
     "retention_rate": Display("retention", "% per year", PERCENT),
     "promoter_share": Display("promoter share", "%", PERCENT),
@@ -53,13 +56,15 @@ DISPLAY: dict[str, Display] = {
 
 
 def display(kpi: str) -> Display:
-    """How ``kpi`` is shown (by-unit KPIs as their KPI; unknown KPIs as stored)."""
+    """How ``kpi`` is shown (by-unit KPIs as their KPI; other KPIs with the label and unit of
+    the KPI registry, sim/kpis.py, in the stored unit)."""
     if kpi in DISPLAY:
         return DISPLAY[kpi]
     short = kpi.rsplit(".", 1)[-1]
     if kpi.startswith("by_unit.") and short in DISPLAY:
         return DISPLAY[short]
-    return Display(kpi.replace("_", " "), "", 1.0, 3)
+    name = kpis.label(kpi)
+    return Display(name[:1].lower() + name[1:], kpis.unit(kpi), 1.0, 3)
 
 
 def label(kpi: str) -> str:
