@@ -14,7 +14,7 @@ import pandas as pd
 
 from sim.errors import UserError
 from sim.experiment.executors import EXECUTORS
-from sim.kpis import check_kpis
+from sim.kpis import check_scenario_kpis
 from sim.kpis import unit as kpi_unit
 from sim.scenario.library import locate
 from sim.statistics.output_analysis import summarise_replications
@@ -64,11 +64,13 @@ def _executor(args: argparse.Namespace) -> Any:
     return make_executor(args.executor, args.workers, args.scheduler)
 
 
-def _kpi_list(text: str | None, default: tuple[str, ...], mode: str | None = None) -> list[str]:
-    """The KPIs of ``--kpis`` (``default`` without it), checked before anything runs."""
+def _kpi_list(text: str | None, default: tuple[str, ...], scenario: Any) -> list[str]:
+    """The KPIs of ``--kpis`` (``default`` without it), checked against the run summary of
+    ``scenario`` before anything runs."""
     if text is None:
         return list(default)
-    return check_kpis([k.strip() for k in text.split(",") if k.strip()], "--kpis", mode=mode)
+    names = [k.strip() for k in text.split(",") if k.strip()]
+    return check_scenario_kpis(names, "--kpis", None, scenario)
 
 
 def _number(value: Any) -> Any:
@@ -110,7 +112,7 @@ def cmd_run_replications(args: argparse.Namespace, scenario: Any) -> int:
             warmup = float(warmup)
         except ValueError:
             raise UserError(f"--warmup {args.warmup}: days (a number) or auto") from None
-    wanted = _kpi_list(args.kpis, MAIN_KPIS, scenario.params.run.mode)
+    wanted = _kpi_list(args.kpis, MAIN_KPIS, scenario)
     out = Path(args.out) if args.out else default_out(scenario.name)
     exp = run_replications(
         scenario, out, replications, _executor(args),
@@ -149,7 +151,7 @@ def cmd_compare(args: argparse.Namespace) -> int:
     overrides = list(args.set or [])
     base = load_scenario(locate(Path(args.base)), overrides)
     others = [load_scenario(locate(Path(p)), overrides) for p in args.others]
-    kpis = _kpi_list(args.kpis, (), base.params.run.mode)
+    kpis = _kpi_list(args.kpis, (), base)
     out = Path(args.out) if args.out else default_out(f"compare-{base.name}")
     exp = run_comparison(base, others, out, args.replications, _executor(args), seed=args.seed,
                          resume=args.resume, force=args.force, fmt=args.format,

@@ -17,8 +17,12 @@ import math
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from enum import StrEnum
+from typing import TYPE_CHECKING
 
 from sim.errors import UserError
+
+if TYPE_CHECKING:
+    from sim.scenario import Scenario
 
 
 class Direction(StrEnum):
@@ -687,11 +691,19 @@ def unit(name: str, table: str | None = None) -> str:
     return entry.unit if entry else ""
 
 
-def is_summary_kpi(name: str, mode: str | None = None) -> bool:
-    """Whether ``name`` is a column of the run summary of ``mode`` (None: either mode)."""
+def is_summary_kpi(name: str, mode: str | None = None,
+                   units: Sequence[str] | None = None) -> bool:
+    """Whether ``name`` is a column of the run summary of ``mode`` (None: either mode).
+
+    ``units``: the names of the units that get per-unit KPIs (``by_unit.<unit>.<kpi>``; empty
+    for a one-unit organization); None accepts any unit name."""
     known = summary_kpis(mode)
     short = unit_kpi_name(name)
-    return name in known or (short is not None and mode != "queue")
+    if name in known:
+        return True
+    if short is None or mode == "queue":
+        return False
+    return units is None or name[len("by_unit."):-len(short) - 1] in units
 
 
 class KpiError(UserError):
@@ -705,24 +717,27 @@ class KpiError(UserError):
         super().__init__(f"{where}: {problem}; allowed: {allowed}")
 
 
-def unknown_kpis(names: Iterable[str], mode: str | None = None) -> list[str]:
-    """The names in ``names`` that are no run summary KPI of ``mode``."""
-    return [n for n in names if not is_summary_kpi(n, mode)]
+def unknown_kpis(names: Iterable[str], mode: str | None = None,
+                 units: Sequence[str] | None = None) -> list[str]:
+    """The names in ``names`` that are no run summary KPI of ``mode`` (and ``units``)."""
+    return [n for n in names if not is_summary_kpi(n, mode, units)]
 
 
 def check_kpis(names: Sequence[str], source: str, key: str | None = None,
-               mode: str | None = None) -> list[str]:
-    """``names`` as a list if each is a run summary KPI of ``mode``; else a :class:`KpiError`
-    naming ``source`` (a file or an option) and ``key``, with the close matches."""
+               mode: str | None = None, units: Sequence[str] | None = None) -> list[str]:
+    """``names`` as a list if each is a run summary KPI of ``mode`` (per-unit KPIs of
+    ``units``, see :func:`is_summary_kpi`); else a :class:`KpiError` naming ``source`` (a
+    file or an option) and ``key``, with the close matches."""
     names = list(names)
     allowed = f"KPI names of the run summary{f' ({mode} mode)' if mode else ''}, listed in " \
         f"{KPI_LIST_HINT}"
     if not names:
         raise KpiError(source, key, "no KPI named", allowed)
-    unknown = unknown_kpis(names, mode)
+    unknown = unknown_kpis(names, mode, units)
     if not unknown:
         return names
-    known = sorted(summary_kpis(mode))
+    known = sorted(summary_kpis(mode)) + [f"by_unit.{u}.{k}" for u in units or ()
+                                           for k in UNIT_SUMMARY]
     hints = []
     for name in unknown:
         close = difflib.get_close_matches(name, known, n=3, cutoff=0.6)
@@ -732,6 +747,15 @@ def check_kpis(names: Sequence[str], source: str, key: str | None = None,
         hints.append(f"{name!r}{hint}")
     plural = "s" if len(unknown) > 1 else ""
     raise KpiError(source, key, f"unknown KPI{plural} {', '.join(hints)}", allowed)
+
+
+def check_scenario_kpis(names: Sequence[str], source: str, key: str | None,
+                        scenario: Scenario) -> list[str]:
+    """:func:`check_kpis` against the run summary that ``scenario`` produces: its mode, and
+    per-unit KPIs only for the units of an organization with more than one."""
+    declared = [u.name for u in scenario.params.units]
+    units = declared if len(declared) > 1 else []
+    return check_kpis(names, source, key, scenario.params.run.mode, units)
 
 
 def format_bounds(bounds: tuple[float, float]) -> str:

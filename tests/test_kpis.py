@@ -243,3 +243,26 @@ def test_spc_run_prints_each_kpi_with_its_unit(
              if line.startswith("  ") and len(line.split()) >= 3}
     assert shown["mean_wait"] == "hours" and shown["throughput_per_hour"] == "visits per hour"
     assert set(shown) == {k for k, v in registry.TABLES["queue_summary"].items() if v.unit}
+
+
+def test_per_unit_kpis_must_name_a_unit_of_the_scenario() -> None:
+    units = load_scenario(str(UNITS))
+    names = [u.name for u in units.params.units]
+    assert len(names) > 1
+    ok = [f"by_unit.{names[0]}.nps", f"by_unit.{names[-1]}.profit"]
+    assert registry.check_scenario_kpis(ok, "--kpis", None, units) == ok
+    with pytest.raises(registry.KpiError, match=rf"did you mean by_unit\.{names[0]}\.nps"):
+        registry.check_scenario_kpis([f"by_unit.{names[0]}x.nps"], "--kpis", None, units)
+    one_unit = load_scenario(str(BASELINE))  # no per-unit KPIs in its summary
+    with pytest.raises(registry.KpiError):
+        registry.check_scenario_kpis([f"by_unit.{names[0]}.nps"], "--kpis", None, one_unit)
+
+
+def test_the_teaching_experiments_name_registry_kpis() -> None:
+    import tomllib
+
+    specs = sorted((ROOT / "scenarios" / "experiments").glob("*/experiment.toml"))
+    assert specs
+    for path in specs:
+        named = tomllib.loads(path.read_text()).get("kpis", [])
+        assert not registry.unknown_kpis(named), path

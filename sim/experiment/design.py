@@ -32,7 +32,7 @@ from SALib.sample import sobol as sobol_sample
 from scipy.stats import qmc
 
 from sim.errors import ScenarioError
-from sim.kpis import KPI_LIST_HINT, KpiError, check_kpis
+from sim.kpis import KPI_LIST_HINT, KpiError, check_scenario_kpis
 from sim.scenario.loader import Scenario, _describe_allowed, load_scenario
 from sim.scenario.schema import SECTIONS
 
@@ -321,7 +321,7 @@ def load_sweep(path: str | Path) -> SweepSpec:
         raise ScenarioError(source, "overrides", f"{exc.key}: {exc.problem}",
                             exc.allowed) from None
     try:
-        check_kpis(raw.kpis, source, "kpis", base.params.run.mode)
+        check_scenario_kpis(raw.kpis, source, "kpis", base)
     except KpiError as exc:  # reported like every other mistake in the sweep file
         raise ScenarioError(source, "kpis", exc.problem, exc.allowed) from None
     return SweepSpec(

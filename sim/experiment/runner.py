@@ -23,7 +23,7 @@ from sim.errors import UserError
 from sim.experiment.executors import Executor, SequentialExecutor
 from sim.experiment.jobs import Job, jobs_for, run_job
 from sim.experiment.store import ResultsStore
-from sim.kpis import check_kpis
+from sim.kpis import check_scenario_kpis
 from sim.output import environment, json_safe
 from sim.scenario import Scenario
 from sim.statistics.output_analysis import ReplicationPlanner, detect_warmup, paired_comparison
@@ -138,7 +138,7 @@ def run_replications(
     2010: until the named KPIs' 95 % intervals are within ``precision`` of their means, at
     most ``budget``).  ``warmup`` in days, or ``"auto"`` (MSER-5 on a pilot)."""
     if replications == "auto":  # before anything is written or simulated
-        kpis = check_kpis(kpis, "kpis", mode=scenario.params.run.mode)
+        kpis = check_scenario_kpis(kpis, "kpis", None, scenario)
     executor = executor or SequentialExecutor()
     store = ResultsStore(out)
     started = time.perf_counter()
