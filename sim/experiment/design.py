@@ -215,6 +215,13 @@ def _checked(source: str, base: Scenario, path: str, field: str, value: Any) -> 
     return scenario.flat()[path]
 
 
+def _whole(kind: FactorKind, value: float) -> float | int:
+    """A bound of an integer factor as the integer it is (``low = 6`` is read as 6.0);
+    a fractional bound stays a float, which the scenario's integer parameter refuses."""
+    return int(value) if kind == "integer" and math.isfinite(value) and value.is_integer() \
+        else value
+
+
 def _rounded(values: np.ndarray) -> list[int]:
     """Round half up (not to even): 6.5 -> 7."""
     return [math.floor(v + 0.5) for v in values]
@@ -244,8 +251,8 @@ def _factor(source: str, design: str, base: Scenario, path: str, table: _FactorT
             raise ScenarioError(source, f"{key}.high",
                                 f"low ({table.low:g}) must be below high ({table.high:g})",
                                 "low < high")
-        low = float(_checked(source, base, path, "low", table.low))
-        high = float(_checked(source, base, path, "high", table.high))
+        low = float(_checked(source, base, path, "low", _whole(kind, table.low)))
+        high = float(_checked(source, base, path, "high", _whole(kind, table.high)))
     if design != "factorial":
         if kind == "categorical" or (listed and not has_range):
             what = f"{path} is categorical" if kind == "categorical" else "a list of levels"
