@@ -53,7 +53,7 @@ class ScenarioError(UserError):
         text = ": ".join(parts) + f": {problem}"
         if allowed:
             text += f"; allowed: {allowed}"
-        super().__init__(text)
+        super().__init__(printable(text))  # no raw control characters from files or arguments
 
 
 class ResultsError(UserError):

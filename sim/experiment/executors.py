@@ -52,13 +52,12 @@ def scheduler_problem(address: str) -> str | None:
     shown = repr(address[:60] + ("..." if len(address) > 60 else ""))
     match = _ADDRESS.fullmatch(address.strip())
     if match is None:
-        return f"--scheduler {shown}: not a scheduler address; allowed: {SCHEDULER_FORM}"
+        return f"{shown} is not a scheduler address; allowed: {SCHEDULER_FORM}"
     protocol = match.group("protocol")
     if protocol is not None and protocol not in SCHEDULER_PROTOCOLS:
-        return (f"--scheduler {shown}: unknown protocol {protocol}://; allowed: "
-                f"{SCHEDULER_FORM}")
+        return f"{shown} has an unknown protocol {protocol}://; allowed: {SCHEDULER_FORM}"
     if not 1 <= int(match.group("port")) <= 65535:
-        return f"--scheduler {shown}: port {int(match.group('port'))} is not in [1, 65535]"
+        return f"{shown} has port {int(match.group('port'))}; allowed: a port in [1, 65535]"
     return None
 
 
@@ -154,7 +153,7 @@ class DaskExecutor:
         if scheduler is not None:
             problem = scheduler_problem(scheduler)
             if problem is not None:
-                raise UserError(problem)
+                raise UserError(f"--scheduler {problem}")
         self.workers = workers or os.cpu_count() or 1
         self.scheduler = scheduler
         self.no_worker_timeout = no_worker_timeout

@@ -12,7 +12,7 @@ from typing import Any
 
 from pydantic import BaseModel, ValidationError
 
-from sim.errors import ScenarioError
+from sim.errors import ScenarioError, clipped
 from sim.scenario.schema import SAFE_NAME_RULE, ScenarioParameters, name_problem
 
 META_KEYS = ("name", "description", "extends")
@@ -80,11 +80,11 @@ def _resolved(path: Path, referrer: str | None) -> Path:
             raise ValueError("a NUL byte in the path")
         return path.resolve(strict=False)
     except RuntimeError:  # Python < 3.13: "Symlink loop from ..."
-        raise ScenarioError(source, key, f"symbolic link loop at {path}",
+        raise ScenarioError(source, key, f"symbolic link loop at {clipped(str(path))}",
                             "a path to a regular .toml file") from None
     except (OSError, ValueError) as exc:
         problem = exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc)
-        raise ScenarioError(source, key, f"unusable path {path} ({problem})",
+        raise ScenarioError(source, key, f"unusable path {clipped(str(path))} ({problem})",
                             "a path to a regular .toml file") from None
 
 
@@ -100,7 +100,7 @@ def _read_toml(path: Path, referrer: str | None) -> dict[str, Any]:
         raise ScenarioError(
             referrer or str(path),
             "extends" if referrer else None,
-            f"scenario file not found: {path}",
+            f"scenario file not found: {clipped(str(path))}",
             "an existing .toml file (paths in 'extends' are relative to the file that names them)",
         )
     try:
@@ -395,7 +395,7 @@ def _apply_assignments(
             )
         parts = key.split(".")
         if len(parts) > MAX_DEPTH:
-            raise ScenarioError("--set", shown(key), "nested too deeply",
+            raise ScenarioError("--set", key, "nested too deeply",
                                 f"a key path of at most {MAX_DEPTH} parts")
         if any(not p for p in parts):
             raise ScenarioError(
@@ -412,7 +412,7 @@ def _apply_assignments(
             node[part] = {}
             node = node[part]
         node[parts[-1]] = parse_value(raw.strip())
-        _check_depth(tree, f"--set {shown(key)}")
+        _check_depth(tree, f"--set {clipped(key)}")
         data = _merge(data, tree, origin, f"--set {key}")
         if parts[0] in META_KEYS and len(parts) > 1:
             raise ScenarioError("--set", key, "not a parameter", "a key of a scenario section")
