@@ -38,22 +38,17 @@ def _shown(text: str) -> str:
     return repr(clipped(text, 60))
 
 
-def _whole(text: str) -> int:
-    try:
-        return int(text.strip(), 10)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"{_shown(text)} is not a whole number") from None
-
-
 def bounded_int(low: int, high: int) -> Callable[[str], int]:
     """An argparse type: a whole number in ``[low, high]``."""
 
     def parse(text: str) -> int:
-        value = _whole(text)
-        if not low <= value <= high:
-            shown = _shown(text) if len(text) > 20 else str(value)
+        try:
+            value: int | None = int(text.strip(), 10)
+        except ValueError:
+            value = None
+        if value is None or not low <= value <= high:
             raise argparse.ArgumentTypeError(
-                f"{shown} is not accepted; allowed: an integer in [{low:,}, {high:,}]"
+                f"{_shown(text)} is not accepted; allowed: an integer in [{low:,}, {high:,}]"
             )
         return value
 
@@ -76,7 +71,7 @@ def precision(text: str) -> float:
     try:
         value = float(text)
     except ValueError:
-        raise argparse.ArgumentTypeError(f"{_shown(text)} is not a number") from None
+        value = math.nan
     if not (math.isfinite(value) and 0.0 < value <= 1.0):
         raise argparse.ArgumentTypeError(
             f"{_shown(text)} is not accepted; allowed: a relative half-width in (0, 1], "
