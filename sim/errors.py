@@ -11,11 +11,14 @@ MAX_SHOWN = 200
 _UNPRINTABLE = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
 
 
-def printable(text: str) -> str:
+def printable(text: str, newlines: bool = True) -> str:
     """``text`` with control characters escaped (``\\x1b``, ``\\x00``), so that escape
-    sequences from a file or an argument never reach the terminal raw.  Newlines and tabs
-    are kept; other non-printable characters (format, separators) are escaped too."""
+    sequences from a file or an argument never reach the terminal raw.  Tabs are kept, and
+    newlines unless ``newlines`` is false (a one-line message); other non-printable
+    characters (format, separators) are escaped too."""
     text = _UNPRINTABLE.sub(lambda m: f"\\x{ord(m.group()):02x}", text)
+    if not newlines:
+        text = text.replace("\n", "\\n")
     if text.isprintable():
         return text
     return "".join(
@@ -53,7 +56,7 @@ class ScenarioError(UserError):
         text = ": ".join(parts) + f": {problem}"
         if allowed:
             text += f"; allowed: {allowed}"
-        super().__init__(printable(text))  # no raw control characters from files or arguments
+        super().__init__(printable(text, newlines=False))  # one line, no raw control characters
 
 
 class ResultsError(UserError):
