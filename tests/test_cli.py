@@ -764,3 +764,26 @@ def test_when_every_dask_worker_dies_the_run_stops_with_a_message(
     assert "Traceback" not in err and len(err.splitlines()) == 1
     assert "has no workers left: all have died" in err
     assert (tmp_path / "out" / "manifest.json").exists()  # the run's record is kept
+
+
+def test_a_sweep_file_is_held_to_the_same_rules(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    factors = '[factors]\n"organization.reliability" = { levels = [0.9, 0.95] }\n'
+    head = 'design = "factorial"\nkpis = ["nps"]\n'
+    unsafe = write(tmp_path / "unsafe.toml",
+                   f'base = "{BASELINE}"\nname = "../../x"\n{head}{factors}')
+    (tmp_path / "one.toml").symlink_to(tmp_path / "two.toml")
+    (tmp_path / "two.toml").symlink_to(tmp_path / "one.toml")
+    looped = write(tmp_path / "looped.toml", f'base = "one.toml"\n{head}{factors}')
+    big = tmp_path / "big.toml"
+    big.write_text("# " + "x" * 2_000_000 + "\n")
+    for path, key, said in ((unsafe, "name", "letters, digits"),
+                            (looped, "base", "symbolic link loop"),
+                            (big, None, "too large to be a sweep file")):
+        code, out, err = cli(capsys, "sweep", str(path), "--out", str(tmp_path / "out"))
+        assert code == 2 and out == "" and len(err.splitlines()) == 1, err
+        named = f": key '{key}': " if key else ": "
+        assert err.startswith(f"spc: scenario error: {path.resolve()}{named}"), err
+        assert said in err
+    assert not (tmp_path / "out").exists()

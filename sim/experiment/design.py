@@ -21,7 +21,6 @@ from __future__ import annotations
 import itertools
 import json
 import math
-import tomllib
 from pathlib import Path
 from typing import Any, Literal
 
@@ -31,9 +30,16 @@ from SALib.sample import morris as morris_sample
 from SALib.sample import sobol as sobol_sample
 from scipy.stats import qmc
 
-from sim.errors import ScenarioError
-from sim.scenario.loader import Scenario, _describe_allowed, load_scenario
-from sim.scenario.schema import SECTIONS
+from sim.errors import ScenarioError, clipped
+from sim.scenario.loader import (
+    Scenario,
+    _describe_allowed,
+    is_file,
+    load_scenario,
+    read_toml_file,
+    resolve_path,
+)
+from sim.scenario.schema import SAFE_NAME_RULE, SECTIONS, name_problem
 
 Design = Literal["factorial", "lhs", "sobol", "morris"]
 DESIGNS: tuple[str, ...] = ("factorial", "lhs", "sobol", "morris")
@@ -171,15 +177,7 @@ def _file_error(exc: ValidationError, source: str) -> ScenarioError:
 
 
 def _read(path: Path) -> dict[str, Any]:
-    if not path.is_file():
-        raise ScenarioError(str(path), None, "sweep file not found", "an existing .toml file")
-    try:
-        with path.open("rb") as fh:
-            return tomllib.load(fh)
-    except tomllib.TOMLDecodeError as exc:
-        raise ScenarioError(str(path), None, f"not valid TOML ({exc})") from None
-    except (UnicodeDecodeError, OSError) as exc:
-        raise ScenarioError(str(path), None, f"cannot be read ({exc})") from None
+    return read_toml_file(path, what="sweep file")
 
 
 def _parameter_kind(source: str, path: str) -> FactorKind:
@@ -308,16 +306,19 @@ def _design_rules(source: str, raw: _SweepFile) -> None:
 
 def load_sweep(path: str | Path) -> SweepSpec:
     """Read and validate a sweep file; every level and range end is checked on the base."""
-    path = Path(path).resolve()
+    path = resolve_path(Path(path), None)
     source = str(path)
     try:
         raw = _SweepFile.model_validate(_read(path))
     except ValidationError as exc:
         raise _file_error(exc, source) from None
     _design_rules(source, raw)
-    base_path = (path.parent / raw.base).resolve()
-    if not base_path.is_file():
-        raise ScenarioError(source, "base", f"scenario file not found: {base_path}",
+    if raw.name is not None and (problem := name_problem(raw.name)) is not None:
+        raise ScenarioError(source, "name", f"the name {raw.name[:60]!r} {problem}",
+                            SAFE_NAME_RULE)
+    base_path = resolve_path(path.parent / raw.base, source, key="base")
+    if not is_file(base_path):
+        raise ScenarioError(source, "base", f"scenario file not found: {clipped(str(base_path))}",
                             _ALLOWED["base"])
     try:
         base = load_scenario(base_path).with_overrides(list(raw.overrides))

@@ -71,36 +71,42 @@ def parameters_hash(params: ScenarioParameters) -> str:
     return hashlib.sha256(text.encode("utf-8")).hexdigest()
 
 
-def _resolved(path: Path, referrer: str | None) -> Path:
+def resolve_path(path: Path, referrer: str | None, key: str = "extends") -> Path:
     """``path`` made absolute with symlinks resolved; a loop, NUL byte or over-long
-    name is reported on the file that named it."""
-    source, key = (referrer, "extends") if referrer else (str(path), None)
+    name is reported on the file that named it (``referrer``, under ``key``)."""
+    source = referrer or str(path)
+    key_named = key if referrer else None
     try:
         if "\0" in str(path):
             raise ValueError("a NUL byte in the path")
         return path.resolve(strict=False)
     except RuntimeError:  # Python < 3.13: "Symlink loop from ..."
-        raise ScenarioError(source, key, f"symbolic link loop at {clipped(str(path))}",
+        raise ScenarioError(source, key_named, f"symbolic link loop at {clipped(str(path))}",
                             "a path to a regular .toml file") from None
     except (OSError, ValueError) as exc:
         problem = exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc)
-        raise ScenarioError(source, key, f"unusable path {clipped(str(path))} ({problem})",
+        raise ScenarioError(source, key_named, f"unusable path {clipped(str(path))} ({problem})",
                             "a path to a regular .toml file") from None
 
 
-def _is_file(path: Path) -> bool:
+def is_file(path: Path) -> bool:
+    """``path.is_file()``, False where the operating system refuses the path."""
     try:
         return path.is_file()
     except (OSError, ValueError):  # an over-long name, a symlink loop
         return False
 
 
-def _read_toml(path: Path, referrer: str | None) -> dict[str, Any]:
-    if not _is_file(path):
+def read_toml_file(
+    path: Path, referrer: str | None = None, what: str = "scenario file"
+) -> dict[str, Any]:
+    """A TOML file as a dict, refused with one message if missing, too large, not TOML
+    or nested too deeply (``referrer``: the file whose ``extends`` names it)."""
+    if not is_file(path):
         raise ScenarioError(
             referrer or str(path),
             "extends" if referrer else None,
-            f"scenario file not found: {clipped(str(path))}",
+            f"{what} not found: {clipped(str(path))}",
             "an existing .toml file (paths in 'extends' are relative to the file that names them)",
         )
     try:
@@ -109,7 +115,7 @@ def _read_toml(path: Path, referrer: str | None) -> dict[str, Any]:
     except OSError as exc:
         raise ScenarioError(str(path), None, f"cannot be read ({exc.strerror})") from None
     if len(raw) > MAX_FILE_BYTES:
-        raise ScenarioError(str(path), None, "too large to be a scenario file",
+        raise ScenarioError(str(path), None, f"too large to be a {what}",
                             f"at most {MAX_FILE_BYTES:,} bytes")
     try:
         data = tomllib.loads(raw.decode("utf-8"))
@@ -159,7 +165,7 @@ def _merge(
 def _resolve_chain(
     path: Path, origin: dict[str, str], seen: tuple[Path, ...] = ()
 ) -> tuple[dict[str, Any], tuple[Path, ...]]:
-    path = _resolved(path, str(seen[-1]) if seen else None)
+    path = resolve_path(path, str(seen[-1]) if seen else None)
     if len(seen) >= MAX_EXTENDS:
         raise ScenarioError(str(seen[-1]), "extends", "the chain of 'extends' is too long",
                             f"at most {MAX_EXTENDS} files")
@@ -168,7 +174,7 @@ def _resolve_chain(
         raise ScenarioError(
             str(seen[-1]), "extends", f"'extends' forms a cycle: {cycle}", "a chain without cycles"
         )
-    data = _read_toml(path, str(seen[-1]) if seen else None)
+    data = read_toml_file(path, str(seen[-1]) if seen else None)
     parent = data.pop("extends", None)
     chain: tuple[Path, ...] = (path,)
     merged: dict[str, Any] = {}
@@ -337,7 +343,7 @@ def _name_from_file(path: Path | None) -> str:
 
 def load_scenario(path: str | Path, overrides: list[str] | None = None) -> Scenario:
     """Read, resolve (``extends``), override (``key.path=value``) and validate a scenario file."""
-    path = _resolved(Path(path), None)
+    path = resolve_path(Path(path), None)
     origin: dict[str, str] = {}
     data, chain = _resolve_chain(path, origin)
     data = _apply_assignments(data, overrides or [], origin)
