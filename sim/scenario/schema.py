@@ -566,16 +566,6 @@ class UnitSection(Section):
     """One unit (branch) of the organization, with local variations of policy."""
 
     name: str = param("unit", "text", "name of the unit")
-
-    @field_validator("name", mode="after")
-    @classmethod
-    def _safe_name(cls, value: str) -> str:
-        problem = name_problem(value)
-        if problem is None and value.lower() in RESERVED_UNIT_NAMES:
-            problem = "is reserved for the whole organization in the per-unit tables"
-        if problem is not None:
-            raise ValueError(f"the unit name {problem}; allowed: {SAFE_NAME_RULE}, not 'all'")
-        return value
     share: float = param(1.0, "weight", "relative share of customers served by the unit", gt=0,
                          le=1e6)
     providers: int | None = param(
@@ -589,6 +579,16 @@ class UnitSection(Section):
     flexibility: float | None = param(None, "share", "local flexibility", ge=0, le=1)
     proactivity: float | None = param(None, "share", "local proactivity", ge=0, le=1)
     training: float | None = param(None, "intensity [0, 1]", "local training", ge=0, le=1)
+
+    @field_validator("name", mode="after")
+    @classmethod
+    def _safe_name(cls, value: str) -> str:
+        problem = name_problem(value)
+        if problem is None and value.lower() in RESERVED_UNIT_NAMES:
+            problem = "is reserved for the whole organization in the per-unit tables"
+        if problem is not None:
+            raise ValueError(f"the unit name {problem}; allowed: {SAFE_NAME_RULE}, not 'all'")
+        return value
 
 
 class SurgeSection(Section):
