@@ -16,6 +16,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
+from sim import cli_args
 from sim.cli_experiment import (
     add_executor_options,
     add_experiment_parsers,
@@ -25,7 +26,7 @@ from sim.cli_experiment import (
 from sim.cli_plot import add_plot_parsers
 from sim.cli_report import add_report_parsers
 from sim.cli_teaching import add_teaching_parsers
-from sim.errors import ScenarioError, UserError
+from sim.errors import ScenarioError, UserError, clipped, printable
 from sim.scenario.library import DEFAULT_MMC, DEFAULT_SCENARIO, locate
 
 
@@ -110,11 +111,13 @@ def cmd_show(args: argparse.Namespace) -> int:
         return 0
     print(f"name         {scenario.name}")
     print(f"hash         {scenario.hash}")
-    print(f"files        {' <- '.join(str(p) for p in reversed(scenario.chain)) or '-'}")
+    # text from files and arguments is printed with control characters escaped
+    files = ' <- '.join(str(p) for p in reversed(scenario.chain)) or '-'
+    print(f"files        {printable(files)}")
     if scenario.overrides:
-        print(f"overrides    {' '.join(scenario.overrides)}")
+        print(f"overrides    {printable(' '.join(scenario.overrides))}")
     if scenario.description:
-        print("description  " + " ".join(scenario.description.split()))
+        print("description  " + printable(" ".join(scenario.description.split())))
     dump = scenario.params.model_dump(mode="json")
     for section, model in SECTIONS.items():
         tables = dump[section]
@@ -157,19 +160,8 @@ def cmd_validate(args: argparse.Namespace) -> int:
 
 
 # -- parser --------------------------------------------------------------------------------
-def _positive_int(text: str) -> int:
-    """An argparse type: a whole number of at least 1."""
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
-    if value < 1:
-        raise argparse.ArgumentTypeError(f"{value} is not accepted; allowed: an integer >= 1")
-    return value
-
-
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
+    parser = cli_args.SafeParser(
         prog="spc", description="Simulate service-profit chain dynamics."
     )
     parser.add_argument("--version", action="version", version=_version())
@@ -190,17 +182,19 @@ def build_parser() -> argparse.ArgumentParser:
                      help="also write the encounter-level event log (events table)")
     run.add_argument("--json", action="store_true", help="print the summary as JSON")
     run.add_argument("--quiet", action="store_true", help="print nothing but errors")
-    run.add_argument("-r", "--replications",
+    run.add_argument("-r", "--replications", type=cli_args.replications,
                      help="replications (a number, or auto: sequential, until --precision)")
-    run.add_argument("--precision", type=float, default=0.05,
+    run.add_argument("--precision", type=cli_args.precision, default=0.05,
                      help="with --replications auto: relative half-width of the 95%% "
                           "intervals to reach (default 0.05)")
-    run.add_argument("--kpis", help="with --replications auto: comma-separated KPIs that must "
+    run.add_argument("--kpis", type=cli_args.kpi_list,
+                     help="with --replications auto: comma-separated KPIs that must "
                                     "reach the precision (default retention_rate, "
                                     "promoter_share, satisfaction_index, nps)")
-    run.add_argument("--budget", type=int, default=100,
+    run.add_argument("--budget", type=cli_args.bounded_int(3, cli_args.MAX_REPLICATIONS),
+                     default=100,
                      help="with --replications auto: at most this many (default 100)")
-    run.add_argument("--warmup", metavar="DAYS|auto",
+    run.add_argument("--warmup", metavar="DAYS|auto", type=cli_args.warmup,
                      help="warm-up excluded from statistics, in days, or auto (MSER-5)")
     add_executor_options(run)
     run.add_argument("--resume", action="store_true",
@@ -218,7 +212,8 @@ def build_parser() -> argparse.ArgumentParser:
     val.add_argument("--scenario", default=str(DEFAULT_MMC),
                      help=f"queue-mode scenario (default {DEFAULT_MMC})")
     val.add_argument("--set", action="append", metavar="KEY=VALUE", help=set_help)
-    val.add_argument("--customers", type=_positive_int, default=200_000,
+    val.add_argument("--customers", type=cli_args.bounded_int(1, cli_args.MAX_CUSTOMERS),
+                     default=200_000,
                      help="arrivals simulated per check (default 200000)")
     val.add_argument("--json", action="store_true", help="print the checks as JSON")
     val.set_defaults(func=cmd_validate)
@@ -244,10 +239,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         return int(args.func(args))
     except ScenarioError as exc:
-        print(f"spc: scenario error: {exc}", file=sys.stderr)
+        print(f"spc: scenario error: {printable(str(exc))}", file=sys.stderr)
         return exc.exit_code
     except UserError as exc:
-        print(f"spc: error: {exc}", file=sys.stderr)
+        print(f"spc: error: {printable(str(exc))}", file=sys.stderr)
         return exc.exit_code
     except KeyboardInterrupt:
         print("spc: interrupted", file=sys.stderr)
@@ -257,6 +252,16 @@ def main(argv: Sequence[str] | None = None) -> int:
         devnull = os.open(os.devnull, os.O_WRONLY)
         os.dup2(devnull, sys.stdout.fileno())
         return 1
+    except OSError as exc:  # disk full, read-only, no permission: one line naming the path
+        print(f"spc: error: {printable(_os_problem(exc))}", file=sys.stderr)
+        return UserError.exit_code
+
+
+def _os_problem(exc: OSError) -> str:
+    """An operating-system error as ``path: reason``."""
+    reason = exc.strerror or str(exc) or type(exc).__name__
+    paths = [clipped(str(p)) for p in (exc.filename, exc.filename2) if p is not None]
+    return f"{' -> '.join(paths)}: {reason}" if paths else reason
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -12,6 +12,7 @@ from typing import Any
 
 import pandas as pd
 
+from sim import cli_args
 from sim.errors import UserError
 from sim.experiment.executors import EXECUTORS
 from sim.kpis import check_scenario_kpis
@@ -24,11 +25,12 @@ SET_HELP = "override a parameter, e.g. --set organization.reliability=0.95 (repe
 
 def add_executor_options(p: argparse.ArgumentParser) -> None:
     """Where replications run: ``--workers``, ``--executor`` and ``--scheduler``."""
-    p.add_argument("--workers", type=int, help="worker processes (default: all cores)")
+    p.add_argument("--workers", type=cli_args.bounded_int(1, cli_args.MAX_WORKERS),
+                   help="worker processes (default: all cores)")
     p.add_argument("--executor", choices=EXECUTORS,
                    help="where replications run (default processes; dask starts a local "
                         "cluster unless --scheduler is given)")
-    p.add_argument("--scheduler", metavar="ADDRESS",
+    p.add_argument("--scheduler", metavar="ADDRESS", type=cli_args.scheduler,
                    help="address of an existing Dask scheduler, e.g. tcp://10.0.0.5:8786")
 
 
@@ -219,11 +221,13 @@ def add_experiment_parsers(sub: Any) -> None:
     comp = sub.add_parser("compare", help="compare scenarios on common random numbers")
     comp.add_argument("base", help="the base scenario file")
     comp.add_argument("others", nargs="+", metavar="OTHER", help="scenario files to compare")
-    comp.add_argument("-r", "--replications", type=int, default=10,
+    comp.add_argument("-r", "--replications", default=10,
+                      type=cli_args.bounded_int(1, cli_args.MAX_REPLICATIONS),
                       help="replications of each scenario (default 10)")
     comp.add_argument("--seed", type=int, help="root seed for all (default: the base's)")
     comp.add_argument("--set", action="append", metavar="KEY=VALUE", help=SET_HELP)
-    comp.add_argument("--kpis", help="comma-separated KPIs to show (default: all)")
+    comp.add_argument("--kpis", type=cli_args.kpi_list,
+                      help="comma-separated KPIs to show (default: all)")
     add_execution_options(comp)
     comp.set_defaults(func=cmd_compare)
 

@@ -14,6 +14,7 @@ import platform
 import re
 import subprocess
 import sys
+import time
 import tomllib
 from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime
@@ -612,3 +613,177 @@ def test_validate_json_is_valid_json_even_when_statistics_are_undefined(
     result = strict_json(out)
     assert result["passed"] is False
     assert any(c["ci_low"] is None for c in result["checks"])
+
+
+# -- option values and faults: one message, exit code 2, nothing run ---------------------------
+BAD_OPTIONS: dict[str, tuple[list[str], str]] = {
+    "-r 0": (["-r", "0"], "-r/--replications"),
+    "-r negative": (["-r", "-3"], "-r/--replications"),
+    "-r huge": (["-r", str(10**30)], "-r/--replications"),
+    "-r text": (["-r", "many"], "-r/--replications"),
+    "--precision 0": (["-r", "auto", "--precision", "0"], "--precision"),
+    "--precision negative": (["-r", "auto", "--precision", "-0.1"], "--precision"),
+    "--precision nan": (["-r", "auto", "--precision", "nan"], "--precision"),
+    "--precision above 1": (["-r", "auto", "--precision", "2"], "--precision"),
+    "--budget 0": (["-r", "auto", "--budget", "0"], "--budget"),
+    "--budget below the minimum": (["-r", "auto", "--budget", "2"], "--budget"),
+    "--budget huge": (["-r", "auto", "--budget", str(2**70)], "--budget"),
+    "--kpis empty": (["-r", "auto", "--kpis", ""], "--kpis"),
+    "--kpis blank": (["-r", "auto", "--kpis", " , "], "--kpis"),
+    "--kpis gap": (["-r", "auto", "--kpis", "nps,,retention_rate"], "--kpis"),
+    "--workers 0": (["--workers", "0"], "--workers"),
+    "--workers huge": (["--workers", str(10**9)], "--workers"),
+    "--warmup negative": (["--warmup", "-1"], "--warmup"),
+    "--warmup nan": (["--warmup", "nan"], "--warmup"),
+    "--scheduler words": (["--scheduler", "not an address"], "--scheduler"),
+    "--scheduler protocol": (["--scheduler", "http://10.0.0.5:8786"], "--scheduler"),
+    "--scheduler port 0": (["--scheduler", "tcp://10.0.0.5:0"], "--scheduler"),
+    "--scheduler port too big": (["--scheduler", "tcp://10.0.0.5:99999"], "--scheduler"),
+    "--scheduler no host": (["--scheduler", "tcp://:8786"], "--scheduler"),
+    "--scheduler no port": (["--scheduler", "tcp://10.0.0.5"], "--scheduler"),
+}
+
+
+@pytest.mark.parametrize("case", list(BAD_OPTIONS))
+def test_bad_option_values_are_refused_before_anything_runs(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path, case: str
+) -> None:
+    extra, option = BAD_OPTIONS[case]
+    capsys.readouterr()
+    with pytest.raises(SystemExit) as info:
+        main(["run", str(MMC), *QUICK, "--out", str(tmp_path / "out"), *extra])
+    out, err = capsys.readouterr()
+    assert info.value.code == 2 and out == ""
+    assert err.startswith("usage: spc run") and "Traceback" not in err
+    message = err.splitlines()[-1]
+    assert message.startswith(f"spc run: error: argument {option}: "), message
+    assert "allowed: " in message, message
+    assert not (tmp_path / "out").exists()
+
+
+def test_the_scheduler_address_forms_that_are_accepted() -> None:
+    from sim.experiment.executors import scheduler_problem
+
+    for address in ("tcp://10.0.0.5:8786", "tls://scheduler.example.org:8786", "host:1",
+                    "tcp://[::1]:8786", "ws://h-1.b:65535"):
+        assert scheduler_problem(address) is None, address
+
+
+def test_compare_and_validate_counts_are_checked(capsys: pytest.CaptureFixture[str]) -> None:
+    for args in (["compare", str(MMC), str(MMC), "-r", "0"],
+                 ["compare", str(MMC), str(MMC), "--kpis", ","],
+                 ["validate", "--customers", str(10**12)]):
+        capsys.readouterr()
+        with pytest.raises(SystemExit) as info:
+            main(args)
+        assert info.value.code == 2
+        assert "allowed: " in capsys.readouterr().err.splitlines()[-1]
+
+
+def test_control_characters_from_files_and_arguments_are_escaped(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    f = write(tmp_path / "s.toml", 'description = "\\u001b[2J\\u001b[31mred\\u0007 text"\n')
+    code, out, _ = cli(capsys, "show", str(f))
+    assert code == 0 and "\x1b" not in out and "\x07" not in out
+    assert "description  \\x1b[2J\\x1b[31mred\\x07 text" in out
+    code, out, err = cli(capsys, "show", str(BASELINE), "--set", "run.\x1b[31mx=1")
+    assert code == 2 and "\x1b" not in err and "run.\\x1b[31mx" in err
+    assert len(err.splitlines()) == 1
+    with pytest.raises(SystemExit):
+        main(["run", str(MMC), "--format", "x\x1b[31m"])
+    err = capsys.readouterr().err
+    assert "\x1b" not in err and "x\\x1b[31m" in err
+
+
+def test_an_operating_system_error_is_one_line_naming_the_path(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    name = "s" * 5000 + ".toml"  # too long for the file system: the OS refuses it
+    code, out, err = cli(capsys, "show", name)
+    assert code == 2 and out == ""
+    assert len(err.splitlines()) == 1 and err.startswith("spc: ")
+    assert "too long" in err and "sss" in err and len(err) < 600
+
+
+@pytest.fixture
+def empty_scheduler() -> Any:
+    """A real Dask scheduler (in this process) with no workers."""
+    from dask.distributed import LocalCluster
+
+    with LocalCluster(n_workers=0, processes=False, protocol="tcp", host="127.0.0.1",
+                      dashboard_address=None) as cluster:
+        yield cluster.scheduler_address
+
+
+def test_a_scheduler_without_workers_is_a_message_not_a_hang(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path, empty_scheduler: str
+) -> None:
+    import dask
+
+    with dask.config.set({"spc.no-worker-timeout": 1}):
+        code, out, err = cli(capsys, "run", str(MMC), *QUICK, "-r", "2", "--scheduler",
+                             empty_scheduler, "--out", str(tmp_path / "out"), "--quiet")
+    assert code == 2 and out == ""
+    assert len(err.splitlines()) == 1
+    assert f"the Dask scheduler at {empty_scheduler} has no workers (waited 1 s)" in err
+
+
+def test_when_every_dask_worker_dies_the_run_stops_with_a_message(
+    tmp_path: Path, empty_scheduler: str
+) -> None:
+    from dask.distributed import Client
+
+    worker = subprocess.Popen(
+        [sys.executable, "-m", "distributed.cli.dask_worker", empty_scheduler, "--no-nanny",
+         "--nthreads", "1", "--no-dashboard"],
+        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+    )
+    run: subprocess.Popen[str] | None = None
+    try:
+        with Client(empty_scheduler) as client:
+            client.wait_for_workers(1, timeout=120)
+            run = subprocess.Popen(
+                [sys.executable, "-m", "sim", "run", str(BASELINE), "--set", "run.years=2",
+                 "-r", "6", "--scheduler", empty_scheduler, "--out", str(tmp_path / "out"),
+                 "--quiet"],
+                stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, cwd=ROOT,
+                env={**os.environ, "DASK_SPC__NO_WORKER_TIMEOUT": "2"},
+            )
+            while not any(client.processing().values()):  # a replication has started
+                assert run.poll() is None, run.communicate()
+                time.sleep(0.2)
+            worker.kill()
+            _, err = run.communicate(timeout=120)
+    finally:
+        for proc in (worker, run):
+            if proc is not None and proc.poll() is None:
+                proc.kill()
+                proc.wait()
+    assert run.returncode == 2, err
+    assert "Traceback" not in err and len(err.splitlines()) == 1
+    assert "has no workers left: all have died" in err
+    assert (tmp_path / "out" / "manifest.json").exists()  # the run's record is kept
+
+
+def test_a_sweep_file_is_held_to_the_same_rules(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    factors = '[factors]\n"organization.reliability" = { levels = [0.9, 0.95] }\n'
+    head = 'design = "factorial"\nkpis = ["nps"]\n'
+    unsafe = write(tmp_path / "unsafe.toml",
+                   f'base = "{BASELINE}"\nname = "../../x"\n{head}{factors}')
+    (tmp_path / "one.toml").symlink_to(tmp_path / "two.toml")
+    (tmp_path / "two.toml").symlink_to(tmp_path / "one.toml")
+    looped = write(tmp_path / "looped.toml", f'base = "one.toml"\n{head}{factors}')
+    big = tmp_path / "big.toml"
+    big.write_text("# " + "x" * 2_000_000 + "\n")
+    for path, key, said in ((unsafe, "name", "letters, digits"),
+                            (looped, "base", "symbolic link loop"),
+                            (big, None, "too large to be a sweep file")):
+        code, out, err = cli(capsys, "sweep", str(path), "--out", str(tmp_path / "out"))
+        assert code == 2 and out == "" and len(err.splitlines()) == 1, err
+        named = f": key '{key}': " if key else ": "
+        assert err.startswith(f"spc: scenario error: {path.resolve()}{named}"), err
+        assert said in err
+    assert not (tmp_path / "out").exists()

@@ -794,3 +794,167 @@ def test_every_shipped_scenario_is_valid_and_described(path: Path) -> None:
     scenario = load_scenario(path)
     assert scenario.description.strip(), f"{path.name}: say what it tests"
     assert scenario.chain[-1] == path.resolve()
+
+
+# -- strict types, safe names, limits (every bad input: one ScenarioError) ----------------------
+@pytest.mark.parametrize(
+    ("text", "key", "allowed"),
+    [
+        ('[organization]\nreliability = "0.95"\n', "organization.reliability", "a number"),
+        ('[providers]\ncount = "1_0"\n', "providers.count", "an integer"),
+        ('[providers]\ncount = "10"\n', "providers.count", "an integer"),
+        ("[providers]\ncount = 8.0\n", "providers.count", "an integer"),
+        ('[providers]\ncorner_cutting = "yes"\n', "providers.corner_cutting", "true or false"),
+        ("[providers]\ncorner_cutting = 1\n", "providers.corner_cutting", "true or false"),
+        ("[providers]\ncorner_cutting = 0.0\n", "providers.corner_cutting", "true or false"),
+        ('[organization]\nadaptive_staffing = "true"\n', "organization.adaptive_staffing",
+         "true or false"),
+        ("[[units]]\nname = \"a\"\nproviders = true\n", "units.0.providers", "an integer"),
+        ('[[units]]\nname = "a"\nreliability = "0.9"\n', "units.0.reliability", "a number"),
+    ],
+)
+def test_no_coercion_between_text_numbers_and_booleans(
+    tmp_path: Path, text: str, key: str, allowed: str
+) -> None:
+    f = write(tmp_path / "s.toml", text)
+    refused(lambda: load_scenario(f), f.resolve(), key, allowed)
+
+
+def test_set_values_are_toml_a_quoted_number_is_text() -> None:
+    p = load_scenario(BASELINE, ["organization.reliability=0.95"]).params
+    assert p.organization.reliability == 0.95
+    refused(lambda: load_scenario(BASELINE, ['organization.reliability="0.95"']),
+            "--set organization.reliability", "organization.reliability", "a number")
+    refused(lambda: load_scenario(BASELINE, ["providers.corner_cutting=1"]),
+            "--set providers.corner_cutting", "providers.corner_cutting", "true or false")
+    refused(lambda: load_scenario(BASELINE, ["providers.count=true"]),
+            "--set providers.count", "providers.count", "an integer")
+
+
+def test_an_integer_is_a_number() -> None:
+    assert load_scenario(BASELINE, ["organization.reliability=1"]).params.organization \
+        .reliability == 1.0
+
+
+def _positive_floats() -> list[str]:
+    """Every float parameter that must be above zero (it is divided by)."""
+    return [f"{s}.{k}" for s, k, info in fields()
+            if numeric_type(info.annotation) is float and bounds(info).get("gt") == 0
+            and s != "units"]
+
+
+@pytest.mark.parametrize("key", _positive_floats())
+def test_a_positive_parameter_refuses_values_too_small_to_divide_by(key: str) -> None:
+    err = refused(lambda: load_scenario(BASELINE, [f"{key}=5e-324"]), f"--set {key}", key)
+    assert "too small" in err.problem and "5e-324" in err.problem
+
+
+def test_huge_values_are_refused_with_a_short_message(tmp_path: Path) -> None:
+    f = write(tmp_path / "s.toml", f"[providers]\ncount = {10**400}\n")
+    err = refused(lambda: load_scenario(f), f.resolve(), "providers.count", "an integer in [1, ")
+    assert len(str(err)) < 400
+    g = write(tmp_path / "g.toml", "[money]\nwage_per_month = 1e308\n")
+    refused(lambda: load_scenario(g), g.resolve(), "money.wage_per_month", "a number in [0, ")
+
+
+@pytest.mark.parametrize(
+    "name",
+    ["../../x", "a/b", "a\\b", "", " lead", ".hidden", "x" * 65, "nul\x00", "esc\x1b[31m",
+     "tab\there", "new\nline", "é"],
+)
+def test_a_scenario_name_must_be_safe(tmp_path: Path, name: str) -> None:
+    literal = json.dumps(name)  # a TOML basic string with the same escapes
+    f = write(tmp_path / "s.toml", f"name = {literal}\n")
+    err = refused(lambda: load_scenario(f), f.resolve(), "name", "letters, digits")
+    assert "\x1b" not in err.problem and "\x00" not in err.problem
+    refused(lambda: load_scenario(BASELINE, [f"name={literal}"]), "--set name", "name")
+
+
+def test_a_safe_name_is_kept_and_an_unsafe_file_name_is_tidied(tmp_path: Path) -> None:
+    f = write(tmp_path / "s.toml", 'name = "Study_2.b+c-1"\n')
+    assert load_scenario(f).name == "Study_2.b+c-1"
+    g = write(tmp_path / "my study (v2).toml", "")
+    assert load_scenario(g).name == "my_study_v2_"
+    assert "/" not in load_scenario(g).name
+
+
+@pytest.mark.parametrize(
+    ("units", "problem"),
+    [
+        ('[[units]]\nname = "all"\n', "reserved"),
+        ('[[units]]\nname = "ALL"\n', "reserved"),
+        ('[[units]]\nname = "../x"\n', "letters, digits"),
+        ('[[units]]\nname = ""\n', "empty"),
+        (f'[[units]]\nname = "{"u" * 65}"\n', "65 characters"),
+    ],
+)
+def test_a_unit_name_must_be_safe_and_not_all(tmp_path: Path, units: str, problem: str) -> None:
+    f = write(tmp_path / "s.toml", units)
+    err = refused(lambda: load_scenario(f), f.resolve(), "units.0.name", "not 'all'")
+    assert problem in err.problem
+
+
+def test_two_units_with_one_name_are_refused(tmp_path: Path) -> None:
+    f = write(tmp_path / "s.toml", '[[units]]\nname = "a"\n[[units]]\nname = "b"\n'
+              '[[units]]\nname = "a"\n')
+    err = refused(lambda: load_scenario(f), f.resolve(), None)
+    assert "'a'" in str(err) and "more than one unit" in str(err)
+
+
+def test_an_over_long_description_is_refused(tmp_path: Path) -> None:
+    f = write(tmp_path / "s.toml", f'description = "{"d" * 10_001}"\n')
+    refused(lambda: load_scenario(f), f.resolve(), "description", "at most 10,000")
+
+
+def test_deep_nesting_is_refused_without_recursion_error(tmp_path: Path) -> None:
+    arrays = write(tmp_path / "a.toml", "x = " + "[" * 5000 + "]" * 5000 + "\n")
+    refused(lambda: load_scenario(arrays), arrays.resolve(), None, "at most 8 deep")
+    dotted = write(tmp_path / "d.toml", "a." * 3000 + "b = 1\n")
+    refused(lambda: load_scenario(dotted), dotted.resolve(), "a.a.a.a.a.a.a.a.a",
+            "at most 8 deep")
+    inline = write(tmp_path / "i.toml", "[run]\nyears = " + "{a=" * 20 + "1" + "}" * 20 + "\n")
+    refused(lambda: load_scenario(inline), inline.resolve(), "run.years" + ".a" * 7,
+            "at most 8 deep")
+    key = ".".join(["a"] * 2000)
+    with pytest.raises(ScenarioError) as info:
+        load_scenario(BASELINE, [f"{key}=1"])
+    assert info.value.key == key and "at most 8 parts" in str(info.value.allowed)
+    assert str(info.value).startswith("--set: key 'a.a.a") and len(str(info.value)) < 500
+    value = refused(lambda: load_scenario(BASELINE, ["run.years=" + "[" * 3000 + "]" * 3000]),
+                    "--set run.years", "run.years", "a number")
+    assert len(str(value)) < 500
+
+
+def test_a_file_of_many_megabytes_is_refused(tmp_path: Path) -> None:
+    f = tmp_path / "big.toml"
+    f.write_text("# " + "x" * 3_000_000 + "\n")
+    refused(lambda: load_scenario(f), f.resolve(), None, "at most 1,000,000 bytes")
+
+
+def test_symlink_loops_are_reported(tmp_path: Path) -> None:
+    (tmp_path / "one.toml").symlink_to(tmp_path / "two.toml")
+    (tmp_path / "two.toml").symlink_to(tmp_path / "one.toml")
+    err = refused(lambda: load_scenario(tmp_path / "one.toml"), tmp_path / "one.toml", None,
+                  "a path to a regular .toml file")
+    assert "loop" in err.problem
+    child = write(tmp_path / "child.toml", 'extends = "one.toml"\n')
+    err = refused(lambda: load_scenario(child), child.resolve(), "extends", "a regular .toml")
+    assert "loop" in err.problem
+
+
+def test_nul_bytes_and_over_long_names_in_extends(tmp_path: Path) -> None:
+    nul = write(tmp_path / "nul.toml", 'extends = "a\\u0000b.toml"\n')
+    err = refused(lambda: load_scenario(nul), nul.resolve(), "extends")
+    assert "\x00" not in str(err)
+    long = write(tmp_path / "long.toml", f'extends = "{"p" * 5000}.toml"\n')
+    err = refused(lambda: load_scenario(long), long.resolve(), "extends")
+    assert len(str(err)) < 1000
+
+
+def test_a_long_chain_of_extends_is_refused(tmp_path: Path) -> None:
+    write(tmp_path / "f0.toml", "")
+    for i in range(1, 40):
+        write(tmp_path / f"f{i}.toml", f'extends = "f{i - 1}.toml"\n')
+    refused(lambda: load_scenario(tmp_path / "f39.toml"), (tmp_path / "f8.toml").resolve(),
+            "extends", "at most 32 files")
+    assert load_scenario(tmp_path / "f31.toml").chain[0] == (tmp_path / "f0.toml").resolve()

@@ -21,7 +21,6 @@ from __future__ import annotations
 import itertools
 import json
 import math
-import tomllib
 from pathlib import Path
 from typing import Any, Literal
 
@@ -31,10 +30,17 @@ from SALib.sample import morris as morris_sample
 from SALib.sample import sobol as sobol_sample
 from scipy.stats import qmc
 
-from sim.errors import ScenarioError
+from sim.errors import ScenarioError, clipped
 from sim.kpis import KPI_LIST_HINT, KpiError, check_scenario_kpis
-from sim.scenario.loader import Scenario, _describe_allowed, load_scenario
-from sim.scenario.schema import SECTIONS
+from sim.scenario.loader import (
+    Scenario,
+    _describe_allowed,
+    is_file,
+    load_scenario,
+    read_toml_file,
+    resolve_path,
+)
+from sim.scenario.schema import SAFE_NAME_RULE, SECTIONS, name_problem
 
 Design = Literal["factorial", "lhs", "sobol", "morris"]
 DESIGNS: tuple[str, ...] = ("factorial", "lhs", "sobol", "morris")
@@ -172,15 +178,7 @@ def _file_error(exc: ValidationError, source: str) -> ScenarioError:
 
 
 def _read(path: Path) -> dict[str, Any]:
-    if not path.is_file():
-        raise ScenarioError(str(path), None, "sweep file not found", "an existing .toml file")
-    try:
-        with path.open("rb") as fh:
-            return tomllib.load(fh)
-    except tomllib.TOMLDecodeError as exc:
-        raise ScenarioError(str(path), None, f"not valid TOML ({exc})") from None
-    except (UnicodeDecodeError, OSError) as exc:
-        raise ScenarioError(str(path), None, f"cannot be read ({exc})") from None
+    return read_toml_file(path, what="sweep file")
 
 
 def _parameter_kind(source: str, path: str) -> FactorKind:
@@ -216,6 +214,13 @@ def _checked(source: str, base: Scenario, path: str, field: str, value: Any) -> 
     return scenario.flat()[path]
 
 
+def _whole(kind: FactorKind, value: float) -> float | int:
+    """A bound of an integer factor as the integer it is (``low = 6`` is read as 6.0);
+    a fractional bound stays a float, which the scenario's integer parameter refuses."""
+    return int(value) if kind == "integer" and math.isfinite(value) and value.is_integer() \
+        else value
+
+
 def _rounded(values: np.ndarray) -> list[int]:
     """Round half up (not to even): 6.5 -> 7."""
     return [math.floor(v + 0.5) for v in values]
@@ -245,8 +250,8 @@ def _factor(source: str, design: str, base: Scenario, path: str, table: _FactorT
             raise ScenarioError(source, f"{key}.high",
                                 f"low ({table.low:g}) must be below high ({table.high:g})",
                                 "low < high")
-        low = float(_checked(source, base, path, "low", table.low))
-        high = float(_checked(source, base, path, "high", table.high))
+        low = float(_checked(source, base, path, "low", _whole(kind, table.low)))
+        high = float(_checked(source, base, path, "high", _whole(kind, table.high)))
     if design != "factorial":
         if kind == "categorical" or (listed and not has_range):
             what = f"{path} is categorical" if kind == "categorical" else "a list of levels"
@@ -302,16 +307,19 @@ def _design_rules(source: str, raw: _SweepFile) -> None:
 
 def load_sweep(path: str | Path) -> SweepSpec:
     """Read and validate a sweep file; every level and range end is checked on the base."""
-    path = Path(path).resolve()
+    path = resolve_path(Path(path), None)
     source = str(path)
     try:
         raw = _SweepFile.model_validate(_read(path))
     except ValidationError as exc:
         raise _file_error(exc, source) from None
     _design_rules(source, raw)
-    base_path = (path.parent / raw.base).resolve()
-    if not base_path.is_file():
-        raise ScenarioError(source, "base", f"scenario file not found: {base_path}",
+    if raw.name is not None and (problem := name_problem(raw.name)) is not None:
+        raise ScenarioError(source, "name", f"the name {raw.name[:60]!r} {problem}",
+                            SAFE_NAME_RULE)
+    base_path = resolve_path(path.parent / raw.base, source, key="base")
+    if not is_file(base_path):
+        raise ScenarioError(source, "base", f"scenario file not found: {clipped(str(base_path))}",
                             _ALLOWED["base"])
     try:
         base = load_scenario(base_path).with_overrides(list(raw.overrides))

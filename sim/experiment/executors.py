@@ -9,6 +9,8 @@ what it writes.  Nothing is changed process-wide (no start method is forced).
 from __future__ import annotations
 
 import os
+import re
+import time
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import Future, ProcessPoolExecutor, as_completed
 from types import TracebackType
@@ -20,6 +22,43 @@ J = TypeVar("J")
 R = TypeVar("R")
 
 EXECUTORS = ("sequential", "processes", "dask")
+
+#: Protocols of a Dask scheduler address (``tcp://host:port``; ``host:port`` means tcp).
+SCHEDULER_PROTOCOLS = ("tcp", "tls", "ws", "wss", "ucx")
+
+_ADDRESS = re.compile(
+    r"(?:(?P<protocol>[a-z]+)://)?"
+    r"(?P<host>\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9](?:[A-Za-z0-9.-]{0,251}[A-Za-z0-9])?)"
+    r":(?P<port>[0-9]{1,5})"
+)
+
+SCHEDULER_FORM = "tcp://HOST:PORT (or tls://, ws://, wss://, ucx://), e.g. tcp://10.0.0.5:8786"
+
+#: Seconds a Dask run waits for a worker when the cluster has none (at the start, or
+#: after all have died) before it stops with a message.  The Dask configuration key
+#: ``spc.no-worker-timeout`` (environment ``DASK_SPC__NO_WORKER_TIMEOUT``) changes it.
+NO_WORKER_TIMEOUT = 60.0
+
+#: Seconds without a finished job after which a Dask run checks that workers remain.
+WORKER_CHECK_SECONDS = 5.0
+
+
+def scheduler_problem(address: str) -> str | None:
+    """Why ``address`` is not a Dask scheduler address, or None if it is one.
+
+    Checked before connecting: a malformed address would otherwise surface as an
+    error from deep inside Dask's communication layer.
+    """
+    shown = repr(address[:60] + ("..." if len(address) > 60 else ""))
+    match = _ADDRESS.fullmatch(address.strip())
+    if match is None:
+        return f"{shown} is not a scheduler address; allowed: {SCHEDULER_FORM}"
+    protocol = match.group("protocol")
+    if protocol is not None and protocol not in SCHEDULER_PROTOCOLS:
+        return f"{shown} has an unknown protocol {protocol}://; allowed: {SCHEDULER_FORM}"
+    if not 1 <= int(match.group("port")) <= 65535:
+        return f"{shown} has port {int(match.group('port'))}; allowed: a port in [1, 65535]"
+    return None
 
 
 class Executor(Protocol):
@@ -107,11 +146,27 @@ class DaskExecutor:
 
     name = "dask"
 
-    def __init__(self, workers: int | None = None, scheduler: str | None = None) -> None:
+    def __init__(
+        self, workers: int | None = None, scheduler: str | None = None,
+        no_worker_timeout: float | None = None,
+    ) -> None:
+        if scheduler is not None:
+            problem = scheduler_problem(scheduler)
+            if problem is not None:
+                raise UserError(f"--scheduler {problem}")
         self.workers = workers or os.cpu_count() or 1
         self.scheduler = scheduler
+        self.no_worker_timeout = no_worker_timeout
         self._client: Any = None
         self._cluster: Any = None
+
+    def _timeout(self) -> float:
+        """Seconds to wait while the cluster has no worker (see ``NO_WORKER_TIMEOUT``)."""
+        if self.no_worker_timeout is not None:
+            return self.no_worker_timeout
+        import dask
+
+        return float(dask.config.get("spc.no-worker-timeout", NO_WORKER_TIMEOUT))
 
     def __enter__(self) -> DaskExecutor:
         try:
@@ -124,10 +179,11 @@ class DaskExecutor:
         if self.scheduler:
             try:
                 self._client = Client(self.scheduler, timeout="20s")
-            except OSError as exc:
+            except (OSError, ValueError, TypeError) as exc:
                 raise UserError(
                     f"--scheduler {self.scheduler}: cannot reach the Dask scheduler ({exc})"
                 ) from None
+            self._wait_for_a_worker("has no workers")
             self.workers = len(self._client.scheduler_info().get("workers", {})) or 1
         else:
             with dask.config.set(LOCAL_WORKER_CONFIG):
@@ -145,17 +201,54 @@ class DaskExecutor:
             self._cluster.close()
         self._client = self._cluster = None
 
+    def _wait_for_a_worker(self, situation: str) -> None:
+        """Return once the cluster has a worker; a ``UserError`` after the timeout."""
+        timeout = self._timeout()
+        try:
+            self._client.wait_for_workers(1, timeout=timeout)
+        except TimeoutError:
+            where = self.scheduler or "the local cluster"
+            raise UserError(
+                f"the Dask scheduler at {where} {situation} (waited {timeout:g} s); start "
+                "workers (dask worker ADDRESS) or run without --scheduler; completed "
+                "replications are kept (--resume continues)"
+            ) from None
+        except OSError as exc:
+            raise UserError(
+                f"lost the connection to the Dask scheduler at "
+                f"{self.scheduler or 'the local cluster'} ({exc})"
+            ) from None
+
     def map_unordered(self, fn: Callable[[J], R], jobs: Iterable[J]) -> Iterator[R]:
+        from dask.distributed import KilledWorker
         from dask.distributed import as_completed as dask_completed
 
         assert self._client is not None, "use the executor as a context manager"
         jobs = list(jobs)
         if not jobs:
             return
-        futures = self._client.map(fn, jobs, pure=False)
-        for future in dask_completed(futures):
-            yield future.result()
-            future.release()
+        completed = dask_completed(self._client.map(fn, jobs, pure=False))
+        checked = time.monotonic()
+        while not completed.is_empty():
+            batch = completed.next_batch(block=False)
+            if not batch:
+                time.sleep(0.05)  # as_completed itself polls every 0.1 s
+                if time.monotonic() - checked > WORKER_CHECK_SECONDS:
+                    # nothing finished for a while: if every worker has died, say so
+                    self._wait_for_a_worker("has no workers left: all have died")
+                    checked = time.monotonic()
+                continue
+            checked = time.monotonic()
+            for future in batch:
+                try:
+                    result = future.result()
+                except KilledWorker as exc:
+                    raise UserError(
+                        f"a replication killed the Dask workers that ran it ({exc}); "
+                        "completed replications are kept (--resume continues)"
+                    ) from None
+                future.release()
+                yield result
 
     def describe(self) -> dict[str, Any]:
         return {"executor": self.name, "workers": self.workers, "scheduler": self.scheduler

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
 import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -11,10 +12,24 @@ from typing import Any
 
 from pydantic import BaseModel, ValidationError
 
-from sim.errors import ScenarioError
-from sim.scenario.schema import ScenarioParameters
+from sim.errors import ScenarioError, clipped
+from sim.scenario.schema import SAFE_NAME_RULE, ScenarioParameters, name_problem
 
 META_KEYS = ("name", "description", "extends")
+
+#: Largest scenario file read (bytes).  Scenario files are a few kilobytes; a file of many
+#: megabytes is not a scenario, and reading it would only delay the message.
+MAX_FILE_BYTES = 1_000_000
+
+#: Deepest nesting of tables and arrays accepted.  A scenario is at most four deep
+#: (``units``, a unit, its key, a value); deeper input is refused before it is walked.
+MAX_DEPTH = 8
+
+#: Longest description accepted (characters).
+MAX_DESCRIPTION = 10_000
+
+#: Longest chain of ``extends``.
+MAX_EXTENDS = 32
 
 
 @dataclass(frozen=True)
@@ -56,23 +71,77 @@ def parameters_hash(params: ScenarioParameters) -> str:
     return hashlib.sha256(text.encode("utf-8")).hexdigest()
 
 
-def _read_toml(path: Path, referrer: str | None) -> dict[str, Any]:
-    if not path.is_file():
+def resolve_path(path: Path, referrer: str | None, key: str = "extends") -> Path:
+    """``path`` made absolute with symlinks resolved; a loop, NUL byte or over-long
+    name is reported on the file that named it (``referrer``, under ``key``)."""
+    source = referrer or str(path)
+    key_named = key if referrer else None
+    try:
+        if "\0" in str(path):
+            raise ValueError("a NUL byte in the path")
+        return path.resolve(strict=False)
+    except RuntimeError:  # Python < 3.13: "Symlink loop from ..."
+        raise ScenarioError(source, key_named, f"symbolic link loop at {clipped(str(path))}",
+                            "a path to a regular .toml file") from None
+    except (OSError, ValueError) as exc:
+        problem = exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc)
+        raise ScenarioError(source, key_named, f"unusable path {clipped(str(path))} ({problem})",
+                            "a path to a regular .toml file") from None
+
+
+def is_file(path: Path) -> bool:
+    """``path.is_file()``, False where the operating system refuses the path."""
+    try:
+        return path.is_file()
+    except (OSError, ValueError):  # an over-long name, a symlink loop
+        return False
+
+
+def read_toml_file(
+    path: Path, referrer: str | None = None, what: str = "scenario file"
+) -> dict[str, Any]:
+    """A TOML file as a dict, refused with one message if missing, too large, not TOML
+    or nested too deeply (``referrer``: the file whose ``extends`` names it)."""
+    if not is_file(path):
         raise ScenarioError(
             referrer or str(path),
             "extends" if referrer else None,
-            f"scenario file not found: {path}",
+            f"{what} not found: {clipped(str(path))}",
             "an existing .toml file (paths in 'extends' are relative to the file that names them)",
         )
     try:
         with path.open("rb") as fh:
-            return tomllib.load(fh)
+            raw = fh.read(MAX_FILE_BYTES + 1)
+    except OSError as exc:
+        raise ScenarioError(str(path), None, f"cannot be read ({exc.strerror})") from None
+    if len(raw) > MAX_FILE_BYTES:
+        raise ScenarioError(str(path), None, f"too large to be a {what}",
+                            f"at most {MAX_FILE_BYTES:,} bytes")
+    try:
+        data = tomllib.loads(raw.decode("utf-8"))
     except tomllib.TOMLDecodeError as exc:
         raise ScenarioError(str(path), None, f"not valid TOML ({exc})") from None
     except UnicodeDecodeError:
         raise ScenarioError(str(path), None, "not valid TOML (not UTF-8 text)") from None
-    except OSError as exc:
-        raise ScenarioError(str(path), None, f"cannot be read ({exc.strerror})") from None
+    except RecursionError:
+        raise ScenarioError(str(path), None, "nested too deeply",
+                            f"tables and arrays at most {MAX_DEPTH} deep") from None
+    _check_depth(data, str(path))
+    return data
+
+
+def _check_depth(data: Any, source: str) -> None:
+    """Refuse tables and arrays nested deeper than ``MAX_DEPTH`` (without recursing)."""
+    stack: list[tuple[Any, tuple[str, ...]]] = [(data, ())]
+    while stack:
+        node, loc = stack.pop()
+        children: Any = node.items() if isinstance(node, dict) else (
+            enumerate(node) if isinstance(node, list | tuple) else ())
+        for key, value in children:
+            if isinstance(value, dict | list | tuple) and len(loc) >= MAX_DEPTH:
+                raise ScenarioError(source, ".".join((*loc, str(key))), "nested too deeply",
+                                    f"tables and arrays at most {MAX_DEPTH} deep")
+            stack.append((value, (*loc, str(key))))
 
 
 def _merge(
@@ -96,13 +165,16 @@ def _merge(
 def _resolve_chain(
     path: Path, origin: dict[str, str], seen: tuple[Path, ...] = ()
 ) -> tuple[dict[str, Any], tuple[Path, ...]]:
-    path = path.resolve()
+    path = resolve_path(path, str(seen[-1]) if seen else None)
+    if len(seen) >= MAX_EXTENDS:
+        raise ScenarioError(str(seen[-1]), "extends", "the chain of 'extends' is too long",
+                            f"at most {MAX_EXTENDS} files")
     if path in seen:
         cycle = " -> ".join(str(p) for p in (*seen, path))
         raise ScenarioError(
             str(seen[-1]), "extends", f"'extends' forms a cycle: {cycle}", "a chain without cycles"
         )
-    data = _read_toml(path, str(seen[-1]) if seen else None)
+    data = read_toml_file(path, str(seen[-1]) if seen else None)
     parent = data.pop("extends", None)
     chain: tuple[Path, ...] = (path,)
     merged: dict[str, Any] = {}
@@ -180,25 +252,6 @@ def _model_at(path: tuple[Any, ...]) -> tuple[type[BaseModel], str]:
     return model, str(path[-1]) if path else ""
 
 
-def _is_field(loc: tuple[Any, ...]) -> bool:
-    """Whether ``loc`` is the path of a field of the schema (indices only in lists of tables)."""
-    model: type[BaseModel] = ScenarioParameters
-    in_list = False
-    for part in loc[:-1]:
-        if isinstance(part, int):
-            if not in_list:
-                return False
-            in_list = False
-            continue
-        info = model.model_fields.get(str(part))
-        table = _table_model(info.annotation) if info is not None else None
-        if info is None or table is None:
-            return False
-        in_list = getattr(info.annotation, "__origin__", None) in (tuple, list)
-        model = table
-    return bool(loc) and not in_list and str(loc[-1]) in model.model_fields
-
-
 def _source_of(loc: tuple[Any, ...], origin: dict[str, str], fallback: str) -> str:
     """The file (or ``--set``) that set the key at ``loc``, or the nearest table around it."""
     for end in range(len(loc), 0, -1):
@@ -226,41 +279,15 @@ def _validation_error(exc: ValidationError, origin: dict[str, str], fallback: st
         message = str(err["msg"]).removeprefix("Value error, ")
         return ScenarioError(source, key or None, message)
     value = err.get("input")
-    problem = f"value {value!r} is not accepted ({err['msg']})"
-    return ScenarioError(source, key, problem, _describe_allowed(model, name) or None)
+    message, _, allowed = str(err["msg"]).removeprefix("Value error, ").partition("; allowed: ")
+    problem = f"value {shown(value)} is not accepted ({message})"
+    return ScenarioError(source, key, problem, allowed or _describe_allowed(model, name) or None)
 
 
-def _leaves(node: Any, loc: tuple[Any, ...] = ()) -> Any:
-    """``(loc, value)`` of every value in nested tables and lists of tables."""
-    if isinstance(node, dict):
-        for key, value in node.items():
-            yield from _leaves(value, (*loc, key))
-    elif isinstance(node, list | tuple) and all(isinstance(v, dict) for v in node):
-        for index, value in enumerate(node):
-            yield from _leaves(value, (*loc, index))
-    else:
-        yield loc, node
-
-
-def _reject_booleans(data: dict[str, Any], origin: dict[str, str], fallback: str) -> None:
-    """Refuse ``true``/``false`` where a number is expected.
-
-    The sections validate in lax mode, which would quietly read ``true`` as 1.
-    Keys the schema does not know are left to validation to report.
-    """
-    for loc, value in _leaves(data):
-        if not isinstance(value, bool) or not _is_field(loc):
-            continue
-        model, name = _model_at(loc)
-        annotation = model.model_fields[name].annotation
-        if annotation is bool or bool in getattr(annotation, "__args__", ()):
-            continue
-        raise ScenarioError(
-            _source_of(loc, origin, fallback),
-            ".".join(str(p) for p in loc),
-            f"value {value!r} is not accepted (true/false is not a number)",
-            _describe_allowed(model, name) or None,
-        )
+def shown(value: Any, limit: int = 60) -> str:
+    """``repr(value)`` cut to ``limit`` characters, for messages (a value may be huge)."""
+    text = repr(value)
+    return text if len(text) <= limit else text[: limit - 3] + "..."
 
 
 def _build(
@@ -272,14 +299,25 @@ def _build(
     overrides: tuple[str, ...],
 ) -> Scenario:
     data = dict(data)
-    name = data.pop("name", None) or (path.stem if path else "scenario")
+    name = data.pop("name", None)
+    if name is None:
+        name = _name_from_file(path)
     description = data.pop("description", "")
     for meta_key, meta_value in (("name", name), ("description", description)):
         if not isinstance(meta_value, str):
             raise ScenarioError(
-                origin.get(meta_key, fallback), meta_key, f"{meta_value!r} is not text", "a string"
+                origin.get(meta_key, fallback), meta_key, f"{shown(meta_value)} is not text",
+                "a string"
             )
-    _reject_booleans(data, origin, fallback)
+    problem = name_problem(name)
+    if problem is not None:
+        raise ScenarioError(origin.get("name", fallback), "name",
+                            f"the name {shown(name)} {problem}", SAFE_NAME_RULE)
+    if len(description) > MAX_DESCRIPTION:
+        raise ScenarioError(origin.get("description", fallback), "description",
+                            f"{len(description):,} characters long",
+                            f"at most {MAX_DESCRIPTION:,} characters")
+    _check_depth(data, fallback)
     try:
         params = ScenarioParameters.model_validate(data)
     except ValidationError as exc:
@@ -295,13 +333,21 @@ def _build(
     )
 
 
+def _name_from_file(path: Path | None) -> str:
+    """The name of a scenario whose file gives none: the file's stem, made a safe name."""
+    if path is None:
+        return "scenario"
+    name = re.sub(r"[^A-Za-z0-9_.+\-]+", "_", path.stem).lstrip("_.+-")
+    return name[:64] or "scenario"
+
+
 def load_scenario(path: str | Path, overrides: list[str] | None = None) -> Scenario:
     """Read, resolve (``extends``), override (``key.path=value``) and validate a scenario file."""
-    path = Path(path)
+    path = resolve_path(Path(path), None)
     origin: dict[str, str] = {}
     data, chain = _resolve_chain(path, origin)
     data = _apply_assignments(data, overrides or [], origin)
-    return _build(data, origin, str(path.resolve()), path.resolve(), chain, tuple(overrides or ()))
+    return _build(data, origin, str(path), path, chain, tuple(overrides or ()))
 
 
 def scenario_from_dict(
@@ -339,7 +385,7 @@ def parse_value(text: str) -> Any:
     """A ``--set`` value as TOML (numbers, booleans, quoted strings, arrays); bare words as text."""
     try:
         return tomllib.loads(f"v = {text}")["v"]
-    except tomllib.TOMLDecodeError:
+    except (tomllib.TOMLDecodeError, RecursionError):
         return text
 
 
@@ -354,6 +400,9 @@ def _apply_assignments(
                 "--set", assignment, "not of the form key.path=value", "e.g. --set run.years=2"
             )
         parts = key.split(".")
+        if len(parts) > MAX_DEPTH:
+            raise ScenarioError("--set", key, "nested too deeply",
+                                f"a key path of at most {MAX_DEPTH} parts")
         if any(not p for p in parts):
             raise ScenarioError(
                 "--set", key, "empty part in key path", "e.g. organization.reliability"
@@ -369,6 +418,7 @@ def _apply_assignments(
             node[part] = {}
             node = node[part]
         node[parts[-1]] = parse_value(raw.strip())
+        _check_depth(tree, f"--set {clipped(key)}")
         data = _merge(data, tree, origin, f"--set {key}")
         if parts[0] in META_KEYS and len(parts) > 1:
             raise ScenarioError("--set", key, "not a parameter", "a key of a scenario section")

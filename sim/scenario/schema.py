@@ -7,9 +7,47 @@ documentation are all generated from this one place.
 
 from __future__ import annotations
 
+import math
+import re
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator, model_validator
+
+#: The smallest positive value accepted where a parameter must be above zero.  Such
+#: parameters are divided by (time constants, scales, tolerances): a value like 5e-324 is
+#: in range but makes the derived rate overflow to infinity.
+MIN_POSITIVE = 1e-9
+
+#: Longest accepted scenario or unit name (they become file and directory names).
+MAX_NAME_LENGTH = 64
+
+#: The unit label reserved for the whole organization in the per-unit tables.
+RESERVED_UNIT_NAMES = ("all",)
+
+_SAFE_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.+\-]*")
+
+
+def name_problem(name: object) -> str | None:
+    """Why ``name`` is not a safe scenario or unit name, or None if it is.
+
+    Names become path components (results directories, shards) and labels in tables:
+    letters, digits and ``_ . + -``, starting with a letter or digit, at most
+    ``MAX_NAME_LENGTH`` characters.
+    """
+    if not isinstance(name, str):
+        return "is not text"
+    if not name:
+        return "is empty"
+    if len(name) > MAX_NAME_LENGTH:
+        return f"is {len(name)} characters long"
+    if not _SAFE_NAME.fullmatch(name):
+        return "contains a character other than letters, digits and _ . + - (or starts with one)"
+    return None
+
+
+SAFE_NAME_RULE = (
+    f"1 to {MAX_NAME_LENGTH} letters, digits and _ . + -, starting with a letter or digit"
+)
 
 
 def param(default: Any, unit: str, description: str, **bounds: Any) -> Any:
@@ -20,7 +58,25 @@ def param(default: Any, unit: str, description: str, **bounds: Any) -> Any:
 class Section(BaseModel):
     """A table of a scenario file: strict, frozen, no unknown keys."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True, strict=False, validate_default=True)
+    # strict: no text for numbers ("0.95"), no 1 or "yes" for true, no true for 1, no 8.0 for
+    # an integer (an integer is accepted where a number is expected)
+    model_config = ConfigDict(extra="forbid", frozen=True, strict=True, validate_default=True)
+
+    @field_validator("*", mode="after")
+    @classmethod
+    def _usable_number(cls, value: Any, info: ValidationInfo) -> Any:
+        """Refuse values in range that break the arithmetic: positive but below
+        ``MIN_POSITIVE`` where the parameter must be above zero (it is divided by)."""
+        if not isinstance(value, float) or info.field_name is None:
+            return value
+        if not math.isfinite(value):
+            raise ValueError("not a finite number")
+        field = cls.model_fields[info.field_name]
+        if any(getattr(m, "gt", None) == 0 for m in field.metadata) and value < MIN_POSITIVE:
+            raise ValueError(
+                f"too small to divide by: must be at least {MIN_POSITIVE:g}"
+            )
+        return value
 
 
 class RunSection(Section):
@@ -524,6 +580,16 @@ class UnitSection(Section):
     proactivity: float | None = param(None, "share", "local proactivity", ge=0, le=1)
     training: float | None = param(None, "intensity [0, 1]", "local training", ge=0, le=1)
 
+    @field_validator("name", mode="after")
+    @classmethod
+    def _safe_name(cls, value: str) -> str:
+        problem = name_problem(value)
+        if problem is None and value.lower() in RESERVED_UNIT_NAMES:
+            problem = "is reserved for the whole organization in the per-unit tables"
+        if problem is not None:
+            raise ValueError(f"the unit name {problem}; allowed: {SAFE_NAME_RULE}, not 'all'")
+        return value
+
 
 class SurgeSection(Section):
     """A temporary rise in demand (for corner cutting and eroding standards)."""
@@ -550,9 +616,20 @@ class ScenarioParameters(Section):
     surge: SurgeSection = SurgeSection()
     units: tuple[UnitSection, ...] = Field(
         (), description="units (branches) of the organization; none means one unit",
-        json_schema_extra={"unit": "list of tables"},
+        json_schema_extra={"unit": "list of tables"}, strict=False,  # a TOML array of tables
     )
 
+
+    @model_validator(mode="after")
+    def _unit_names_distinct(self) -> ScenarioParameters:
+        names = [unit.name for unit in self.units]
+        repeated = sorted({n for n in names if names.count(n) > 1})
+        if repeated:
+            raise ValueError(
+                f"units: the name {', '.join(map(repr, repeated))} is given to more than one "
+                "unit; allowed: a distinct name for each unit (the per-unit tables are keyed by it)"
+            )
+        return self
 
     @model_validator(mode="after")
     def _warmup_within_horizon(self) -> ScenarioParameters:
