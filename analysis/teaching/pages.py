@@ -17,6 +17,7 @@ from typing import Any
 from analysis.teaching.analyses import Finding
 from analysis.teaching.format import markdown_table
 from analysis.teaching.results import Results
+from sim.errors import UserError
 from sim.experiment.teaching import TeachingSpec
 
 DOCS_DIR = Path(__file__).resolve().parents[2] / "docs" / "experiments"
@@ -141,6 +142,17 @@ def generated_part(text: str) -> str | None:
     if start < 0 or end < 0:
         return None
     return text[start:end + len(END)] + "\n"
+
+
+def require_docs_dir(docs: Path = DOCS_DIR) -> Path:
+    """``docs`` if it belongs to a source checkout: the pages are a checkout-only feature."""
+    if not docs.parent.is_dir():
+        raise UserError(
+            f"--docs regenerates the pages in docs/experiments/ of a source checkout, but this "
+            f"spc runs from an installed package ({docs.parent} does not exist); run without "
+            "--docs (results.md and figure.png still go to the results directory), or from a "
+            "checkout of the repository installed with 'pip install -e .'")
+    return docs
 
 
 def update_page(spec: TeachingSpec, generated: str, docs: Path = DOCS_DIR) -> Path:
