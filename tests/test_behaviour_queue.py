@@ -115,3 +115,17 @@ def test_mg1_mean_wait_matches_pollaczek_khinchine(mg1) -> None:
         assert not waits.contains(mg1_mean_wait(rate, SERVICE_HOURS, wrong)), (wrong, waits)
     busy = t_interval([s["utilisation"] for s in runs], CONFIDENCE)
     assert busy.contains(rate * SERVICE_HOURS), (rate * SERVICE_HOURS, busy)
+
+
+def test_the_queueing_formulas_against_known_values() -> None:
+    from sim.statistics.queueing import mgc_mean_wait_approx, mmc_mean_wait
+
+    # exponential service (cv 1): P-K is the M/M/1 wait rho / (mu - lambda)
+    assert mg1_mean_wait(0.5, 1.0, 1.0) == pytest.approx(mmc_mean_wait(1, 0.5, 1.0))
+    # deterministic service (cv 0): M/D/1, half the M/M/1 wait
+    assert mg1_mean_wait(0.5, 1.0, 0.0) == pytest.approx(0.5)
+    # the M/G/c approximation is exact for c = 1 and equals Erlang C for cv = 1
+    assert mgc_mean_wait_approx(1, 1.2, 0.5, 0.5) == pytest.approx(mg1_mean_wait(1.2, 0.5, 0.5))
+    assert mgc_mean_wait_approx(3, 4.2, 0.5, 1.0) == pytest.approx(mmc_mean_wait(3, 4.2, 2.0))
+    with pytest.raises(ValueError):
+        mg1_mean_wait(2.0, 0.5, 0.5)
