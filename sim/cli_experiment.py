@@ -195,7 +195,7 @@ def cmd_compare(args: argparse.Namespace) -> int:
 def cmd_sweep(args: argparse.Namespace) -> int:
     from sim.experiment.runner import run_sweep
 
-    path = Path(args.sweep)
+    path = locate(Path(args.sweep))
     out = Path(args.out) if args.out else default_out(f"sweep-{path.stem}")
     exp = run_sweep(path, out, _executor(args), resume=args.resume, force=args.force,
                     fmt=args.format, quiet=args.quiet)

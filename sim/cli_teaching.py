@@ -45,6 +45,10 @@ def cmd_run(args: argparse.Namespace) -> int:
     from sim.experiment.executors import make_executor
     from sim.experiment.teaching import find_experiment, run_teaching
 
+    if args.docs:
+        from analysis.teaching.pages import require_docs_dir
+
+        require_docs_dir()
     spec = find_experiment(args.name)
     out = Path(args.out) if args.out else default_out(f"experiment-{spec.name}")
     executor = make_executor(args.executor, args.workers, args.scheduler)

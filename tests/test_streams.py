@@ -3,8 +3,10 @@
 import random
 
 import numpy as np
+import pytest
 from hypothesis import given
 from hypothesis import strategies as st
+from scipy import stats
 
 from sim.streams import Streams, name_key, stream_seed
 
@@ -79,3 +81,100 @@ def test_a_batch_of_counter_streams_draws_exactly_what_each_stream_draws() -> No
     for j, (name, kind) in enumerate(kinds):
         expected = getattr(streams.counter(name), kind)(who, k)
         assert np.array_equal(drawn[:, j], expected), name
+
+
+# --- Distribution of the counter-based streams --------------------------------------------
+# The streams are deterministic, so these tests cannot be flaky: each compares one fixed
+# sample of 200,000 draws with its distribution at a significance level of 0.1 % (p-values)
+# or 4 standard errors (correlations; the standard error of a correlation of n independent
+# pairs is about 1/sqrt(n)).  A generator with a defect in its key mixing (draws depending on
+# neighbouring entities or counters, on the stream's name or on the lane) fails them.
+
+N_DRAWS = 200_000
+P_MIN = 1e-3
+Z_MAX = 4.0
+SEED = 20261127
+
+
+def _layouts() -> dict[str, tuple[np.ndarray, np.ndarray]]:
+    """(entity, counter) pairs as the model uses them: many entities at one counter, one
+    entity over many counters, and entity or counter numbers spaced by powers of two (a
+    weak mixer shows structure there)."""
+    i = np.arange(N_DRAWS, dtype=np.int64)
+    zero = np.zeros(N_DRAWS, dtype=np.int64)
+    return {"entities": (i, zero), "counters": (zero + 7, i), "spaced entities": (i << 20, zero),
+            "spaced counters": (zero + 5, i << 16), "diagonal": (i, i)}
+
+
+LAYOUTS = _layouts()
+
+
+def _z(x: np.ndarray, y: np.ndarray) -> float:
+    """The correlation of ``x`` and ``y`` in standard errors under independence."""
+    return float(np.corrcoef(x, y)[0, 1] * np.sqrt(len(x)))
+
+
+@pytest.mark.parametrize("layout", LAYOUTS)
+def test_counter_uniforms_are_uniform(layout: str) -> None:
+    u = Streams(SEED).counter("visit_rate").uniform(*LAYOUTS[layout])
+    assert u.min() >= 0.0 and u.max() < 1.0
+    assert stats.kstest(u, "uniform").pvalue > P_MIN
+    counts = np.bincount((u * 100).astype(int), minlength=100)
+    assert stats.chisquare(counts).pvalue > P_MIN
+
+
+@pytest.mark.parametrize("layout", LAYOUTS)
+def test_counter_normals_and_exponentials_follow_their_distributions(layout: str) -> None:
+    stream = Streams(SEED).counter("service_time")
+    normal = stream.normal(*LAYOUTS[layout])
+    assert stats.kstest(normal, "norm").pvalue > P_MIN
+    assert abs(normal.mean()) * np.sqrt(N_DRAWS) < Z_MAX
+    exponential = stream.exponential(*LAYOUTS[layout])
+    assert stats.kstest(exponential, "expon").pvalue > P_MIN
+    assert exponential.min() >= 0.0
+
+
+@pytest.mark.parametrize("layout", LAYOUTS)
+def test_counter_streams_are_uncorrelated_between_names_lanes_and_replications(
+    layout: str,
+) -> None:
+    who, k = LAYOUTS[layout]
+    u = Streams(SEED).counter("visit_rate").uniform(who, k)
+    others = {
+        "another name": Streams(SEED).counter("visit_rate_cv").uniform(who, k),
+        "another lane": Streams(SEED).counter("visit_rate").uniform(who, k, lane=1),
+        "another replication": Streams(SEED, 1).counter("visit_rate").uniform(who, k),
+        "another seed": Streams(SEED + 1).counter("visit_rate").uniform(who, k),
+    }
+    for what, v in others.items():
+        assert abs(_z(u, v)) < Z_MAX, f"{layout}: correlated with {what}"
+
+
+@pytest.mark.parametrize("layout", LAYOUTS)
+def test_consecutive_entities_and_counters_are_uncorrelated(layout: str) -> None:
+    u = Streams(SEED).counter("patience").uniform(*LAYOUTS[layout])
+    for lag in (1, 2, 64):
+        assert abs(_z(u[:-lag], u[lag:])) < Z_MAX, f"{layout}: lag {lag}"
+
+
+@pytest.mark.parametrize("layout", LAYOUTS)
+def test_serial_pairs_fill_the_unit_square_evenly(layout: str) -> None:
+    """The serial test: non-overlapping pairs of consecutive draws counted on a 10 x 10 grid
+    (chi-square with 99 degrees of freedom), and pairs of two streams' draws likewise."""
+    stream = Streams(SEED).counter("complaint")
+    u = stream.uniform(*LAYOUTS[layout])
+    cells = (u.reshape(-1, 2) * 10).astype(int)
+    counts = np.bincount(cells[:, 0] * 10 + cells[:, 1], minlength=100)
+    assert stats.chisquare(counts).pvalue > P_MIN
+    v = Streams(SEED).counter("recovery").uniform(*LAYOUTS[layout])
+    both = np.bincount((u * 10).astype(int) * 10 + (v * 10).astype(int), minlength=100)
+    assert stats.chisquare(both).pvalue > P_MIN
+
+
+def test_the_distribution_tests_can_fail() -> None:
+    """The bounds above reject a visibly defective generator: draws of neighbouring entities
+    that share a component, and uniforms squeezed towards the middle."""
+    u = Streams(SEED).counter("visit_rate").uniform(*LAYOUTS["entities"])
+    shared = 0.8 * u + 0.2 * np.roll(u, 1)
+    assert abs(_z(shared[:-1], shared[1:])) > Z_MAX
+    assert stats.kstest(0.02 + 0.96 * u, "uniform").pvalue < P_MIN

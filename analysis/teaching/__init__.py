@@ -19,6 +19,7 @@ from analysis.teaching.pages import (
     figure_name,
     index_markdown,
     page_path,
+    require_docs_dir,
     results_markdown,
     update_page,
 )
@@ -55,6 +56,7 @@ def write_report(report: Report, directory: str | Path, docs: bool = False,
     report.finding.figure(directory / FIGURE)
     written = [directory / RESULTS_PAGE, directory / FIGURE]
     if docs:
+        require_docs_dir(docs_dir)
         figure = docs_dir / "figures" / figure_name(report.spec)
         report.finding.figure(figure)
         written += [update_page(report.spec, report.markdown, docs_dir), figure]
@@ -63,7 +65,7 @@ def write_report(report: Report, directory: str | Path, docs: bool = False,
 
 def write_index(specs: list[TeachingSpec], docs_dir: Path = DOCS_DIR) -> Path:
     """Regenerate ``docs/experiments/index.md``."""
-    path = docs_dir / "index.md"
+    path = require_docs_dir(docs_dir) / "index.md"
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(index_markdown(specs))
     return path

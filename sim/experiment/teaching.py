@@ -32,10 +32,11 @@ from sim.errors import ScenarioError, UserError
 from sim.experiment.executors import Executor, SequentialExecutor
 from sim.experiment.runner import Experiment, run_comparison, run_replications, run_sweep
 from sim.scenario import Scenario, load_scenario
+from sim.scenario.library import experiments_dir
 
 MANIFEST = "experiment.toml"
-EXPERIMENTS_DIR = Path(__file__).resolve().parents[2] / "scenarios" / "experiments"
-"""The experiments of the source checkout."""
+EXPERIMENTS_DIR = experiments_dir()
+"""The shipped experiments (of the installed package, else of the source checkout)."""
 
 Kind = Literal["compare", "sweep", "replications"]
 

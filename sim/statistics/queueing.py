@@ -52,3 +52,20 @@ def mmc_wait_within(servers: int, arrival_rate: float, service_rate: float, t: f
     """P(wait <= t) in an M/M/c queue: ``1 - C exp(-(c mu - lambda) t)``."""
     c = erlang_c(servers, arrival_rate / service_rate)
     return 1.0 - c * math.exp(-(servers * service_rate - arrival_rate) * t)
+
+
+def mg1_mean_wait(arrival_rate: float, service_mean: float, service_cv: float) -> float:
+    """Mean wait in queue of an M/G/1 queue (Pollaczek-Khinchine), exact for any service
+    distribution: ``Wq = lambda E[S^2] / (2 (1 - rho))`` with ``E[S^2] = E[S]^2 (1 + cv^2)``."""
+    rho = arrival_rate * service_mean
+    if rho >= 1.0:
+        raise ValueError(f"unstable queue: utilisation {rho:.3f} >= 1")
+    second_moment = service_mean**2 * (1.0 + service_cv**2)
+    return arrival_rate * second_moment / (2.0 * (1.0 - rho))
+
+
+def mgc_mean_wait_approx(servers: int, arrival_rate: float, service_mean: float,
+                         service_cv: float) -> float:
+    """Mean wait in queue of an M/G/c queue, approximately: the Erlang C wait scaled by
+    ``(1 + cv^2) / 2`` (Lee & Longton 1959); exact for c = 1 and for exponential service."""
+    return mmc_mean_wait(servers, arrival_rate, 1.0 / service_mean) * (1.0 + service_cv**2) / 2.0
