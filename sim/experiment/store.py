@@ -24,11 +24,10 @@ gives the same bytes as an uninterrupted one.
 
 from __future__ import annotations
 
-import functools
 import hashlib
 import json
 import sys
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
@@ -39,7 +38,7 @@ import pyarrow.parquet as pq
 from sim.errors import ResultsError
 from sim.experiment.jobs import Job, Outcome
 from sim.output import flat_kpis, json_safe
-from sim.results.files import atomic_write, atomic_write_bytes, atomic_write_text
+from sim.results.files import atomic_write_bytes, atomic_write_text
 from sim.results.layout import LOCK, MANIFEST, inside, remove_spc_files, safe_name
 from sim.results.lock import ResultsLock
 
@@ -49,11 +48,6 @@ META_TABLES = b"spc.tables"
 META_STREAMS = b"spc.streams"
 FORMATS = ("parquet", "csv")
 RESUME_HINT = "the completed replications are kept; fix this and rerun with --resume"
-
-
-def _atomic_write(path: Path, write: Callable[[Path], object]) -> None:
-    """Write via ``write(tmp_path)`` to a temporary file beside ``path``, then rename."""
-    atomic_write(path, write, RESUME_HINT)
 
 
 def write_json(path: Path, data: Any) -> None:
@@ -333,13 +327,18 @@ class ResultsStore:
         tables = self.load(order)
         tables.update(extra or {})
         for name, df in tables.items():
-            _atomic_write(self.root / f"{name}.{fmt}", functools.partial(
-                _write_frame_to, df=df, fmt=fmt))
+            atomic_write_bytes(self.root / f"{name}.{fmt}", frame_bytes(df, fmt), RESUME_HINT)
         return tables
 
 
-def _write_frame_to(path: Path, df: pd.DataFrame, fmt: str) -> None:
-    write_frame(df, path, fmt)
+def frame_bytes(df: pd.DataFrame, fmt: str) -> bytes:
+    """``df`` as the bytes of a Parquet or CSV file (deterministic), made in memory so
+    that only plain file writes touch the disk."""
+    if fmt == "parquet":
+        return parquet_bytes(pa.Table.from_pandas(df, preserve_index=False))
+    if fmt == "csv":
+        return str(df.to_csv(index=False, float_format="%.17g")).encode("utf-8")
+    raise ResultsError(f"unknown format {fmt!r}; allowed: {', '.join(FORMATS)}")
 
 
 def write_frame(df: pd.DataFrame, path: Path, fmt: str) -> None:

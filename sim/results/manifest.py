@@ -81,6 +81,10 @@ class Manifest(BaseModel):
         """The manifest as written to ``manifest.json``."""
         return self.model_dump(mode="json")
 
+    def as_read(self) -> dict[str, Any]:
+        """The keys the file holds, as read (defaults of absent keys left out)."""
+        return self.model_dump(mode="json", exclude_unset=True)
+
 
 def read_manifest(directory: str | Path) -> Manifest:
     """The manifest of a results directory (raises :class:`ResultsError` naming the file
