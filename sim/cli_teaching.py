@@ -105,7 +105,7 @@ def add_teaching_parsers(sub: Any) -> None:
     run.add_argument("name", metavar="NAME",
                      help="the experiment's folder name (e.g. 02_reliability) or number (2)")
     run.add_argument("--out", help="results directory (default results/experiment-NAME-"
-                                   "TIMESTAMP)")
+                                   "TIMESTAMP-ID, a new directory)")
     run.add_argument("--force", action="store_true",
                      help="replace the results spc wrote in --out (other files stay)")
     run.add_argument("--resume", action="store_true",
