@@ -38,7 +38,7 @@ import pyarrow.parquet as pq
 from sim.errors import ResultsError
 from sim.experiment.jobs import Job, Outcome
 from sim.output import flat_kpis, json_safe
-from sim.results.files import atomic_write_bytes, atomic_write_text
+from sim.results.files import atomic_write_bytes, atomic_write_text, write_fault
 from sim.results.layout import LOCK, MANIFEST, inside, remove_spc_files, safe_name
 from sim.results.lock import ResultsLock
 
@@ -209,7 +209,15 @@ class ResultsStore:
         return self.shard_problem(job, scenario_hash) is None
 
     def write_outcome(self, outcome: Outcome) -> None:
-        """Store a finished job: its shard and check file (or its error)."""
+        """Store a finished job: its shard and check file (or its error); a write the
+        system refuses is one :class:`ResultsError` (the shards written so far stay)."""
+        try:
+            self._write_outcome(outcome)
+        except OSError as exc:
+            path = Path(exc.filename) if exc.filename else self.shard_path(outcome.job)
+            raise write_fault(path, exc, RESUME_HINT) from None
+
+    def _write_outcome(self, outcome: Outcome) -> None:
         job = outcome.job
         if not outcome.ok:
             write_json(self.error_path(job), {**_job_meta(job, ""), "error": outcome.error})
