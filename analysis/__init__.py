@@ -13,30 +13,22 @@ import pandas as pd
 
 
 def load(directory: str | Path) -> dict[str, pd.DataFrame]:
-    """The tables of a results directory written by ``spc run``, ``compare`` or ``sweep``:
-    ``summary`` (one row per scenario, design point and replication), ``periods``,
-    ``cohorts`` and, where present, ``events``, ``comparisons``, ``design`` and
-    ``sensitivity``; plus ``manifest`` as a one-row frame of its top-level scalars."""
-    import json
+    """The tables of a results directory written by ``spc run``, ``compare``, ``sweep`` or
+    ``experiment run``: ``summary`` (one row per scenario, design point and replication),
+    ``periods``, ``cohorts`` and, where present, ``events``, ``comparisons``, ``design``
+    and ``sensitivity``; plus ``manifest`` as a one-row frame of its top-level scalars.
 
+    Every kind of results has the same layout and the same typed manifest
+    (:class:`sim.results.manifest.Manifest`, checked on reading)."""
     from sim.errors import ResultsError
+    from sim.experiment.store import ResultsStore
+    from sim.results.layout import TABLES
+    from sim.results.manifest import read_manifest
 
     root = Path(directory)
-    manifest_path = root / "manifest.json"
-    if not manifest_path.is_file():
-        raise ResultsError(f"{root}: not a results directory (no manifest.json)")
-    try:
-        manifest: dict[str, Any] = json.loads(manifest_path.read_text())
-    except ValueError as exc:
-        raise ResultsError(f"{manifest_path}: unreadable manifest ({exc})") from None
-    if (root / "shards").is_dir():
-        from sim.experiment.store import ResultsStore
-
-        tables = ResultsStore(root).load()
-    else:
-        tables = {}
-    for name in ("summary", "periods", "cohorts", "events", "comparisons", "design",
-                 "sensitivity"):
+    manifest: dict[str, Any] = read_manifest(root).as_read()
+    tables = ResultsStore(root).load() if (root / "shards").is_dir() else {}
+    for name in TABLES:
         for suffix, reader in ((".parquet", pd.read_parquet), (".csv", pd.read_csv)):
             path = root / f"{name}{suffix}"
             if path.is_file():

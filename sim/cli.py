@@ -12,7 +12,6 @@ import math
 import os
 import sys
 from collections.abc import Sequence
-from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -21,6 +20,8 @@ from sim.cli_experiment import (
     add_executor_options,
     add_experiment_parsers,
     cmd_run_replications,
+    default_out,
+    report_failures,
     wants_experiment,
 )
 from sim.cli_plot import add_plot_parsers
@@ -52,9 +53,11 @@ def print_table(title: str, rows: list[tuple[str, str]], out: Any = None) -> Non
 
 # -- commands ------------------------------------------------------------------------------
 def cmd_run(args: argparse.Namespace) -> int:
+    from sim.experiment.executors import SequentialExecutor
+    from sim.experiment.runner import run_replications
+    from sim.experiment.store import ResultsStore
     from sim.kpis import unit as kpi_unit
-    from sim.model.system import simulate
-    from sim.output import extra_tables, flat_kpis, json_safe, write_run
+    from sim.output import flat_kpis, json_safe
     from sim.scenario import load_scenario
 
     overrides = list(args.set or [])
@@ -63,36 +66,30 @@ def cmd_run(args: argparse.Namespace) -> int:
     scenario = load_scenario(locate(Path(args.scenario)), overrides)
     if wants_experiment(args):
         return cmd_run_replications(args, scenario)
+    warmup = None
     if args.warmup is not None:
         try:
-            days = float(args.warmup)
+            warmup = float(args.warmup)
         except ValueError:
             raise UserError(f"--warmup {args.warmup}: days (a number) or auto") from None
-        scenario = scenario.with_overrides([f"run.warmup_years={days / 365.0!r}"])
-    if args.out:
-        out = Path(args.out)
-    else:
-        stamp = datetime.now().strftime("%Y%m%d-%H%M%S")
-        out = Path("results") / f"{scenario.name}-{stamp}"
-    from sim.output import prepare_destination
-
-    prepare_destination(out, args.force)  # refuse before spending time on the run
-    result = simulate(scenario, events=args.events)
-    write_run(out, scenario, [result], fmt=args.format, force=args.force,
-              extra_manifest={"command": ["spc", *sys.argv[1:]]},
-              tables=extra_tables([result]))
+    # one run is one replication, stored like any other (shards, manifest, tables)
+    out = Path(args.out) if args.out else default_out(scenario.name)
+    exp = run_replications(scenario, out, 1, SequentialExecutor(), warmup=warmup,
+                           force=args.force, events=args.events, fmt=args.format, kind="run")
+    if exp.failures:
+        return report_failures(exp.failures, out)
+    seed, kpis = ResultsStore(out).stored_summary(scenario.name)
     if args.json:
-        payload = {"scenario": scenario.name, "seed": scenario.params.run.seed,
-                   "kpis": json_safe(result.summary)}
+        payload = {"scenario": scenario.name, "seed": seed, "kpis": json_safe(kpis)}
         print(json.dumps(payload, indent=2))
     elif not args.quiet:
-        values = {k: _format_value(v) for k, v in flat_kpis(result.summary).items()}
+        values = {k: _format_value(v) for k, v in flat_kpis(kpis).items()}
         width = max(map(len, values.values()), default=0)
         rows = [(k, f"{v:<{width}}  {kpi_unit(k, 'summary')}".rstrip())
                 for k, v in values.items()]
         print_table(
-            f"{scenario.name}: seed {scenario.params.run.seed}, "
-            f"{scenario.params.run.years:g} years, {result.wall_seconds:.1f} s",
+            f"{scenario.name}: seed {seed}, "
+            f"{scenario.params.run.years:g} years, {exp.manifest['wall_seconds']:.1f} s",
             rows,
         )
         print(f"\nresults written to {out}")
@@ -174,8 +171,10 @@ def build_parser() -> argparse.ArgumentParser:
                      help=f"scenario file (default {DEFAULT_SCENARIO})")
     run.add_argument("--seed", type=int, help="root seed (same as --set run.seed=S)")
     run.add_argument("--set", action="append", metavar="KEY=VALUE", help=set_help)
-    run.add_argument("--out", help="results directory (default results/NAME-TIMESTAMP)")
-    run.add_argument("--force", action="store_true", help="replace an existing results directory")
+    run.add_argument("--out", help="results directory (default results/NAME-TIMESTAMP-ID, "
+                                   "a new directory)")
+    run.add_argument("--force", action="store_true",
+                     help="replace the results spc wrote in --out (other files stay)")
     run.add_argument("--format", choices=("parquet", "csv"), default="parquet",
                      help="table format (default parquet)")
     run.add_argument("--events", action="store_true",

@@ -6,7 +6,6 @@ import argparse
 import json
 import math
 import sys
-from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -37,11 +36,13 @@ def add_executor_options(p: argparse.ArgumentParser) -> None:
 def add_execution_options(p: argparse.ArgumentParser) -> None:
     """Options shared by every command that runs replications."""
     add_executor_options(p)
-    p.add_argument("--out", help="results directory (default results/NAME-TIMESTAMP)")
+    p.add_argument("--out", help="results directory (default results/NAME-TIMESTAMP-ID, "
+                                 "a new directory)")
     p.add_argument("--resume", action="store_true",
                    help="complete an interrupted run in --out: re-run only missing or broken "
                         "replications")
-    p.add_argument("--force", action="store_true", help="replace an existing results directory")
+    p.add_argument("--force", action="store_true",
+                   help="replace the results spc wrote in --out (other files stay)")
     p.add_argument("--format", choices=("parquet", "csv"), default="parquet",
                    help="format of the consolidated tables (default parquet)")
     p.add_argument("--json", action="store_true", help="print the results as JSON")
@@ -57,7 +58,11 @@ def wants_experiment(args: argparse.Namespace) -> bool:
 
 
 def default_out(name: str) -> Path:
-    return Path("results") / f"{name}-{datetime.now().strftime('%Y%m%d-%H%M%S')}"
+    """A new results directory ``results/NAME-YYYYmmdd-HHMMSS-micro-XXXX`` (created
+    exclusively, so two commands never share one)."""
+    from sim.results.layout import unique_directory
+
+    return unique_directory(Path("results"), name)
 
 
 def _executor(args: argparse.Namespace) -> Any:

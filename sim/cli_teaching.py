@@ -52,12 +52,13 @@ def cmd_run(args: argparse.Namespace) -> int:
     spec = find_experiment(args.name)
     out = Path(args.out) if args.out else default_out(f"experiment-{spec.name}")
     executor = make_executor(args.executor, args.workers, args.scheduler)
-    exp = run_teaching(spec, out, executor, resume=args.resume, force=args.force,
-                       quiet=args.quiet)
-    if exp.failures:
-        return report_failures(exp.failures, out)
-    report = build_report(spec, out)
-    written = write_report(report, out, docs=args.docs)
+    with _results_lock(out):  # held from the first replication to the last page
+        exp = run_teaching(spec, out, executor, resume=args.resume, force=args.force,
+                           quiet=args.quiet)
+        if exp.failures:
+            return report_failures(exp.failures, out)
+        report = build_report(spec, out)
+        written = write_report(report, out, docs=args.docs)
     if args.json:
         print(json.dumps({"experiment": spec.name, "number": spec.number,
                           "headline": report.finding.headline,
@@ -76,6 +77,23 @@ def cmd_run(args: argparse.Namespace) -> int:
     return 0
 
 
+def _results_lock(out: Path) -> Any:
+    """The lock of results directory ``out`` (created if need be; a file in its place is
+    left for the runner to refuse with its message)."""
+    import contextlib
+
+    from sim.errors import ResultsError
+    from sim.results.lock import ResultsLock, command_line
+
+    if out.exists() and not out.is_dir():
+        return contextlib.nullcontext()
+    try:
+        out.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise ResultsError(f"{out}: cannot create results directory ({exc.strerror})") from None
+    return ResultsLock(out, command_line())
+
+
 def add_teaching_parsers(sub: Any) -> None:
     """Register ``spc experiment list`` and ``spc experiment run`` on ``sub``."""
     exp = sub.add_parser("experiment", help="the numbered teaching experiments (list, run)")
@@ -91,8 +109,9 @@ def add_teaching_parsers(sub: Any) -> None:
     run.add_argument("name", metavar="NAME",
                      help="the experiment's folder name (e.g. 02_reliability) or number (2)")
     run.add_argument("--out", help="results directory (default results/experiment-NAME-"
-                                   "TIMESTAMP)")
-    run.add_argument("--force", action="store_true", help="replace an existing results directory")
+                                   "TIMESTAMP-ID, a new directory)")
+    run.add_argument("--force", action="store_true",
+                     help="replace the results spc wrote in --out (other files stay)")
     run.add_argument("--resume", action="store_true",
                      help="complete an interrupted run in --out")
     run.add_argument("--docs", action="store_true",

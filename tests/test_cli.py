@@ -341,8 +341,9 @@ def parquet_run(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, dict[st
 
 def test_run_writes_parquet_tables_and_a_manifest(parquet_run: tuple[Path, Any]) -> None:
     out, _ = parquet_run
+    # one run is one replication of the store: its shard, the tables, the manifest
     assert sorted(p.name for p in out.iterdir()) == [
-        "manifest.json", "periods.parquet", "summary.parquet"
+        "cohorts.parquet", "manifest.json", "periods.parquet", "shards", "summary.parquet"
     ]
     assert [p.name for p in out.parent.iterdir()] == ["out"]  # no staging left behind
     periods = pd.read_parquet(out / "periods.parquet")
@@ -424,7 +425,8 @@ def test_run_writes_csv_with_the_same_content(
                            "--format", "csv", "--quiet")
     assert code == 0
     assert printed == ""  # --quiet
-    assert sorted(p.name for p in out.iterdir()) == ["manifest.json", "periods.csv", "summary.csv"]
+    assert sorted(p.name for p in out.iterdir()) == ["cohorts.csv", "manifest.json",
+                                                     "periods.csv", "shards", "summary.csv"]
     assert strict_json((out / "manifest.json").read_text())["format"] == "csv"
     for table in ("periods", "summary"):
         pd.testing.assert_frame_equal(
@@ -452,9 +454,10 @@ def test_run_default_results_directory(
     code, _, _ = cli(capsys, "run", str(MMC), *QUICK, "--quiet")
     assert code == 0
     (made,) = (tmp_path / "results").iterdir()
-    assert re.fullmatch(r"mmc-\d{8}-\d{6}", made.name)
+    # to the microsecond, with a random suffix: two runs never share a directory
+    assert re.fullmatch(r"mmc-\d{8}-\d{6}-\d{6}-[0-9a-f]{4}", made.name)
     assert {p.name for p in made.iterdir()} == {"manifest.json", "periods.parquet",
-                                                "summary.parquet"}
+                                                "summary.parquet", "cohorts.parquet", "shards"}
 
 
 def test_results_directory_is_as_readable_as_any_new_directory(
@@ -503,9 +506,13 @@ def test_force_replaces_an_occupied_results_directory(
     _occupied(out)
     code, _, err = cli(capsys, "run", str(MMC), *QUICK, "--out", str(out), "--force", "--quiet")
     assert code == 0, err
+    # what spc wrote is replaced; the user's own file stays, and the message says so
     assert sorted(p.name for p in out.iterdir()) == [
-        "manifest.json", "periods.parquet", "summary.parquet"
+        "cohorts.parquet", "manifest.json", "notes", "periods.parquet", "shards",
+        "summary.parquet"
     ]
+    assert (out / "notes" / "keep.txt").read_text() == "precious"
+    assert "left 1 file(s) spc did not write: notes/keep.txt" in err
     assert len(pd.read_parquet(out / "periods.parquet")) >= 1  # the new table, not the old bytes
     assert [p.name for p in tmp_path.iterdir()] == ["out"]  # old results and staging removed
 

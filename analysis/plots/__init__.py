@@ -165,12 +165,36 @@ def write_figures(directory: str | Path, out: str | Path | None = None,
     if not figures:
         raise ResultsError(f"{root}: nothing to plot (no summary, periods or cohorts table; "
                            "an interrupted run can be completed with --resume)")
-    target.mkdir(parents=True, exist_ok=True)
+    with _lock_if_inside(root, target):
+        return _save_figures(figures, target, formats)
+
+
+def _lock_if_inside(root: Path, target: Path) -> Any:
+    """The results directory's lock while figures are written into it (nothing to lock
+    when they go elsewhere)."""
+    import contextlib
+
+    from sim.results.lock import ResultsLock, command_line
+
+    resolved = target.resolve()
+    if resolved == root.resolve() or root.resolve() in resolved.parents:
+        return ResultsLock(root, command_line())
+    return contextlib.nullcontext()
+
+
+def _save_figures(figures: Figures, target: Path, formats: Sequence[str]) -> list[Path]:
+    """Every figure in every format, each written atomically (a temporary file renamed)."""
+    from sim.results.files import atomic_write
+
     written = []
     for stem, _caption, fig in figures:
         for fmt in formats:
             path = target / f"{stem}.{fmt}"
             metadata: dict[str, Any] = {"Date": None} if fmt in ("svg", "pdf") else {}
-            fig.savefig(path, format=fmt, dpi=150, metadata=metadata)
+            atomic_write(path, partial(_savefig, fig, fmt=fmt, metadata=metadata))
             written.append(path)
     return written
+
+
+def _savefig(fig: Figure, tmp: Path, fmt: str, metadata: dict[str, Any]) -> None:
+    fig.savefig(tmp, format=fmt, dpi=150, metadata=metadata)

@@ -13,10 +13,8 @@ of ``analysis.plots.all_figures`` and the STRESS-DES checklist (Monks et al.
 from __future__ import annotations
 
 import io
-import os
 import shutil
 import struct
-import tempfile
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -35,6 +33,7 @@ from analysis.report.render import to_html, to_markdown
 from analysis.report.stress import stress_section
 from analysis.report.study import KIND_TITLES, Study, load_study
 from sim.errors import ResultsError, UserError
+from sim.results.files import atomic_write_bytes
 
 __all__ = ["FORMATS", "build_report", "load_study", "render_figures", "write_report"]
 
@@ -107,14 +106,8 @@ def _footer() -> str:
 
 
 def _write_atomically(path: Path, data: bytes) -> None:
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    try:
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(data)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    """A temporary file beside ``path`` renamed into place, with the umask's permissions."""
+    atomic_write_bytes(path, data)
 
 
 def figures_dir(out: Path) -> Path:
@@ -151,6 +144,23 @@ def write_report(directory: str | Path, out: str | Path | None = None, fmt: str 
     _check_destination(path, fmt, force)
     figures = render_figures(study.tables, study.manifest)
     report = build_report(study, figures)
+    with _lock_if_inside(study.directory, path):
+        return _write(report, figures, path, fmt)
+
+
+def _lock_if_inside(root: Path, path: Path) -> Any:
+    """The results directory's lock while the report is written into it."""
+    import contextlib
+
+    from sim.results.lock import ResultsLock, command_line
+
+    if root.resolve() in path.resolve().parents:
+        return ResultsLock(root, command_line())
+    return contextlib.nullcontext()
+
+
+def _write(report: Report, figures: list[Figure], path: Path, fmt: str) -> Path:
+    """The report (and, for Markdown, its figures folder), each file written atomically."""
     try:
         if fmt == "html":
             _write_atomically(path, to_html(report, _footer()).encode("utf-8"))

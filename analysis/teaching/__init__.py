@@ -25,6 +25,7 @@ from analysis.teaching.pages import (
 )
 from analysis.teaching.results import Results
 from sim.experiment.teaching import TeachingSpec
+from sim.results.files import atomic_write_text
 
 RESULTS_PAGE = "results.md"
 FIGURE = "figure.png"
@@ -51,8 +52,8 @@ def write_report(report: Report, directory: str | Path, docs: bool = False,
     """Write ``results.md`` and ``figure.png`` into the results directory and, with ``docs``,
     the page's generated part and its figure into ``docs_dir``; the paths written."""
     directory = Path(directory)
-    (directory / RESULTS_PAGE).write_text(
-        report.markdown.replace("](figures/" + figure_name(report.spec), "](" + FIGURE))
+    atomic_write_text(directory / RESULTS_PAGE, report.markdown.replace(
+        "](figures/" + figure_name(report.spec), "](" + FIGURE))
     report.finding.figure(directory / FIGURE)
     written = [directory / RESULTS_PAGE, directory / FIGURE]
     if docs:
@@ -66,8 +67,7 @@ def write_report(report: Report, directory: str | Path, docs: bool = False,
 def write_index(specs: list[TeachingSpec], docs_dir: Path = DOCS_DIR) -> Path:
     """Regenerate ``docs/experiments/index.md``."""
     path = require_docs_dir(docs_dir) / "index.md"
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(index_markdown(specs))
+    atomic_write_text(path, index_markdown(specs))
     return path
 
 

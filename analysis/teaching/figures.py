@@ -21,6 +21,7 @@ import pandas as pd
 import seaborn as sns
 
 from analysis.teaching.format import difference_unit, display, label, shown
+from sim.results.files import atomic_write
 from sim.statistics.queueing import mmc_mean_wait, mmc_wait_probability
 
 PALETTE = "colorblind"
@@ -32,9 +33,12 @@ def _theme() -> list[Any]:
 
 
 def _save(fig: Any, path: Path) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fig.savefig(path, dpi=110, bbox_inches="tight", metadata={"Software": None})
-    plt.close(fig)
+    try:
+        atomic_write(path, lambda tmp: fig.savefig(tmp, format=path.suffix.lstrip(".") or "png",
+                                                   dpi=110, bbox_inches="tight",
+                                                   metadata={"Software": None}))
+    finally:
+        plt.close(fig)
 
 
 def _errorbar(ax: Any, x: Any, y: Any, low: Any, high: Any, color: Any,

@@ -19,6 +19,7 @@ from analysis.teaching.format import markdown_table
 from analysis.teaching.results import Results
 from sim.errors import UserError
 from sim.experiment.teaching import TeachingSpec
+from sim.results.files import atomic_write_text
 from sim.scenario.library import library_root
 
 DOCS_DIR = Path(__file__).resolve().parents[2] / "docs" / "experiments"
@@ -173,8 +174,7 @@ def update_page(spec: TeachingSpec, generated: str, docs: Path = DOCS_DIR) -> Pa
             text = generated + "\n" + text
     else:
         text = generated + SKELETON
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(text)
+    atomic_write_text(path, text)
     return path
 
 

@@ -9,12 +9,14 @@ workers.
 
 from __future__ import annotations
 
+import functools
 import sys
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, ParamSpec, TypeVar
 
 import pandas as pd
 from tqdm import tqdm
@@ -25,6 +27,8 @@ from sim.experiment.jobs import Job, jobs_for, run_job
 from sim.experiment.store import ResultsStore
 from sim.kpis import check_scenario_kpis
 from sim.output import environment, json_safe
+from sim.results.lock import command_line, released_afterwards
+from sim.results.manifest import Manifest
 from sim.scenario import Scenario
 from sim.statistics.output_analysis import ReplicationPlanner, detect_warmup, paired_comparison
 from sim.statistics.sensitivity import sensitivity
@@ -32,6 +36,19 @@ from sim.statistics.sensitivity import sensitivity
 MAIN_KPIS = ("retention_rate", "promoter_share", "satisfaction_index", "nps")
 SEED_DERIVATION = ("numpy SeedSequence(entropy=root_seed, spawn_key=(replication, "
                    "*blake2b-64(stream name))) per named stream")
+P = ParamSpec("P")
+R = TypeVar("R")
+
+
+def releasing_locks(func: Callable[P, R]) -> Callable[P, R]:
+    """``func`` releases the results directory's lock when it returns or raises."""
+
+    @functools.wraps(func)
+    def wrapper(*args: P.args, **kwargs: P.kwargs) -> R:
+        with released_afterwards():
+            return func(*args, **kwargs)
+
+    return wrapper
 
 
 @dataclass
@@ -61,12 +78,37 @@ def progress_bar(total: int, done: int, quiet: bool, label: str) -> tqdm:
 
 def execute(jobs: Sequence[Job], store: ResultsStore, executor: Executor, quiet: bool = True,
             label: str = "replications") -> None:
-    """Run the jobs that have no complete shard yet; store each outcome as it arrives."""
-    todo = [job for job in jobs if not store.is_complete(job)]
+    """Run the jobs that have no complete shard yet; store each outcome as it arrives.
+
+    A shard that is there but cannot be used (foreign scenario hash, corrupted or
+    truncated bytes) is recomputed, and a message on stderr says which and why."""
+    hashes: dict[tuple[str, int], str | None] = {}
+    todo = []
+    for job in jobs:
+        key = (job.scenario, job.point)
+        if key not in hashes:
+            hashes[key] = _scenario_hash(job)
+        problem = store.shard_problem(job, hashes[key])
+        if problem is None:
+            continue
+        if problem != "missing":
+            where = store.shard_path(job).relative_to(store.root)
+            print(f"spc: {store.root / where}: recomputing this replication ({problem})",
+                  file=sys.stderr)
+        todo.append(job)
     with progress_bar(len(jobs), len(jobs) - len(todo), quiet, label) as bar:
         for outcome in executor.map_unordered(run_job, todo):
             store.write_outcome(outcome)
             bar.update(1)
+
+
+def _scenario_hash(job: Job) -> str | None:
+    """The hash of the scenario ``job`` runs (None if its parameters are invalid: the job
+    will fail and say why)."""
+    try:
+        return job.resolve().hash
+    except Exception:
+        return None
 
 
 def scenario_record(scenario: Scenario) -> dict[str, Any]:
@@ -81,23 +123,44 @@ def seeds_record(scenarios: Sequence[Scenario], replications: int | str) -> dict
             "replications": replications, "derivation": SEED_DERIVATION}
 
 
+def _plan_scenarios(plan: dict[str, Any]) -> list[dict[str, Any]]:
+    """The scenario records a plan names."""
+    return list(plan.get("scenarios") or []) or [plan["scenario"]]
+
+
+def _manifest(store: ResultsStore, plan: dict[str, Any], complete: bool,
+              **fields: Any) -> dict[str, Any]:
+    """The typed manifest (:class:`sim.results.manifest.Manifest`) as written."""
+    kind = store.kind or ("replications" if plan["kind"] == "run" else plan["kind"])
+    scenarios = [fields["scenario"]] if "scenario" in fields else _plan_scenarios(plan)
+    seeds = fields.get("seeds") or {}
+    root_seeds = list((seeds.get("root_seeds") or {}).values())
+    manifest = Manifest.model_validate({
+        **environment(), "kind": kind, "created": datetime.now(UTC).isoformat(timespec="seconds"),
+        "command": command_line(), "complete": complete, "plan": json_safe(plan),
+        "scenarios": scenarios, "root_seed": root_seeds[0] if root_seeds else None,
+        **store.about, **fields})
+    return manifest.as_json()
+
+
 def _finish(store: ResultsStore, plan: dict[str, Any], executor: Executor, started: float,
             fmt: str, order: list[str], extra: dict[str, Any],
             extra_tables: dict[str, pd.DataFrame] | None = None) -> Experiment:
     tables = store.consolidate(fmt, order, extra_tables)
     failures = store.errors()
-    manifest = {**environment(), "plan": json_safe(plan), **executor.describe(),
-                "wall_seconds": time.perf_counter() - started, "failures": len(failures),
-                "format": fmt, **extra}
+    manifest = _manifest(store, plan, True, **executor.describe(),
+                         wall_seconds=time.perf_counter() - started, failures=len(failures),
+                         format=fmt, streams=store.stream_names(), **extra)
     store.write_manifest(manifest)
+    store.close()
     n = int(tables["summary"]["replication"].nunique()) if not tables["summary"].empty else 0
     return Experiment(store.root, tables, failures, n, manifest)
 
 
 def _open(store: ResultsStore, plan: dict[str, Any], resume: bool, force: bool) -> None:
-    store.open_for_run(plan, resume, force)
+    store.open_for_run(plan, resume, force, command_line())
     if not (store.root / "manifest.json").exists():
-        store.write_manifest({**environment(), "plan": json_safe(plan), "complete": False})
+        store.write_manifest(_manifest(store, plan, False))
 
 
 def pilot_warmup(scenario: Scenario, executor: Executor, replications: int,
@@ -118,6 +181,7 @@ def pilot_warmup(scenario: Scenario, executor: Executor, replications: int,
     return float(detect_warmup(periods, [k for k in kpis if k in periods.columns]))
 
 
+@releasing_locks
 def run_replications(
     scenario: Scenario,
     out: str | Path,
@@ -133,6 +197,8 @@ def run_replications(
     events: bool = False,
     fmt: str = "parquet",
     quiet: bool = True,
+    kind: str | None = None,
+    about: dict[str, Any] | None = None,
 ) -> Experiment:
     """Replications of one scenario: a fixed number, or ``"auto"`` (Hoad, Robinson & Davies
     2010: until the named KPIs' 95 % intervals are within ``precision`` of their means, at
@@ -140,7 +206,7 @@ def run_replications(
     if replications == "auto":  # before anything is written or simulated
         kpis = check_scenario_kpis(kpis, "kpis", None, scenario)
     executor = executor or SequentialExecutor()
-    store = ResultsStore(out)
+    store = ResultsStore(out, kind, about)
     started = time.perf_counter()
     plan: dict[str, Any] = {"kind": "run", "scenario": scenario_record(scenario),
                             "replications": replications, "warmup": warmup, "events": events}
@@ -186,6 +252,7 @@ def align_seeds(base: Scenario, others: Sequence[Scenario], seed: int | None) ->
             for s in (base, *others)]
 
 
+@releasing_locks
 def run_comparison(
     base: Scenario,
     others: Sequence[Scenario],
@@ -198,6 +265,8 @@ def run_comparison(
     force: bool = False,
     fmt: str = "parquet",
     quiet: bool = True,
+    kind: str | None = None,
+    about: dict[str, Any] | None = None,
 ) -> Experiment:
     """All scenarios on the same replication seeds, then paired differences against the
     base for every KPI."""
@@ -209,7 +278,7 @@ def run_comparison(
         raise UserError(f"scenario names must differ to be compared: {', '.join(names)}")
     scenarios = align_seeds(base, others, seed)
     executor = executor or SequentialExecutor()
-    store = ResultsStore(out)
+    store = ResultsStore(out, kind, about)
     started = time.perf_counter()
     plan = {"kind": "compare", "base": base.name, "replications": replications,
             "scenarios": [scenario_record(s) for s in scenarios]}
@@ -241,6 +310,7 @@ def scenario_differences(base: Scenario, others: Sequence[Scenario]) -> dict[str
     return out
 
 
+@releasing_locks
 def run_sweep(
     spec_path: str | Path,
     out: str | Path,
@@ -250,6 +320,8 @@ def run_sweep(
     force: bool = False,
     fmt: str = "parquet",
     quiet: bool = True,
+    kind: str | None = None,
+    about: dict[str, Any] | None = None,
 ) -> Experiment:
     """A sweep file's design points, each replicated, then sensitivity indices of its KPIs."""
     from sim.experiment.design import design_points, load_sweep, point_overrides
@@ -259,7 +331,7 @@ def run_sweep(
     base = load_scenario(spec.base, list(spec.overrides))
     points = design_points(spec)
     executor = executor or SequentialExecutor()
-    store = ResultsStore(out)
+    store = ResultsStore(out, kind, about)
     started = time.perf_counter()
     plan = {"kind": "sweep", "sweep": spec.model_dump(mode="json"),
             "scenario": scenario_record(base), "points": points}

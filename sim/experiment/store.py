@@ -2,27 +2,31 @@
 
 Layout of a results directory::
 
-    manifest.json                         what was run, where, how (written atomically)
-    shards/<scenario>/p00000/r00000.parquet   the periods of one replication; its summary,
-                                              job and cohort table in the file's metadata
-    shards/<scenario>/p00000/r00000.events.parquet   (with --events)
-    errors/<scenario>/p00000/r00000.json      a failed replication's error and traceback
+    manifest.json                         what was run, where, how (sim.results.manifest)
+    .spc.lock                             held while a command writes (sim.results.lock)
+    shards/<name>/p00000/r00000.parquet   the periods of one replication; its summary,
+                                          job and cohort table in the file's metadata
+    shards/<name>/p00000/r00000.events.parquet   (with --events)
+    shards/<name>/p00000/r00000.check.json       scenario hash and sha256 of the above
+    errors/<name>/p00000/r00000.json      a failed replication's error and traceback
     periods.parquet, summary.parquet, cohorts.parquet, events.parquet   consolidated views
 
+``<name>`` is the scenario's name made safe as a file name
+(:func:`sim.results.layout.safe_name`), so no name leads outside the directory.
 Every file is written to a temporary name in its final folder and renamed into
 place, so a kill at any moment leaves either a complete shard or none (a stray
-temporary file is ignored and cleaned).  A shard is complete when it reads back
-and its metadata names the job it should hold; ``--resume`` re-runs exactly
-the jobs without a complete shard, so an interrupted run resumed gives the same
-bytes as an uninterrupted one.
+temporary file is ignored and cleaned).  The check file is written last: a shard
+is complete when its check file names the job and the scenario hash it should
+hold and the sha256 of its bytes matches; ``--resume`` re-runs exactly the jobs
+without a complete shard (saying which and why), so an interrupted run resumed
+gives the same bytes as an uninterrupted one.
 """
 
 from __future__ import annotations
 
+import hashlib
 import json
-import os
-import shutil
-import tempfile
+import sys
 from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
@@ -34,32 +38,33 @@ import pyarrow.parquet as pq
 from sim.errors import ResultsError
 from sim.experiment.jobs import Job, Outcome
 from sim.output import flat_kpis, json_safe
+from sim.results.files import atomic_write_bytes, atomic_write_text, write_fault
+from sim.results.layout import LOCK, MANIFEST, inside, remove_spc_files, safe_name
+from sim.results.lock import ResultsLock
 
 META_JOB = b"spc.job"
 META_SUMMARY = b"spc.summary"
 META_TABLES = b"spc.tables"
+META_STREAMS = b"spc.streams"
 FORMATS = ("parquet", "csv")
-
-
-def _atomic_write(path: Path, write: Any) -> None:
-    """Write via ``write(tmp_path)`` to a temporary file beside ``path``, then rename."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    os.close(fd)
-    try:
-        write(Path(tmp))
-        with open(tmp, "rb") as fh:
-            os.fsync(fh.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+RESUME_HINT = "the completed replications are kept; fix this and rerun with --resume"
 
 
 def write_json(path: Path, data: Any) -> None:
     """Atomically write ``data`` as JSON (NaN as null)."""
     text = json.dumps(json_safe(data), indent=2, sort_keys=True) + "\n"
-    _atomic_write(path, lambda tmp: tmp.write_text(text))
+    atomic_write_text(path, text, RESUME_HINT)
+
+
+def parquet_bytes(table: pa.Table) -> bytes:
+    """``table`` as the bytes of a zstd-compressed Parquet file (deterministic)."""
+    sink = pa.BufferOutputStream()
+    pq.write_table(table, sink, compression="zstd")
+    return bytes(sink.getvalue().to_pybytes())
+
+
+def sha256_of(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
 
 
 def _job_meta(job: Job, scenario_hash: str) -> dict[str, Any]:
@@ -70,18 +75,39 @@ def _job_meta(job: Job, scenario_hash: str) -> dict[str, Any]:
 class ResultsStore:
     """A results directory, opened for a new run, a resumed run, or reading."""
 
-    def __init__(self, root: str | Path) -> None:
+    def __init__(self, root: str | Path, kind: str | None = None,
+                 about: dict[str, Any] | None = None) -> None:
         self.root = Path(root)
+        self.kind = kind  # the manifest's kind, when not the plan's (run, teaching)
+        self.about = dict(about or {})  # further manifest fields (a teaching experiment)
+        self.lock: ResultsLock | None = None
 
     # -- opening -----------------------------------------------------------------------------
-    def open_for_run(self, plan: dict[str, Any], resume: bool, force: bool) -> None:
-        """Prepare the directory: refuse to touch existing results unless ``resume`` (same
-        plan) or ``force`` (the old results are moved aside and removed once the new
-        directory is set up)."""
+    def open_for_run(self, plan: dict[str, Any], resume: bool, force: bool,
+                     command: str = "spc") -> None:
+        """Prepare the directory and take its lock (released by :meth:`close`): refuse to
+        touch existing results unless ``resume`` (same plan) or ``force`` (what spc wrote
+        there is removed; the user's own files stay)."""
         root = self.root
         if root.exists() and not root.is_dir():
             raise ResultsError(f"{root}: exists and is not a directory; choose another --out")
-        occupied = root.is_dir() and any(root.iterdir())
+        try:
+            root.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            raise ResultsError(
+                f"{root}: cannot create results directory ({exc.strerror})"
+            ) from None
+        self.lock = ResultsLock(root, command)
+        self.lock.acquire()
+        try:
+            self._prepare(plan, resume, force)
+        except BaseException:
+            self.close()
+            raise
+
+    def _prepare(self, plan: dict[str, Any], resume: bool, force: bool) -> None:
+        root = self.root
+        occupied = any(p.name != LOCK for p in root.iterdir())
         if occupied and resume:
             manifest = self.read_manifest()
             if manifest.get("plan") != json_safe(plan):
@@ -97,18 +123,21 @@ class ResultsStore:
                 "complete it, --force to replace it, or choose another --out"
             )
         if occupied:
-            trash = Path(tempfile.mkdtemp(prefix=f".{root.name}.old.", dir=root.resolve().parent))
-            root.rename(trash / root.name)
-            shutil.rmtree(trash, ignore_errors=True)
-        try:
-            root.mkdir(parents=True, exist_ok=True)
-        except OSError as exc:
-            raise ResultsError(
-                f"{root}: cannot create results directory ({exc.strerror})"
-            ) from None
+            left = remove_spc_files(root)
+            if left:
+                names = ", ".join(str(p) for p in left[:5]) + (" ..." if len(left) > 5 else "")
+                print(f"spc: --force removed the earlier results in {root}; left "
+                      f"{len(left)} file(s) spc did not write: {names}", file=sys.stderr)
+
+    def close(self) -> None:
+        """Release the directory's lock (if this store holds it)."""
+        lock = getattr(self, "lock", None)
+        if lock is not None:
+            lock.release()
+            self.lock = None
 
     def read_manifest(self) -> dict[str, Any]:
-        path = self.root / "manifest.json"
+        path = self.root / MANIFEST
         try:
             data = json.loads(path.read_text())
         except FileNotFoundError:
@@ -122,47 +151,85 @@ class ResultsStore:
         return data
 
     def write_manifest(self, manifest: dict[str, Any]) -> None:
-        write_json(self.root / "manifest.json", manifest)
+        write_json(self.root / MANIFEST, manifest)
 
     def _clean_temporaries(self) -> None:
         for tmp in self.root.rglob(".*.tmp"):
             tmp.unlink(missing_ok=True)
 
     # -- shards ------------------------------------------------------------------------------
+    def _job_stem(self, folder: str, job: Job) -> Path:
+        """``folder/<safe name>/pNNNNN/rNNNNN`` (no suffix), checked to stay inside."""
+        stem = (self.root / folder / safe_name(job.scenario) / f"p{job.point:05d}"
+                / f"r{job.replication:05d}")
+        return inside(self.root, stem)
+
     def shard_path(self, job: Job) -> Path:
-        return (self.root / "shards" / job.scenario / f"p{job.point:05d}"
-                / f"r{job.replication:05d}.parquet")
+        return self._job_stem("shards", job).with_suffix(".parquet")
+
+    def events_path(self, job: Job) -> Path:
+        return self._job_stem("shards", job).with_suffix(".events.parquet")
+
+    def check_path(self, job: Job) -> Path:
+        return self._job_stem("shards", job).with_suffix(".check.json")
 
     def error_path(self, job: Job) -> Path:
-        return (self.root / "errors" / job.scenario / f"p{job.point:05d}"
-                / f"r{job.replication:05d}.json")
+        return self._job_stem("errors", job).with_suffix(".json")
 
-    def is_complete(self, job: Job) -> bool:
-        """A shard for ``job`` exists, reads back, and says it holds ``job``."""
-        path = self.shard_path(job)
+    def shard_problem(self, job: Job, scenario_hash: str | None = None) -> str | None:
+        """Why the shard of ``job`` cannot be used (``"missing"``, foreign, corrupted,
+        ...), or None when it is complete: its check file names the job and
+        ``scenario_hash`` and the sha256 of its files match."""
+        path, check = self.shard_path(job), self.check_path(job)
         if not path.is_file():
-            return False
+            return "missing"
         try:
-            meta = pq.read_schema(path).metadata or {}
-            held = json.loads(meta[META_JOB])
-        except (OSError, KeyError, ValueError, pa.ArrowException):
-            path.unlink(missing_ok=True)  # broken: re-run it
-            return False
+            record = json.loads(check.read_text())
+            held, sums = record["job"], record["sha256"]
+        except FileNotFoundError:
+            return "no check file (an interrupted write)"
+        except (OSError, ValueError, KeyError, TypeError):
+            return "unreadable check file"
         expected = {k: v for k, v in _job_meta(job, "").items() if k != "scenario_hash"}
-        return {k: v for k, v in held.items() if k != "scenario_hash"} == expected
+        if {k: v for k, v in held.items() if k != "scenario_hash"} != expected:
+            return "it holds another replication"
+        if scenario_hash is not None and held.get("scenario_hash") != scenario_hash:
+            return (f"foreign scenario hash {str(held.get('scenario_hash'))[:12]}, expected "
+                    f"{scenario_hash[:12]}")
+        files = [path] + ([self.events_path(job)] if job.events else [])
+        for file in files:
+            if not file.is_file():
+                return f"{file.name} is missing"
+            if sums.get(file.name) != sha256_of(file):
+                return f"corrupted: the sha256 of {file.name} does not match its check file"
+        return None
+
+    def is_complete(self, job: Job, scenario_hash: str | None = None) -> bool:
+        """A shard for ``job`` exists, matches its checksum, and says it holds ``job``."""
+        return self.shard_problem(job, scenario_hash) is None
 
     def write_outcome(self, outcome: Outcome) -> None:
-        """Store a finished job: its shard (or its error)."""
+        """Store a finished job: its shard and check file (or its error); a write the
+        system refuses is one :class:`ResultsError` (the shards written so far stay)."""
+        try:
+            self._write_outcome(outcome)
+        except OSError as exc:
+            path = Path(exc.filename) if exc.filename else self.shard_path(outcome.job)
+            raise write_fault(path, exc, RESUME_HINT) from None
+
+    def _write_outcome(self, outcome: Outcome) -> None:
         job = outcome.job
         if not outcome.ok:
             write_json(self.error_path(job), {**_job_meta(job, ""), "error": outcome.error})
             return
+        self.check_path(job).unlink(missing_ok=True)  # the shard is complete only with it
+        sums = {}
         events = outcome.tables.get("events")
         if events is not None:
-            events_path = self.shard_path(job).with_suffix(".events.parquet")
-            frame = pd.DataFrame(events)
-            _atomic_write(events_path, lambda tmp: pq.write_table(
-                pa.Table.from_pandas(frame, preserve_index=False), tmp, compression="zstd"))
+            data = parquet_bytes(pa.Table.from_pandas(pd.DataFrame(events),
+                                                      preserve_index=False))
+            atomic_write_bytes(self.events_path(job), data, RESUME_HINT)
+            sums[self.events_path(job).name] = hashlib.sha256(data).hexdigest()
         other_tables = {k: v for k, v in outcome.tables.items() if k != "events"}
         table = pa.Table.from_pandas(pd.DataFrame(outcome.periods), preserve_index=False)
         meta = dict(table.schema.metadata or {})
@@ -170,10 +237,24 @@ class ResultsStore:
         meta[META_SUMMARY] = json.dumps({"seed": outcome.seed, **outcome.summary},
                                         sort_keys=True).encode()
         meta[META_TABLES] = json.dumps(other_tables, sort_keys=True).encode()
-        table = table.replace_schema_metadata(meta)
-        _atomic_write(self.shard_path(job),
-                      lambda tmp: pq.write_table(table, tmp, compression="zstd"))
+        meta[META_STREAMS] = json.dumps(sorted(outcome.stream_names)).encode()
+        data = parquet_bytes(table.replace_schema_metadata(meta))
+        atomic_write_bytes(self.shard_path(job), data, RESUME_HINT)
+        sums[self.shard_path(job).name] = hashlib.sha256(data).hexdigest()
+        write_json(self.check_path(job), {"job": _job_meta(job, outcome.scenario_hash),
+                                          "sha256": sums})
         self.error_path(job).unlink(missing_ok=True)
+
+    def stored_summary(self, scenario: str, point: int = 0,
+                       replication: int = 0) -> tuple[int, dict[str, Any]]:
+        """The seed and the (nested) KPIs of one stored replication."""
+        path = self.shard_path(Job(scenario, {}, replication, point))
+        try:
+            summary = json.loads((pq.read_schema(path).metadata or {})[META_SUMMARY])
+        except (OSError, KeyError, ValueError, pa.ArrowException) as exc:
+            raise ResultsError(f"{path}: broken shard ({exc}); rerun with --resume") from None
+        seed = summary.pop("seed")
+        return int(seed), summary
 
     def errors(self) -> list[dict[str, Any]]:
         """The recorded failures, in a stable order."""
@@ -192,6 +273,14 @@ class ResultsStore:
             return []
         return sorted(p for p in (self.root / "shards").rglob("r*.parquet")
                       if not p.name.endswith(".events.parquet"))
+
+    def stream_names(self) -> list[str]:
+        """The named random streams the stored replications drew from."""
+        names: set[str] = set()
+        for path in self.shards():
+            meta = pq.read_schema(path).metadata or {}
+            names.update(json.loads(meta.get(META_STREAMS, b"[]")))
+        return sorted(names)
 
     def load(self, order: Iterable[str] | None = None) -> dict[str, pd.DataFrame]:
         """Tidy tables from the shards: summary, periods, cohorts (and events)."""
@@ -246,9 +335,18 @@ class ResultsStore:
         tables = self.load(order)
         tables.update(extra or {})
         for name, df in tables.items():
-            _atomic_write(self.root / f"{name}.{fmt}",
-                          lambda tmp, df=df: write_frame(df, tmp, fmt))
+            atomic_write_bytes(self.root / f"{name}.{fmt}", frame_bytes(df, fmt), RESUME_HINT)
         return tables
+
+
+def frame_bytes(df: pd.DataFrame, fmt: str) -> bytes:
+    """``df`` as the bytes of a Parquet or CSV file (deterministic), made in memory so
+    that only plain file writes touch the disk."""
+    if fmt == "parquet":
+        return parquet_bytes(pa.Table.from_pandas(df, preserve_index=False))
+    if fmt == "csv":
+        return str(df.to_csv(index=False, float_format="%.17g")).encode("utf-8")
+    raise ResultsError(f"unknown format {fmt!r}; allowed: {', '.join(FORMATS)}")
 
 
 def write_frame(df: pd.DataFrame, path: Path, fmt: str) -> None:

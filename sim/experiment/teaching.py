@@ -135,17 +135,21 @@ def run_teaching(
 ) -> Experiment:
     """Run an experiment with its published settings; results stored in ``out``."""
     executor = executor or SequentialExecutor()
+    # stored like any compare, sweep or replications, with the manifest's kind "teaching"
+    about = {"teaching": {"name": spec.name, "number": spec.number, "title": spec.title}}
     if spec.kind == "sweep":
         return run_sweep(spec.sweep_path(), out, executor, resume=resume, force=force,
-                         quiet=quiet)
+                         quiet=quiet, kind="teaching", about=about)
     scenarios = spec.scenario_objects()
     if spec.kind == "compare":
         return run_comparison(scenarios[0], scenarios[1:], out, spec.replications, executor,
-                              resume=resume, force=force, quiet=quiet)
+                              resume=resume, force=force, quiet=quiet, kind="teaching",
+                              about=about)
     if len(scenarios) != 1:
         raise UserError(f"{spec.folder / MANIFEST}: a replications experiment has one scenario")
     return run_replications(scenarios[0], out, spec.replications, executor, events=spec.events,
-                            resume=resume, force=force, quiet=quiet)
+                            resume=resume, force=force, quiet=quiet, kind="teaching",
+                            about=about)
 
 
 __all__ = ["EXPERIMENTS_DIR", "TeachingSpec", "find_experiment", "list_experiments",
