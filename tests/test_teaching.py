@@ -587,3 +587,20 @@ if __name__ == "__main__":  # pragma: no cover
             print(f"        {key!r}: {text},")
         print("    },")
     print("}")
+
+
+def test_a_misspelt_kpi_in_an_experiment_manifest_fails_before_running(tmp_path: Path) -> None:
+    import shutil
+
+    from sim.errors import UserError
+    from sim.experiment.teaching import MANIFEST, list_experiments, load_spec
+
+    source = list_experiments()[1].folder
+    folder = tmp_path / source.name
+    shutil.copytree(source, folder)
+    manifest = folder / MANIFEST
+    text = manifest.read_text()
+    assert '"retention_rate"' in text
+    manifest.write_text(text.replace('"retention_rate"', '"retention_rat"', 1))
+    with pytest.raises(UserError, match=r"key 'kpis'.*did you mean retention_rate"):
+        load_spec(folder)

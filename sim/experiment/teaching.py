@@ -31,6 +31,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from sim.errors import ScenarioError, UserError
 from sim.experiment.executors import Executor, SequentialExecutor
 from sim.experiment.runner import Experiment, run_comparison, run_replications, run_sweep
+from sim.kpis import check_kpis
 from sim.scenario import Scenario, load_scenario
 from sim.scenario.library import experiments_dir
 
@@ -102,6 +103,7 @@ def load_spec(folder: str | Path) -> TeachingSpec:
     if spec.kind != "sweep" and not spec.scenarios:
         raise ScenarioError(str(path), "scenarios", f"a {spec.kind} experiment lists scenarios",
                             "a list of scenario files relative to the folder")
+    check_kpis(spec.kpis, str(path), "kpis")  # a misspelt KPI fails before anything runs
     return spec
 
 
