@@ -21,6 +21,7 @@ from sim.cli_experiment import (
     add_experiment_parsers,
     cmd_run_replications,
     default_out,
+    discard_unused_defaults,
     report_failures,
     wants_experiment,
 )
@@ -236,24 +237,34 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
     try:
-        return int(args.func(args))
-    except ScenarioError as exc:
+        code = int(args.func(args))
+    except (UserError, KeyboardInterrupt, OSError) as exc:
+        discard_unused_defaults()
+        return _failure(exc)
+    if code == UserError.exit_code:
+        discard_unused_defaults()
+    return code
+
+
+def _failure(exc: UserError | KeyboardInterrupt | OSError) -> int:
+    """Print the one line of a command that stopped on ``exc``; its exit code."""
+    if isinstance(exc, ScenarioError):
         print(f"spc: scenario error: {printable(str(exc))}", file=sys.stderr)
         return exc.exit_code
-    except UserError as exc:
+    if isinstance(exc, UserError):
         print(f"spc: error: {printable(str(exc))}", file=sys.stderr)
         return exc.exit_code
-    except KeyboardInterrupt:
+    if isinstance(exc, KeyboardInterrupt):
         print("spc: interrupted", file=sys.stderr)
         return 130
-    except BrokenPipeError:
+    if isinstance(exc, BrokenPipeError):
         # the reader went away (``spc show | head``): stop quietly, as other tools do
         devnull = os.open(os.devnull, os.O_WRONLY)
         os.dup2(devnull, sys.stdout.fileno())
         return 1
-    except OSError as exc:  # disk full, read-only, no permission: one line naming the path
-        print(f"spc: error: {printable(_os_problem(exc))}", file=sys.stderr)
-        return UserError.exit_code
+    # disk full, read-only, no permission: one line naming the path
+    print(f"spc: error: {printable(_os_problem(exc))}", file=sys.stderr)
+    return UserError.exit_code
 
 
 def _os_problem(exc: OSError) -> str:

@@ -57,12 +57,38 @@ def wants_experiment(args: argparse.Namespace) -> bool:
         or args.warmup == "auto"
 
 
+# default results directories this command created: removed again by
+# discard_unused_defaults if the command stops before writing anything into them
+_DEFAULTS_CREATED: list[Path] = []
+
+
 def default_out(name: str) -> Path:
     """A new results directory ``results/NAME-YYYYmmdd-HHMMSS-micro-XXXX`` (created
     exclusively, so two commands never share one)."""
     from sim.results.layout import unique_directory
 
-    return unique_directory(Path("results"), name)
+    path = unique_directory(Path("results"), name)
+    _DEFAULTS_CREATED.append(path)
+    return path
+
+
+def discard_unused_defaults() -> None:
+    """Remove the default results directories of this command that hold nothing but the
+    lock (the command failed on bad input before writing), and ``results/`` if that
+    leaves it empty: bad input leaves nothing behind."""
+    from sim.results.layout import LOCK
+
+    while _DEFAULTS_CREATED:
+        path = _DEFAULTS_CREATED.pop()
+        try:
+            if any(entry.name != LOCK for entry in path.iterdir()):
+                continue
+            (path / LOCK).unlink(missing_ok=True)
+            path.rmdir()
+            if not any(path.parent.iterdir()):
+                path.parent.rmdir()
+        except OSError:  # gone already, or not ours to remove: leave it
+            continue
 
 
 def _executor(args: argparse.Namespace) -> Any:

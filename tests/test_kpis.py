@@ -191,6 +191,18 @@ def test_a_misspelt_kpi_in_a_sweep_file_fails_at_load_time(
     assert not out.exists()  # nothing simulated, nothing left behind
 
 
+def test_a_failed_sweep_leaves_no_default_results_directory(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str],
+) -> None:
+    path = _bad_sweep(tmp_path)
+    work = tmp_path / "work"
+    work.mkdir()
+    monkeypatch.chdir(work)  # the default directory is results/ under the working directory
+    assert main(["sweep", str(path), "--quiet"]) == 2
+    assert "key 'kpis'" in capsys.readouterr().err
+    assert list(work.iterdir()) == []
+
+
 @pytest.mark.parametrize(("argv", "expected"), [
     (["run", str(BASELINE), "-r", "auto", "--kpis", "retention"],
      "did you mean retention_rate?"),
