@@ -22,6 +22,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import simpy
 
+from sim.clock import HOURS_PER_DAY, HOURS_PER_YEAR
 from sim.model import encounter as enc
 from sim.model import recovery as rec
 from sim.model import satisfaction as sat
@@ -33,8 +34,8 @@ if TYPE_CHECKING:
     from sim.model.system import ServiceSystem
     from sim.model.unit import Unit
 
-SLICE_HOURS = 24.0
-REPURCHASE_WINDOW_HOURS = 90 * 24.0
+SLICE_HOURS = HOURS_PER_DAY
+REPURCHASE_WINDOW_HOURS = 90 * HOURS_PER_DAY
 DISSATISFIED = 0.5  # encounter satisfaction below which the encounter dissatisfied
 
 # the random numbers of one visit, in this order; each from its own counter-based stream
@@ -331,7 +332,7 @@ def encounter_outcome(
             k.complaint_propensity,
             k.complaint_loyalty_effect,
             bond,
-            (now - pop.joined[c]) / 8760.0,
+            (now - pop.joined[c]) / HOURS_PER_YEAR,
             satisfaction,
         )
         outcome = rec.recovery_outcome(
@@ -417,7 +418,7 @@ def encounter_outcome(
     intercept, slope, noise = k.recommend
     score = sat.recommend_score(satisfaction, intercept, slope, noise * u[RECOMMEND_NOISE])
     pop.recommend[c] = score
-    if score >= 9 and not pop.ever_promoter[c]:
+    if score >= sat.PROMOTER_MIN_SCORE and not pop.ever_promoter[c]:
         pop.ever_promoter[c] = 1
         pop.promoter_at[c] = now
 
@@ -429,6 +430,6 @@ def encounter_outcome(
     pop.in_visit[c] = 0
     if world.events is not None:
         world.events.append((
-            now / 24.0, c, provider.id, unit.index, wait, *scores, enc.SOURCES[source],
+            now / HOURS_PER_DAY, c, provider.id, unit.index, wait, *scores, enc.SOURCES[source],
             complained, outcome == RESOLVED or outcome == RESOLVED_QUICKLY, satisfaction, score,
         ))

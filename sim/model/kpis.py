@@ -13,17 +13,24 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from sim.clock import DAYS_PER_YEAR, HOURS_PER_DAY, HOURS_PER_MONTH, HOURS_PER_YEAR
 from sim.model import loyalty, money
 from sim.model.encounter import SOURCES
 from sim.model.population import ACTIVE, CHANNELS, DEFECTED, INITIAL, OUTCOMES, PAID
-from sim.model.satisfaction import net_promoter_score
+from sim.model.satisfaction import (
+    DETRACTOR,
+    PASSIVE,
+    PASSIVE_MIN_SCORE,
+    PROMOTER,
+    PROMOTER_MIN_SCORE,
+    net_promoter_score,
+)
 from sim.model.unit import Unit
-from sim.recording import HOURS_PER_DAY, HOURS_PER_YEAR, ChainTally, PeriodTally, Recorder
+from sim.recording import ChainTally, PeriodTally, Recorder
 
 if TYPE_CHECKING:
     from sim.model.system import ServiceSystem
 
-HOURS_PER_MONTH = 730.0
 GROUPS = ("detractor", "passive", "promoter")
 
 
@@ -33,7 +40,8 @@ def _ratio(num: float, den: float) -> float:
 
 def recommend_groups(scores: np.ndarray) -> np.ndarray:
     """-1 unrated, 0 detractor, 1 passive, 2 promoter."""
-    return np.where(scores < 0, -1, np.where(scores >= 9, 2, np.where(scores >= 7, 1, 0)))
+    graded = np.where(scores >= PASSIVE_MIN_SCORE, PASSIVE, DETRACTOR)
+    return np.where(scores < 0, -1, np.where(scores >= PROMOTER_MIN_SCORE, PROMOTER, graded))
 
 
 def chain_row(
@@ -262,17 +270,17 @@ def _total(rows: list[dict[str, Any]], key: str) -> float:
 def behaviour_summary(world: ServiceSystem) -> dict[str, Any]:
     """Every KPI of the run, after the warm-up (MODEL.md section 6)."""
     p = world.p
-    warmup_days = p.run.warmup_years * 365.0
+    warmup_days = p.run.warmup_years * DAYS_PER_YEAR
     all_rows = world.recorder.rows
     rows = _after(all_rows, warmup_days)
     q = queue_summary(rows)
     days = sum(r["t_end_days"] - r["t_start_days"] for r in rows)
-    years = days / 365.0
+    years = days / DAYS_PER_YEAR
     failures = _total(rows, "failures")
     complaints = _total(rows, "complaints")
     dissatisfied = sum(_total(rows, f"dissatisfied_{s}") for s in SOURCES[1:])
     staff_years = sum(r["mean_staff"] * (r["t_end_days"] - r["t_start_days"]) for r in rows) \
-        / 365.0
+        / DAYS_PER_YEAR
     revenue = _total(rows, "revenue") / years
     cost = _total(rows, "cost") / years
 
@@ -291,14 +299,16 @@ def behaviour_summary(world: ServiceSystem) -> dict[str, Any]:
         n_acquired = int(np.count_nonzero(acquired_in_run))
         converted = acquired_in_run & (col["ever_promoter"] == 1)
         conversion = _ratio(int(np.count_nonzero(converted)), n_acquired)
-        to_promoter = (col["promoter_at"][converted].astype(float) - joined[converted]) / 24.0
+        to_promoter = (
+            col["promoter_at"][converted].astype(float) - joined[converted]
+        ) / HOURS_PER_DAY
         time_to_promoter = float(to_promoter.mean()) if to_promoter.size else math.nan
         paid = int(np.count_nonzero(col["channel"] == PAID))
         revenue_per_customer_year = _ratio(
             revenue, _time_mean(rows, "active_customers")
         )
         pending = col["failure_outcome"]
-        late = col["failure_at"].astype(float) > end_hours - 90 * 24.0
+        late = col["failure_at"].astype(float) > end_hours - 90 * HOURS_PER_DAY
         pending_counts = np.bincount(pending[(pending >= 0) & ~late], minlength=4)
 
     defection = 1.0 - retention if not math.isnan(retention) else math.nan
@@ -364,7 +374,7 @@ def behaviour_summary(world: ServiceSystem) -> dict[str, Any]:
 
 def unit_summaries(world: ServiceSystem) -> dict[str, dict[str, float]]:
     """The main KPIs of each unit (branch), after the warm-up."""
-    warmup_days = world.p.run.warmup_years * 365.0
+    warmup_days = world.p.run.warmup_years * DAYS_PER_YEAR
     start_hours = warmup_days * HOURS_PER_DAY
     years = (world.env.now - start_hours) / HOURS_PER_YEAR
     out: dict[str, dict[str, float]] = {}
@@ -378,7 +388,7 @@ def unit_summaries(world: ServiceSystem) -> dict[str, dict[str, float]]:
             kept = int(np.count_nonzero(mine & (col["status"] == ACTIVE)))
             size = int(np.count_nonzero(mine))
             staff_years = sum(r["mean_staff"] * (r["t_end_days"] - r["t_start_days"])
-                              for r in rows) / 365.0
+                              for r in rows) / DAYS_PER_YEAR
             served = _total(rows, "served")
             out[unit.policy.name] = {
                 "retention_rate": _ratio(kept, size) ** (1.0 / years) if size and years > 0
@@ -412,7 +422,7 @@ def cohort_table(world: ServiceSystem) -> list[dict[str, Any]]:
             n = int(np.count_nonzero(mask))
             converted = mask & (col["ever_promoter"] == 1)
             days = (col["promoter_at"][converted].astype(float)
-                    - col["joined"][converted].astype(float)) / 24.0
+                    - col["joined"][converted].astype(float)) / HOURS_PER_DAY
             revenue = float(col["revenue"][mask].astype(float).sum())
             spend = n * p.money.acquisition_cost if key[1] == PAID else 0.0
             out.append({

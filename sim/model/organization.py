@@ -16,17 +16,15 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from sim.clock import HOURS_PER_MONTH, HOURS_PER_WEEK, HOURS_PER_YEAR
 from sim.model import growth, loyalty, providers, workload
 from sim.model.population import ACTIVE, DEFECTED, PAID, REFERRAL
-from sim.model.satisfaction import drift_expectations
+from sim.model.satisfaction import PASSIVE_MIN_SCORE, PROMOTER_MIN_SCORE, drift_expectations
 from sim.model.unit import Unit
 
 if TYPE_CHECKING:
     from sim.model.system import ServiceSystem
 
-HOURS_PER_MONTH = 730.0
-HOURS_PER_WEEK = 168.0
-HOURS_PER_YEAR = 8760.0
 LOW_PERFORMER_REVIEWS = 3
 LOW_PERFORMER_MIN_TENURE_MONTHS = 6.0
 
@@ -160,8 +158,8 @@ def acquire(world: ServiceSystem, dt_hours: float) -> dict[str, float]:
     with world.population.np() as col:
         active = col["status"] == ACTIVE
         rated = col["recommend"]
-        promoters = int(np.count_nonzero(active & (rated >= 9)))
-        detractors = int(np.count_nonzero(active & (rated >= 0) & (rated <= 6)))
+        promoters = int(np.count_nonzero(active & (rated >= PROMOTER_MIN_SCORE)))
+        detractors = int(np.count_nonzero(active & (rated >= 0) & (rated < PASSIVE_MIN_SCORE)))
     positive, negative = growth.word_of_mouth(
         promoters, detractors, g.positive_wom, g.negative_wom, months
     )

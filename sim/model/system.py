@@ -18,6 +18,7 @@ from typing import Any
 import numpy as np
 import simpy
 
+from sim.clock import HOURS_PER_DAY, HOURS_PER_MONTH, HOURS_PER_WEEK, HOURS_PER_YEAR
 from sim.model import loyalty, organization
 from sim.model.customers import (
     PATIENCE,
@@ -43,11 +44,9 @@ from sim.model.satisfaction import encounter_satisfaction, smooth
 from sim.model.service import ServiceDesk
 from sim.model.unit import Unit, local_policies
 from sim.model.visit import poisson_arrivals, queue_visit
-from sim.recording import HOURS_PER_DAY, HOURS_PER_YEAR, Recorder
+from sim.recording import Recorder
 from sim.scenario import Scenario
 from sim.streams import CounterStream, Streams
-
-HOURS_PER_MONTH = HOURS_PER_YEAR / 12.0
 
 EVENT_COLUMNS = (
     "time_days", "customer", "provider", "unit", "wait_hours", "reliability",
@@ -196,13 +195,13 @@ class ServiceSystem:
             hired_at -= HOURS_PER_MONTH * months
         provider = Provider(pid, unit.index, hired_at, novice, pr.job_satisfaction_initial, sd)
         provider.competency = learning_curve(
-            novice, provider.tenure(self.env.now) / 730.0,
+            novice, provider.tenure(self.env.now) / HOURS_PER_MONTH,
             learning_time_constant(pr.learning_months, unit.policy.training),
         )
         self.providers_by_id[provider.id] = provider
         unit.desk.hire(provider)
         self.env.process(provider_career(
-            self.env, unit.desk, provider, 7 * HOURS_PER_DAY,
+            self.env, unit.desk, provider, HOURS_PER_WEEK,
             lambda prov: quit_hazard(prov.job_satisfaction, pr.annual_quit_rate,
                                      pr.quit_sensitivity, pr.job_satisfaction_reference),
             self._quit_draws(pid),
@@ -331,7 +330,7 @@ class ServiceSystem:
     # -- the organization's reviews ------------------------------------------------------
     def workload_review(self) -> Generator[simpy.Event, Any, None]:
         """Every week, set each unit's work pressure, time per order and quality."""
-        week = 7 * HOURS_PER_DAY
+        week = HOURS_PER_WEEK
         while True:
             yield self.env.timeout(week)
             for unit in self.units:
