@@ -9,12 +9,13 @@ conversion, lifetime value).
 from __future__ import annotations
 
 import math
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import numpy as np
 
 from sim.clock import DAYS_PER_YEAR, HOURS_PER_DAY, HOURS_PER_MONTH, HOURS_PER_YEAR
 from sim.model import loyalty, money
+from sim.model.context import RunContext
 from sim.model.encounter import SOURCES
 from sim.model.population import ACTIVE, CHANNELS, DEFECTED, INITIAL, OUTCOMES, PAID
 from sim.model.satisfaction import (
@@ -27,9 +28,6 @@ from sim.model.satisfaction import (
 )
 from sim.model.unit import Unit
 from sim.recording import ChainTally, PeriodTally, Recorder
-
-if TYPE_CHECKING:
-    from sim.model.system import ServiceSystem
 
 GROUPS = ("detractor", "passive", "promoter")
 
@@ -45,7 +43,7 @@ def recommend_groups(scores: np.ndarray) -> np.ndarray:
 
 
 def chain_row(
-    world: ServiceSystem,
+    ctx: RunContext,
     units: list[Unit],
     recorder: Recorder,
     dt: float,
@@ -55,8 +53,8 @@ def chain_row(
 ) -> dict[str, Any]:
     """Close the period of ``units`` into ``recorder``: one row of every period metric,
     labelled ``label`` in the ``unit`` column ("all" for the whole organization)."""
-    p = world.p
-    now = world.env.now
+    p = ctx.p
+    now = ctx.env.now
     months = dt / HOURS_PER_MONTH
     tally, chain = PeriodTally(), ChainTally()
     for unit in units:
@@ -67,10 +65,10 @@ def chain_row(
     staff_area = sum(u.areas[2] for u in units)
     present = [q for u in units for q in u.providers if not q.leaving]
     indices = [u.index for u in units]
-    everyone = len(units) == len(world.units)
+    everyone = len(units) == len(ctx.units)
     extra: dict[str, Any] = {"unit": label}
 
-    with world.population.np() as col:
+    with ctx.population.np() as col:
         mine = slice(None) if everyone else np.isin(col["unit"], indices)
         status = col["status"][mine]
         active = status == ACTIVE
@@ -173,7 +171,7 @@ def chain_row(
         provider_months, m.wage_per_month, training, m.training_cost, extra["hires"],
         m.hiring_cost,
     )
-    total_share = sum(u.policy.share for u in world.units)
+    total_share = sum(u.policy.share for u in ctx.units)
     reliability_cost = sum(
         money.reliability_cost(u.policy.reliability, m.reliability_cost, months)
         * u.policy.share / total_share
@@ -267,11 +265,11 @@ def _total(rows: list[dict[str, Any]], key: str) -> float:
     return sum(r[key] for r in rows)
 
 
-def behaviour_summary(world: ServiceSystem) -> dict[str, Any]:
+def behaviour_summary(ctx: RunContext) -> dict[str, Any]:
     """Every KPI of the run, after the warm-up (MODEL.md section 6)."""
-    p = world.p
+    p = ctx.p
     warmup_days = p.run.warmup_years * DAYS_PER_YEAR
-    all_rows = world.recorder.rows
+    all_rows = ctx.recorder.rows
     rows = _after(all_rows, warmup_days)
     q = queue_summary(rows)
     days = sum(r["t_end_days"] - r["t_start_days"] for r in rows)
@@ -285,8 +283,8 @@ def behaviour_summary(world: ServiceSystem) -> dict[str, Any]:
     cost = _total(rows, "cost") / years
 
     start_hours = warmup_days * HOURS_PER_DAY
-    end_hours = world.env.now
-    with world.population.np() as col:
+    end_hours = ctx.env.now
+    with ctx.population.np() as col:
         joined = col["joined"].astype(float)
         left = col["left"].astype(float)
         active_at_start = (joined <= start_hours) & (np.isnan(left) | (left > start_hours))
@@ -313,8 +311,7 @@ def behaviour_summary(world: ServiceSystem) -> dict[str, Any]:
 
     defection = 1.0 - retention if not math.isnan(retention) else math.nan
     acquisition_per_customer = _ratio(paid * p.money.acquisition_cost, n_acquired)
-    clv = revenue_per_customer_year / defection - acquisition_per_customer \
-        if defection and not math.isnan(defection) else math.nan
+    clv = money.lifetime_value(revenue_per_customer_year, defection, acquisition_per_customer)
     repurchase = {}
     for k, outcome in enumerate(OUTCOMES):
         base = _total(all_rows, f"repurchase_base_{outcome}") + int(pending_counts[k])
@@ -368,21 +365,21 @@ def behaviour_summary(world: ServiceSystem) -> dict[str, Any]:
         "referrals": int(_total(rows, "acquired_referral")),
         "wom_ratio": _ratio(_total(rows, "wom_positive"), _total(rows, "wom_negative")),
         "warmup_years": p.run.warmup_years,
-        **({"by_unit": unit_summaries(world)} if len(world.units) > 1 else {}),
+        **({"by_unit": unit_summaries(ctx)} if len(ctx.units) > 1 else {}),
     }
 
 
-def unit_summaries(world: ServiceSystem) -> dict[str, dict[str, float]]:
+def unit_summaries(ctx: RunContext) -> dict[str, dict[str, float]]:
     """The main KPIs of each unit (branch), after the warm-up."""
-    warmup_days = world.p.run.warmup_years * DAYS_PER_YEAR
+    warmup_days = ctx.p.run.warmup_years * DAYS_PER_YEAR
     start_hours = warmup_days * HOURS_PER_DAY
-    years = (world.env.now - start_hours) / HOURS_PER_YEAR
+    years = (ctx.env.now - start_hours) / HOURS_PER_YEAR
     out: dict[str, dict[str, float]] = {}
-    with world.population.np() as col:
+    with ctx.population.np() as col:
         joined = col["joined"].astype(float)
         left = col["left"].astype(float)
         cohort = (joined <= start_hours) & (np.isnan(left) | (left > start_hours))
-        for unit, recorder in zip(world.units, world.unit_recorders, strict=True):
+        for unit, recorder in zip(ctx.units, ctx.unit_recorders, strict=True):
             rows = _after(recorder.rows, warmup_days)
             mine = cohort & (col["unit"] == unit.index)
             kept = int(np.count_nonzero(mine & (col["status"] == ACTIVE)))
@@ -409,11 +406,11 @@ def unit_summaries(world: ServiceSystem) -> dict[str, dict[str, float]]:
     return out
 
 
-def cohort_table(world: ServiceSystem) -> list[dict[str, Any]]:
+def cohort_table(ctx: RunContext) -> list[dict[str, Any]]:
     """Per acquisition cohort (review period of acquisition) and channel: size, survivors,
     promoter conversion, time to promoter, realised revenue and lifetime value so far."""
-    p = world.p
-    with world.population.np() as col:
+    p = ctx.p
+    with ctx.population.np() as col:
         cohort = col["cohort"].astype(np.int64)
         channel = col["channel"].astype(np.int64)
         out = []

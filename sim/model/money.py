@@ -1,11 +1,15 @@
-"""Money: revenue, costs and profit per period (Heskett et al. 1994: the chain closes at profit).
+"""Money: revenue, costs, profit and lifetime value (Heskett et al. 1994: the chain closes at
+profit).
 
 Costs are wages, training, hiring, the cost of reliability (rising steeply as
 it approaches 1), recovery compensation and marketing spend per paid
-acquisition.
+acquisition.  A customer's lifetime value is the revenue of their expected lifetime less
+what their acquisition cost.
 """
 
 from __future__ import annotations
+
+import math
 
 
 def reliability_cost(reliability: float, scale_per_month: float, months: float) -> float:
@@ -28,3 +32,14 @@ def staff_costs(
         provider_months * training * training_cost,
         hires * hiring_cost,
     )
+
+
+def lifetime_value(
+    revenue_per_customer_year: float, annual_defection: float, acquisition_per_customer: float
+) -> float:
+    """Customer lifetime value: a year's revenue over the annual defection rate (the expected
+    lifetime in years, Reichheld & Sasser 1990), less the acquisition spend per customer;
+    NaN without defections."""
+    if not annual_defection or math.isnan(annual_defection):
+        return math.nan
+    return revenue_per_customer_year / annual_defection - acquisition_per_customer

@@ -12,26 +12,25 @@ and corner cutting (Oliva & Sterman 2001).
 from __future__ import annotations
 
 import math
-from typing import TYPE_CHECKING
 
 import numpy as np
 
 from sim.clock import HOURS_PER_MONTH, HOURS_PER_WEEK, HOURS_PER_YEAR
 from sim.model import growth, loyalty, providers, workload
-from sim.model.population import ACTIVE, DEFECTED, PAID, REFERRAL
-from sim.model.satisfaction import PASSIVE_MIN_SCORE, PROMOTER_MIN_SCORE, drift_expectations
+from sim.model.context import RunContext
+from sim.model.customers import close_pending_failures
+from sim.model.expectations import drift_expectations
+from sim.model.population import ACTIVE, DEFECTED
+from sim.model.satisfaction import PASSIVE_MIN_SCORE, PROMOTER_MIN_SCORE
 from sim.model.unit import Unit
-
-if TYPE_CHECKING:
-    from sim.model.system import ServiceSystem
 
 LOW_PERFORMER_REVIEWS = 3
 LOW_PERFORMER_MIN_TENURE_MONTHS = 6.0
 
 
-def update_workload(world: ServiceSystem, unit: Unit, dt_hours: float) -> None:
+def update_workload(ctx: RunContext, unit: Unit, dt_hours: float) -> None:
     """Work pressure from last week's demand; time per order, quality, standard drift."""
-    pr = world.p.providers
+    pr = ctx.p.providers
     demand = unit.arrivals_since_workload / dt_hours if dt_hours > 0 else 0.0
     unit.arrivals_since_workload = 0
     capacity = sum(p.competency for p in unit.providers if not p.leaving)
@@ -51,10 +50,10 @@ def update_workload(world: ServiceSystem, unit: Unit, dt_hours: float) -> None:
     )
 
 
-def update_providers(world: ServiceSystem, unit: Unit, dt_hours: float) -> list[providers.Provider]:
+def update_providers(ctx: RunContext, unit: Unit, dt_hours: float) -> list[providers.Provider]:
     """Learning, job satisfaction and accountability; returns the low performers to remove."""
-    p = world.p
-    now = world.env.now
+    p = ctx.p
+    now = ctx.env.now
     tau = providers.learning_time_constant(p.providers.learning_months, unit.policy.training)
     target = providers.job_satisfaction_target(
         unit.policy.internal_service_quality,
@@ -97,17 +96,17 @@ def failure_information_system(unit: Unit, learning: float) -> None:
         unit.process_multiplier *= (1.0 - learning) ** unit.process_complaints
 
 
-def population_review(world: ServiceSystem, dt_hours: float) -> np.ndarray:
+def population_review(ctx: RunContext, dt_hours: float) -> np.ndarray:
     """Rising expectations, defection (dissatisfaction, other reasons) and rival offers.
 
     Returns the indices of the customers who defected, with reasons recorded.
     """
-    p = world.p
+    p = ctx.p
     years = dt_hours / HOURS_PER_YEAR
     m, c = p.market, p.customers
-    counter = world.streams.counter
-    period = len(world.recorder.rows)
-    with world.population.np() as col:
+    counter = ctx.streams.counter
+    period = len(ctx.recorder.rows)
+    with ctx.population.np() as col:
         candidates = np.flatnonzero((col["status"] == ACTIVE) & (col["in_visit"] == 0))
         drift = m.expectation_drift * m.competition * years
         expectation = col["expectation"][candidates]
@@ -116,7 +115,7 @@ def population_review(world: ServiceSystem, dt_hours: float) -> np.ndarray:
         s = col["satisfaction"][candidates].astype(float)
         bond = col["bond"][candidates].astype(float)
         tenure_share = np.minimum(
-            (world.env.now - col["joined"][candidates].astype(float)) / (5 * HOURS_PER_YEAR), 1.0
+            (ctx.env.now - col["joined"][candidates].astype(float)) / (5 * HOURS_PER_YEAR), 1.0
         )
         # counter-based draws keyed by (customer, period): common random numbers per customer
         u_offer = counter("rival_offers").uniform(candidates, period)
@@ -144,18 +143,19 @@ def population_review(world: ServiceSystem, dt_hours: float) -> np.ndarray:
         idx = candidates[gone]
         col["status"][idx] = DEFECTED
         col["defect_reason"][idx] = reason[gone]
-        col["left"][idx] = world.env.now
+        col["left"][idx] = ctx.env.now
         col["next_visit"][idx] = np.inf
-        world.market_expectation = min(world.market_expectation + drift, 1.0)
-        world.close_pending_failures(col, idx)
+        ctx.market.rise(drift)
+        close_pending_failures(ctx.units, col, idx)
         return idx
 
 
-def acquire(world: ServiceSystem, dt_hours: float) -> dict[str, float]:
-    """New customers by referral and by paid acquisition (less negative word of mouth)."""
-    g = world.p.growth
+def acquisitions(ctx: RunContext, dt_hours: float) -> dict[str, float]:
+    """How many new customers come by paid acquisition (less negative word of mouth) and by
+    referral, and the word of mouth of the period; the caller adds the customers."""
+    g = ctx.p.growth
     months = dt_hours / HOURS_PER_MONTH
-    with world.population.np() as col:
+    with ctx.population.np() as col:
         active = col["status"] == ACTIVE
         rated = col["recommend"]
         promoters = int(np.count_nonzero(active & (rated >= PROMOTER_MIN_SCORE)))
@@ -163,15 +163,13 @@ def acquire(world: ServiceSystem, dt_hours: float) -> dict[str, float]:
     positive, negative = growth.word_of_mouth(
         promoters, detractors, g.positive_wom, g.negative_wom, months
     )
-    rng = world.streams.generator("acquisition")
+    rng = ctx.streams.generator("acquisition")
     referrals = int(rng.poisson(growth.expected_referrals(
         promoters, g.referral_intent, g.referral_action, g.referral_conversion, months
     )))
     paid = int(rng.poisson(growth.expected_paid_acquisitions(
         g.paid_per_month, months, negative, g.wom_deterrence
     )))
-    world.add_customers(paid, PAID)
-    world.add_customers(referrals, REFERRAL)
     return {
         "acquired_paid": paid,
         "acquired_referral": referrals,
@@ -180,12 +178,12 @@ def acquire(world: ServiceSystem, dt_hours: float) -> dict[str, float]:
     }
 
 
-def staffing_gap(world: ServiceSystem, unit: Unit) -> int:
+def staffing_gap(ctx: RunContext, unit: Unit) -> int:
     """Adaptive staffing: providers to hire (positive) or release (negative) to plan."""
-    pr = world.p.providers
+    pr = ctx.p.providers
     present = [p for p in unit.providers if not p.leaving]
     mean_competency = (sum(p.competency for p in present) / len(present)) if present else 1.0
-    demand = unit.tally.arrived / max(world.env.now - world.recorder.period_start, 1e-9)
+    demand = unit.tally.arrived / max(ctx.env.now - ctx.recorder.period_start, 1e-9)
     needed = workload.desired_capacity(demand, unit.full_quality_time, pr.target_utilisation)
     needed = max(1, math.ceil(needed / max(mean_competency, 0.05)))
     return needed - (len(present) + unit.vacancies)

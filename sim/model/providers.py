@@ -11,14 +11,11 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable, Generator
-from typing import Any
+from typing import Any, Protocol
 
 import simpy
 
-from sim.model.service import ServiceDesk
-
-HOURS_PER_MONTH = 730.0
-HOURS_PER_YEAR = 8760.0
+from sim.clock import HOURS_PER_YEAR
 
 
 class Provider:
@@ -120,9 +117,16 @@ def quit_probability(annual_rate: float, interval_hours: float) -> float:
     return 1.0 - math.exp(-annual_rate * interval_hours / HOURS_PER_YEAR)
 
 
+class Desk(Protocol):
+    """What a provider's career needs of the service desk: to be dismissed from it."""
+
+    def dismiss(self, provider: Provider) -> None:
+        """The provider leaves the desk."""
+
+
 def provider_career(
     env: simpy.Environment,
-    desk: ServiceDesk,
+    desk: Desk,
     provider: Provider,
     check_hours: float,
     hazard: Callable[[Provider], float],

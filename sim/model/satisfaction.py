@@ -57,9 +57,3 @@ def net_promoter_score(scores: np.ndarray) -> tuple[float, float, float, float]:
     detractors = float(np.mean(rated < PASSIVE_MIN_SCORE))
     passives = 1.0 - promoters - detractors
     return 100.0 * (promoters - detractors), promoters, passives, detractors
-
-
-def drift_expectations(expectation: np.ndarray, drift_per_year: float, years: float) -> None:
-    """Market expectations rise constantly (seed ``002``): in place, capped at 1."""
-    if drift_per_year:
-        np.minimum(expectation + drift_per_year * years, 1.0, out=expectation)
