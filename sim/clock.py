@@ -7,6 +7,7 @@ monthly and yearly rates agree exactly.
 
 from __future__ import annotations
 
+MINUTES_PER_HOUR = 60.0
 HOURS_PER_DAY = 24.0
 DAYS_PER_WEEK = 7.0
 DAYS_PER_YEAR = 365.0
@@ -23,5 +24,6 @@ __all__ = [
     "HOURS_PER_MONTH",
     "HOURS_PER_WEEK",
     "HOURS_PER_YEAR",
+    "MINUTES_PER_HOUR",
     "MONTHS_PER_YEAR",
 ]

@@ -16,7 +16,7 @@ from typing import Any
 import numpy as np
 import simpy
 
-from sim.clock import HOURS_PER_YEAR, MONTHS_PER_YEAR
+from sim.clock import HOURS_PER_DAY, HOURS_PER_YEAR, MINUTES_PER_HOUR, MONTHS_PER_YEAR
 from sim.model import cops
 from sim.model.expectations import MarketExpectation
 from sim.model.population import CustomerPopulation
@@ -34,10 +34,15 @@ class VisitSettings:
         "bond_efficiency",
         "bond_gain",
         "compensation",
+        "complaint_centre",
         "complaint_loyalty_effect",
         "complaint_propensity",
+        "complaint_scale",
+        "complaint_tenure",
         "customer_error_rate",
+        "dissatisfied",
         "double_deviation",
+        "error_competency_effect",
         "escalated_score",
         "escalation_responsiveness",
         "escalation_success",
@@ -48,15 +53,18 @@ class VisitSettings:
         "paradox_bonus",
         "positive_weight",
         "prevention",
+        "proactive_bond_factor",
         "proactive_time",
         "promise",
         "provider_error_rate",
         "pseudo",
+        "quality_floor",
         "quick_score",
         "recognition",
         "recommend",
         "relationship",
         "relationship_patience",
+        "repurchase_window",
         "revenue_per_visit",
         "smoothing",
         "special_request_error",
@@ -65,6 +73,7 @@ class VisitSettings:
         "valued",
         "wait_target",
         "wait_tolerance",
+        "walk_away_quality",
         "weights",
     )
 
@@ -102,12 +111,23 @@ class VisitSettings:
         self.relationship = o.service_model == cops.RELATIONSHIP
         self.pseudo = o.service_model == cops.PSEUDO_RELATIONSHIP
         self.promise = cops.pseudo_promise(o.service_model, e.pseudo_promise, e.weight_valued)
-        self.wait_target = o.wait_target / 60.0
-        self.wait_tolerance = c.wait_tolerance / 60.0
-        self.escalation_responsiveness = 1.0 / (1.0 + r.escalation_days / 28.0)
+        self.wait_target = o.wait_target / MINUTES_PER_HOUR
+        self.wait_tolerance = c.wait_tolerance / MINUTES_PER_HOUR
+        self.escalation_responsiveness = 1.0 / (
+            1.0 + r.escalation_days / r.escalation_delay_scale_days
+        )
         self.revenue_per_visit = (
             p.money.revenue_per_visit, p.money.revenue_per_visit * p.money.premium_factor
         )
+        self.complaint_centre = c.complaint_satisfaction_centre
+        self.complaint_scale = c.complaint_satisfaction_scale
+        self.complaint_tenure = c.complaint_tenure_years
+        self.repurchase_window = c.repurchase_window_days * HOURS_PER_DAY
+        self.walk_away_quality = c.walk_away_quality
+        self.dissatisfied = s.dissatisfied_threshold
+        self.proactive_bond_factor = e.proactive_bond_factor
+        self.error_competency_effect = p.providers.error_competency_effect
+        self.quality_floor = p.providers.quality_factor_floor
 
 
 @dataclass

@@ -24,7 +24,7 @@ from typing import Any
 import numpy as np
 import simpy
 
-from sim.clock import HOURS_PER_DAY, HOURS_PER_MONTH, HOURS_PER_YEAR
+from sim.clock import HOURS_PER_DAY, HOURS_PER_MONTH, HOURS_PER_YEAR, MINUTES_PER_HOUR
 from sim.model import cops, encounter_kinds
 from sim.model import satisfaction as sat
 from sim.model.context import RunContext
@@ -165,7 +165,7 @@ def add_customers(ctx: RunContext, count: int, channel: int) -> None:
     )
     joined_offset = np.zeros(count)
     if channel == INITIAL:  # the starting population has been around for a while
-        joined_offset = -rng.random(count) * 5 * HOURS_PER_YEAR
+        joined_offset = -rng.random(count) * c.initial_tenure_years * HOURS_PER_YEAR
     rows = ctx.population.add(
         count, now,
         segment=premium.astype(np.int8), expectation=expectation, satisfaction=satisfaction,
@@ -173,7 +173,7 @@ def add_customers(ctx: RunContext, count: int, channel: int) -> None:
         cohort=len(ctx.recorder.rows),
         visit_rate=visit_rates(rng, count, c.visits_per_month / HOURS_PER_MONTH,
                                c.visit_rate_cv),
-        patience=c.patience_mean / 60.0,
+        patience=c.patience_mean / MINUTES_PER_HOUR,
     )
     schedule_first_visits(ctx.population, rows, now, ctx.visit_streams["visit_gaps"],
                           ctx.demand_multiplier())
@@ -246,7 +246,7 @@ def walk_away(ctx: RunContext, customer: int) -> None:
     """A customer gave up waiting: an encounter with no reliability or responsiveness."""
     pop, k = ctx.population, ctx.settings
     expectation = float(pop.expectation[customer]) + k.promise
-    quality = (1.0 - k.weights[0] - k.weights[1]) * expectation
+    quality = (1.0 - k.weights[0] - k.weights[1]) * expectation * k.walk_away_quality
     s_enc = sat.encounter_satisfaction(quality, expectation, k.positive_weight,
                                        k.negative_weight)
     pop.satisfaction[customer] = sat.smooth(float(pop.satisfaction[customer]), s_enc,

@@ -33,9 +33,6 @@ from sim.model.population import RESOLVED, RESOLVED_QUICKLY, UNRESOLVED
 from sim.model.providers import Provider
 from sim.model.unit import Unit
 
-REPURCHASE_WINDOW_HOURS = 90 * HOURS_PER_DAY
-DISSATISFIED = 0.5  # encounter satisfaction below which the encounter dissatisfied
-
 # the random numbers of one visit, in this order; each from its own counter-based stream
 # keyed by (customer, visit number), so the k-th visit of a customer draws the same numbers
 # in every scenario run with the same seed (common random numbers per individual)
@@ -119,6 +116,8 @@ def failure_stage(ctx: RunContext, v: Visit, provider: Provider) -> int:
         k.special_request_error,
         pop.forewarned[c] == 1,
         k.prevention,
+        competency_effect=k.error_competency_effect,
+        quality_floor=k.quality_floor,
     )
     source = enc.failure_source(v.u[FAILURE], p_proc, p_prov, p_cust)
     pop.forewarned[c] = 1 if v.proactive else 0
@@ -128,7 +127,7 @@ def failure_stage(ctx: RunContext, v: Visit, provider: Provider) -> int:
     pending = pop.failure_outcome[c]
     if pending >= 0:
         chain.repurchase_base[pending] += 1
-        if ctx.env.now - pop.failure_at[c] <= REPURCHASE_WINDOW_HOURS:
+        if ctx.env.now - pop.failure_at[c] <= k.repurchase_window:
             chain.repurchased[pending] += 1
         pop.failure_outcome[c] = -1
     return source
@@ -149,6 +148,9 @@ def recovery_stage(ctx: RunContext, v: Visit, source: int) -> tuple[int, bool, f
         pop.bond[c],
         (now - pop.joined[c]) / HOURS_PER_YEAR,
         pop.satisfaction[c],
+        centre=k.complaint_centre,
+        scale=k.complaint_scale,
+        full_tenure=k.complaint_tenure,
     )
     outcome = rec.recovery_outcome(
         complained, u[SPOT], u[ESCALATED], unit.on_spot_probability, k.escalation_success
@@ -237,7 +239,7 @@ def customer_update_stage(
             ),
             s_enc,
         )
-        if s_enc < DISSATISFIED:
+        if s_enc < k.dissatisfied:
             chain.dissatisfied_by_source[source] += 1
     satisfaction = sat.smooth(satisfaction, s_enc, k.smoothing)
     pop.satisfaction[c] = satisfaction
@@ -245,8 +247,9 @@ def customer_update_stage(
                                                         k.expectation_adaptation)
     chain.quality_sum += quality
     chain.encounter_satisfaction_sum += s_enc
-    if k.relationship:  # proactive attention builds the bond twice as fast
-        pop.bond[c] = cops.grow_bond(pop.bond[c], k.bond_gain, v.proactive, 2.0)
+    if k.relationship:  # proactive attention builds the bond faster
+        pop.bond[c] = cops.grow_bond(pop.bond[c], k.bond_gain, v.proactive,
+                                     k.proactive_bond_factor)
     intercept, slope, noise = k.recommend
     score = sat.recommend_score(satisfaction, intercept, slope, noise * v.u[RECOMMEND_NOISE])
     pop.recommend[c] = score

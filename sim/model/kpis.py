@@ -13,7 +13,13 @@ from typing import Any
 
 import numpy as np
 
-from sim.clock import DAYS_PER_YEAR, HOURS_PER_DAY, HOURS_PER_MONTH, HOURS_PER_YEAR
+from sim.clock import (
+    DAYS_PER_YEAR,
+    HOURS_PER_DAY,
+    HOURS_PER_MONTH,
+    HOURS_PER_YEAR,
+    MINUTES_PER_HOUR,
+)
 from sim.model import loyalty, money
 from sim.model.context import RunContext
 from sim.model.encounter import SOURCES
@@ -161,7 +167,7 @@ def chain_row(
     extra["work_pressure"] = float(np.mean([u.work_pressure for u in units]))
     extra["time_factor"] = float(np.mean([u.time_factor for u in units]))
     extra["quality_factor"] = float(np.mean([u.quality_factor for u in units]))
-    extra["standard_minutes"] = 60.0 * float(np.mean([u.standard for u in units]))
+    extra["standard_minutes"] = MINUTES_PER_HOUR * float(np.mean([u.standard for u in units]))
 
     # money
     m = p.money
@@ -173,7 +179,8 @@ def chain_row(
     )
     total_share = sum(u.policy.share for u in ctx.units)
     reliability_cost = sum(
-        money.reliability_cost(u.policy.reliability, m.reliability_cost, months)
+        money.reliability_cost(u.policy.reliability, m.reliability_cost, months,
+                              m.reliability_cap)
         * u.policy.share / total_share
         for u in units
     )
@@ -306,7 +313,8 @@ def behaviour_summary(ctx: RunContext) -> dict[str, Any]:
             revenue, _time_mean(rows, "active_customers")
         )
         pending = col["failure_outcome"]
-        late = col["failure_at"].astype(float) > end_hours - 90 * HOURS_PER_DAY
+        window = p.customers.repurchase_window_days * HOURS_PER_DAY
+        late = col["failure_at"].astype(float) > end_hours - window
         pending_counts = np.bincount(pending[(pending >= 0) & ~late], minlength=4)
 
     defection = 1.0 - retention if not math.isnan(retention) else math.nan

@@ -11,10 +11,17 @@ from __future__ import annotations
 
 import math
 
+from sim.scenario.schema import MoneySection
 
-def reliability_cost(reliability: float, scale_per_month: float, months: float) -> float:
-    """Cost of running processes at ``reliability``: ``scale x r / (1 - r)`` per month."""
-    r = min(reliability, 0.999)
+_DEFAULT = MoneySection()  # the scenario's defaults, defined once in the schema
+
+
+def reliability_cost(
+    reliability: float, scale_per_month: float, months: float, cap: float = _DEFAULT.reliability_cap
+) -> float:
+    """Cost of running processes at ``reliability``: ``scale x r / (1 - r)`` per month, with
+    ``r`` at most ``cap`` (the scenario's ``money.reliability_cap``)."""
+    r = min(reliability, cap)
     return scale_per_month * r / (1.0 - r) * months
 
 

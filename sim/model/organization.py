@@ -24,9 +24,6 @@ from sim.model.population import ACTIVE, DEFECTED
 from sim.model.satisfaction import PASSIVE_MIN_SCORE, PROMOTER_MIN_SCORE
 from sim.model.unit import Unit
 
-LOW_PERFORMER_REVIEWS = 3
-LOW_PERFORMER_MIN_TENURE_MONTHS = 6.0
-
 
 def update_workload(ctx: RunContext, unit: Unit, dt_hours: float) -> None:
     """Work pressure from last week's demand; time per order, quality, standard drift."""
@@ -53,6 +50,7 @@ def update_workload(ctx: RunContext, unit: Unit, dt_hours: float) -> None:
 def update_providers(ctx: RunContext, unit: Unit, dt_hours: float) -> list[providers.Provider]:
     """Learning, job satisfaction and accountability; returns the low performers to remove."""
     p = ctx.p
+    o = p.organization
     now = ctx.env.now
     tau = providers.learning_time_constant(p.providers.learning_months, unit.policy.training)
     target = providers.job_satisfaction_target(
@@ -60,6 +58,9 @@ def update_providers(ctx: RunContext, unit: Unit, dt_hours: float) -> list[provi
         unit.policy.empowerment,
         unit.work_pressure,
         p.providers.workload_effect,
+        base=p.providers.job_satisfaction_base,
+        isq_weight=p.providers.job_satisfaction_isq,
+        empowerment_weight=p.providers.job_satisfaction_empowerment,
     )
     js_tau = p.providers.job_satisfaction_months * HOURS_PER_MONTH
     remove = []
@@ -74,12 +75,12 @@ def update_providers(ctx: RunContext, unit: Unit, dt_hours: float) -> list[provi
         )
         if p.organization.accountability and prov.served_in_period:
             mean_quality = prov.quality_sum / prov.served_in_period
-            seasoned = prov.tenure(now) / HOURS_PER_MONTH >= LOW_PERFORMER_MIN_TENURE_MONTHS
+            seasoned = prov.tenure(now) / HOURS_PER_MONTH >= o.low_performer_min_tenure
             if seasoned and mean_quality < p.organization.low_performer_quality:
                 prov.low_reviews += 1
             else:
                 prov.low_reviews = 0
-            if prov.low_reviews >= LOW_PERFORMER_REVIEWS:
+            if prov.low_reviews >= o.low_performer_reviews:
                 remove.append(prov)
         prov.quality_sum = 0.0
         prov.served_in_period = 0
@@ -115,7 +116,8 @@ def population_review(ctx: RunContext, dt_hours: float) -> np.ndarray:
         s = col["satisfaction"][candidates].astype(float)
         bond = col["bond"][candidates].astype(float)
         tenure_share = np.minimum(
-            (ctx.env.now - col["joined"][candidates].astype(float)) / (5 * HOURS_PER_YEAR), 1.0
+            (ctx.env.now - col["joined"][candidates].astype(float))
+            / (m.tenure_horizon_years * HOURS_PER_YEAR), 1.0
         )
         # counter-based draws keyed by (customer, period): common random numbers per customer
         u_offer = counter("rival_offers").uniform(candidates, period)

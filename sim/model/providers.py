@@ -16,6 +16,9 @@ from typing import Any, Protocol
 import simpy
 
 from sim.clock import HOURS_PER_YEAR
+from sim.scenario.schema import ProvidersSection
+
+_DEFAULT = ProvidersSection()  # the scenario's defaults, defined once in the schema
 
 
 class Provider:
@@ -89,10 +92,18 @@ def job_satisfaction_target(
     empowerment: float,
     work_pressure: float,
     workload_effect: float,
+    *,
+    base: float = _DEFAULT.job_satisfaction_base,
+    isq_weight: float = _DEFAULT.job_satisfaction_isq,
+    empowerment_weight: float = _DEFAULT.job_satisfaction_empowerment,
 ) -> float:
     """Where job satisfaction heads: internal service quality and empowerment raise it,
-    work pressure lowers it (Heskett et al. 1994, "internal service quality")."""
-    target = 0.2 + 0.45 * internal_service_quality + 0.2 * empowerment
+    work pressure lowers it (Heskett et al. 1994, "internal service quality").
+
+    ``base + isq_weight x ISQ + empowerment_weight x empowerment - workload_effect x WP+``,
+    limited to [0, 1].
+    """
+    target = base + isq_weight * internal_service_quality + empowerment_weight * empowerment
     target -= workload_effect * max(work_pressure, 0.0)
     return min(max(target, 0.0), 1.0)
 

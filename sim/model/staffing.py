@@ -43,8 +43,9 @@ def hire(ctx: RunContext, unit: Unit, seasoned: bool = False) -> Provider:
     novice = pr.novice_competency
     now = ctx.env.now
     hired_at = now
-    if seasoned:  # the founding team has worked a while: 3 to 33 months
-        months = 3 + 30 * float(ctx.streams.counter("founding_tenure").uniform(pid, 0))
+    if seasoned:  # the founding team has worked a while (3 to 33 months by default)
+        u = float(ctx.streams.counter("founding_tenure").uniform(pid, 0))
+        months = pr.founding_tenure_min_months + pr.founding_tenure_span_months * u
         hired_at -= HOURS_PER_MONTH * months
     provider = Provider(pid, unit.index, hired_at, novice, pr.job_satisfaction_initial, sd)
     provider.competency = learning_curve(

@@ -19,7 +19,7 @@ from typing import Any
 import numpy as np
 import simpy
 
-from sim.clock import HOURS_PER_DAY, HOURS_PER_WEEK, HOURS_PER_YEAR
+from sim.clock import HOURS_PER_DAY, HOURS_PER_WEEK, HOURS_PER_YEAR, MINUTES_PER_HOUR
 from sim.model import organization, staffing
 from sim.model.context import RunContext, VisitSettings
 from sim.model.customers import (
@@ -73,7 +73,7 @@ class ServiceSystem:
         self.replication = replication
         self.env = simpy.Environment()
         self.streams = Streams(p.run.seed, replication)
-        self.recorder = Recorder(p.organization.wait_target / 60.0)
+        self.recorder = Recorder(p.organization.wait_target / MINUTES_PER_HOUR)
         self.horizon = p.run.years * HOURS_PER_YEAR
         self.period_hours = p.run.review_days * HOURS_PER_DAY
         self.ctx: RunContext | None = None
@@ -170,7 +170,7 @@ def build_chain(env: simpy.Environment, scenario: Scenario, streams: Streams,
     """Behaviour mode: the units with their founding teams, the initial customers, the
     process that starts their visits and the weekly workload review."""
     p = scenario.params
-    full_time = p.providers.service_time_mean / 60.0
+    full_time = p.providers.service_time_mean / MINUTES_PER_HOUR
     units = [Unit.create(env, i, policy, full_time) for i, policy in enumerate(local_policies(p))]
     for unit in units:
         unit.on_spot_probability = on_spot_recovery_probability(
@@ -201,7 +201,7 @@ def visit_starter(ctx: RunContext) -> Callable[[int, list[float]], None]:
     """The function that starts customer ``c``'s visit with its random numbers ``u``: an
     active customer not already visiting goes to their unit."""
     p = ctx.p
-    mu, sigma = lognormal_parameters(p.providers.service_time_mean / 60.0,
+    mu, sigma = lognormal_parameters(p.providers.service_time_mean / MINUTES_PER_HOUR,
                                      p.providers.service_time_cv)
     pop, units, exp = ctx.population, ctx.units, math.exp
 
