@@ -130,3 +130,25 @@ def test_coefficients_as_parameters_change_the_mechanisms() -> None:
     assert job_satisfaction_target(0.5, 0.5, 0.0, 0.6, base=0.3) == pytest.approx(
         job_satisfaction_target(0.5, 0.5, 0.0, 0.6) + 0.1)
     assert money.reliability_cost(1.0, 1.0, 1.0, cap=0.99) == pytest.approx(99.0)
+
+
+def test_population_review_in_blocks_gives_the_same_run(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The review's blocks bound its memory; any block size gives identical numbers."""
+    from pathlib import Path
+
+    from sim.model import organization
+    from sim.model.system import simulate
+    from sim.scenario import load_scenario
+
+    scenario = load_scenario(
+        Path(__file__).resolve().parent.parent / "scenarios" / "baseline.toml",
+        overrides=["customers.initial=400", "providers.count=2", "run.years=0.6",
+                   "run.warmup_years=0.1", "growth.paid_per_month=10"],
+    )
+    whole = simulate(scenario)
+    monkeypatch.setattr(organization, "REVIEW_CHUNK", 7)
+    blocks = simulate(scenario)
+    assert blocks.periods == whole.periods
+    assert blocks.tables == whole.tables
+    assert repr(blocks.summary) == repr(whole.summary)
+    assert sum(r["defected"] for r in whole.periods) > 0

@@ -264,19 +264,18 @@ def serve(ctx: RunContext, visit: Visit, provider: Provider, base_service: float
     # closed the period (and started fresh tallies) while the customer waited or was served
     unit.tally.start(visit.wait, k.wait_target)
     chain, policy = unit.chain, unit.policy
-    request = encounter_kinds.special_request(u[SPECIAL], u[FLEX], k.special_request_rate,
-                                              policy.flexibility)
-    if request != encounter_kinds.NO_REQUEST:
+    request, proactive, extra = encounter_kinds.encounter_kind(
+        u[SPECIAL], u[FLEX], u[PROACTIVE], k.special_request_rate, policy.flexibility,
+        policy.proactivity, k.special_request_time, k.proactive_time,
+    )
+    if request:
         chain.special_requests += 1
         if request == encounter_kinds.ACCOMMODATED:
             chain.accommodated += 1
         else:
             chain.refused += 1
-    proactive = encounter_kinds.proactive_attention(u[PROACTIVE], policy.proactivity)
     if proactive:
         chain.proactive += 1
-    extra = encounter_kinds.service_time_factor(request, proactive, k.special_request_time,
-                                                k.proactive_time)
     knows = 1.0
     if visit.own is not None and provider is visit.own:  # who knows the customer is quicker
         knows -= k.bond_efficiency * ctx.population.bond[visit.customer]

@@ -36,3 +36,19 @@ def service_time_factor(request: int, proactive: bool, request_time: float,
     if proactive:
         extra += proactive_time
     return extra
+
+
+def encounter_kind(
+    u_request: float, u_flex: float, u_proactive: float, request_rate: float,
+    flexibility: float, proactivity: float, request_time: float, proactive_time: float,
+) -> tuple[int, bool, float]:
+    """The kind of one encounter: (special request outcome, proactive attention, service-time
+    factor); one call on the visit's hot path."""
+    request = special_request(u_request, u_flex, request_rate, flexibility)
+    proactive = u_proactive < proactivity
+    extra = 1.0
+    if request == ACCOMMODATED:
+        extra += request_time
+    if proactive:
+        extra += proactive_time
+    return request, proactive, extra

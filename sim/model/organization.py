@@ -97,59 +97,80 @@ def failure_information_system(unit: Unit, learning: float) -> None:
         unit.process_multiplier *= (1.0 - learning) ** unit.process_complaints
 
 
+REVIEW_CHUNK = 1 << 16  # customers per block of the population review (bounds its memory)
+
+
 def population_review(ctx: RunContext, dt_hours: float) -> np.ndarray:
     """Rising expectations, defection (dissatisfaction, other reasons) and rival offers.
 
-    Returns the indices of the customers who defected, with reasons recorded.
+    Returns the indices of the customers who defected, with reasons recorded.  The work is
+    elementwise per customer, so it runs over the candidates in blocks of
+    :data:`REVIEW_CHUNK`: the float64 temporaries stay small at any population size and
+    every number is the same as in one pass.
     """
-    p = ctx.p
+    m = ctx.p.market
     years = dt_hours / HOURS_PER_YEAR
-    m, c = p.market, p.customers
-    counter = ctx.streams.counter
-    period = len(ctx.recorder.rows)
+    for name in ("rival_offers", "switching", "defection"):  # the streams exist even if unused
+        ctx.streams.counter(name)
     with ctx.population.np() as col:
-        candidates = np.flatnonzero((col["status"] == ACTIVE) & (col["in_visit"] == 0))
-        drift = m.expectation_drift * m.competition * years
-        expectation = col["expectation"][candidates]
-        drift_expectations(expectation, m.expectation_drift * m.competition, years)
-        col["expectation"][candidates] = expectation
-        s = col["satisfaction"][candidates].astype(float)
-        bond = col["bond"][candidates].astype(float)
-        tenure_share = np.minimum(
-            (ctx.env.now - col["joined"][candidates].astype(float))
-            / (m.tenure_horizon_years * HOURS_PER_YEAR), 1.0
-        )
-        # counter-based draws keyed by (customer, period): common random numbers per customer
-        u_offer = counter("rival_offers").uniform(candidates, period)
-        u_switch = counter("switching").uniform(candidates, period)
-        u_defect = counter("defection").uniform(candidates, period)
-        has_offer = u_offer < loyalty.period_probability(
-            loyalty.offer_rate(m.competition, m.offer_rate), years
-        )
-        switch = u_switch < loyalty.switch_probability(
-            s, bond, m.competition, m.rival_quality, m.rival_quality_gain, m.switching_cost,
-            m.bond_value, m.choice_scale, tenure_share, m.tenure_value,
-        )
-        h_dis = loyalty.dissatisfaction_hazard(
-            s, c.dissatisfaction_defection, c.defection_sensitivity, c.satisfied_threshold
-        )
-        total = h_dis + c.other_defection
-        p_leave = loyalty.period_probability(total, years)
-        leave = u_defect < p_leave
-        with np.errstate(invalid="ignore", divide="ignore"):
-            dis_share = np.where(total > 0, h_dis / total, 0.0)
-        reason = np.where(u_defect < p_leave * dis_share, loyalty.DISSATISFACTION, loyalty.OTHER)
-        rival = has_offer & switch
-        reason = np.where(rival, loyalty.RIVAL_OFFER, reason)
-        gone = rival | leave
-        idx = candidates[gone]
-        col["status"][idx] = DEFECTED
-        col["defect_reason"][idx] = reason[gone]
-        col["left"][idx] = ctx.env.now
-        col["next_visit"][idx] = np.inf
-        ctx.market.rise(drift)
+        candidates = np.flatnonzero(col["status"] == ACTIVE)
+        candidates = candidates[col["in_visit"][candidates] == 0]
+        gone = [
+            review_block(ctx, col, candidates[i : i + REVIEW_CHUNK], years)
+            for i in range(0, candidates.size, REVIEW_CHUNK)
+        ]
+        idx = np.concatenate(gone) if gone else candidates
+        ctx.market.rise(m.expectation_drift * m.competition * years)
         close_pending_failures(ctx.units, col, idx)
         return idx
+
+
+def review_block(
+    ctx: RunContext, col: dict[str, np.ndarray], candidates: np.ndarray, years: float
+) -> np.ndarray:
+    """The population review of one block of ``candidates``: returns those who defected."""
+    m, c = ctx.p.market, ctx.p.customers
+    counter = ctx.streams.counter
+    period = len(ctx.recorder.rows)
+    now = ctx.env.now
+    expectation = col["expectation"][candidates]
+    drift_expectations(expectation, m.expectation_drift * m.competition, years)
+    col["expectation"][candidates] = expectation
+    s = col["satisfaction"][candidates].astype(float)
+    bond = col["bond"][candidates].astype(float)
+    tenure_share = np.minimum(
+        (now - col["joined"][candidates].astype(float))
+        / (m.tenure_horizon_years * HOURS_PER_YEAR), 1.0
+    )
+    # counter-based draws keyed by (customer, period): common random numbers per customer
+    u_offer = counter("rival_offers").uniform(candidates, period)
+    u_switch = counter("switching").uniform(candidates, period)
+    u_defect = counter("defection").uniform(candidates, period)
+    has_offer = u_offer < loyalty.period_probability(
+        loyalty.offer_rate(m.competition, m.offer_rate), years
+    )
+    switch = u_switch < loyalty.switch_probability(
+        s, bond, m.competition, m.rival_quality, m.rival_quality_gain, m.switching_cost,
+        m.bond_value, m.choice_scale, tenure_share, m.tenure_value,
+    )
+    h_dis = loyalty.dissatisfaction_hazard(
+        s, c.dissatisfaction_defection, c.defection_sensitivity, c.satisfied_threshold
+    )
+    total = h_dis + c.other_defection
+    p_leave = loyalty.period_probability(total, years)
+    leave = u_defect < p_leave
+    with np.errstate(invalid="ignore", divide="ignore"):
+        dis_share = np.where(total > 0, h_dis / total, 0.0)
+    reason = np.where(u_defect < p_leave * dis_share, loyalty.DISSATISFACTION, loyalty.OTHER)
+    rival = has_offer & switch
+    reason = np.where(rival, loyalty.RIVAL_OFFER, reason)
+    gone = rival | leave
+    idx = candidates[gone]
+    col["status"][idx] = DEFECTED
+    col["defect_reason"][idx] = reason[gone]
+    col["left"][idx] = now
+    col["next_visit"][idx] = np.inf
+    return idx
 
 
 def acquisitions(ctx: RunContext, dt_hours: float) -> dict[str, float]:

@@ -180,7 +180,7 @@ def build_chain(env: simpy.Environment, scenario: Scenario, streams: Streams,
     ctx = RunContext(
         env=env, p=p, streams=streams, recorder=recorder, settings=VisitSettings(p),
         market=MarketExpectation(p.customers.expectation_initial),
-        population=CustomerPopulation(capacity=int(p.customers.initial * 1.2) + 64),
+        population=CustomerPopulation(capacity=int(p.customers.initial * 1.05) + 64),
         units=units, unit_cdf=np.cumsum(shares / shares.sum()),
         visit_streams={name: streams.counter(name)
                        for name in ("visit_gaps", *(n for n, _ in VISIT_DRAWS))},
