@@ -71,13 +71,12 @@ def overrides(customers: int, years: float, warmup: float) -> list[str]:
 # (module, attribute) of functions and methods looked up at call time
 TRACED_STEPS: tuple[tuple[str, str], ...] = (
     ("sim.model.system", "ServiceSystem.__init__"),
-    ("sim.model.system", "ServiceSystem.add_customers"),
+    ("sim.model.system", "add_customers"),
     ("sim.model.population", "CustomerPopulation._reserve"),
     ("sim.model.customers", "due_visits"),
-    ("sim.model.customers", "visit_draws"),
-    ("sim.model.system", "ServiceSystem._behaviour_review"),
+    ("sim.model.system", "behaviour_review"),
     ("sim.model.organization", "population_review"),
-    ("sim.model.organization", "acquire"),
+    ("sim.model.organization", "acquisitions"),
     ("sim.model.system", "chain_row"),
     ("sim.model.system", "behaviour_summary"),
     ("sim.model.system", "cohort_table"),

@@ -102,7 +102,7 @@ def child(customers: int, years: float, resident: bool) -> dict[str, Any]:
         "providers": providers,
         "peak_rss": peak_rss_bytes(),
         "state_bytes": state_bytes(system.population.columns),
-        "arrived": result.summary["arrived"],
+        "encounters": result.summary.get("encounters"),
         "utilisation": result.summary["utilisation"],
         "active_customers": result.summary.get("active_customers"),
         "wall_seconds": result.wall_seconds,
@@ -186,7 +186,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     run = big_runs[-1]
     print()
     print(
-        f"large run: {run['arrived']:,} visits, utilisation {run['utilisation']:.2f}, "
+        f"large run: {run['encounters']:,} encounters, utilisation {run['utilisation']:.2f}, "
         f"{run['active_customers']:,} active customers, {run['wall_seconds']:.1f} s simulated"
     )
     print(

@@ -11,8 +11,9 @@ from __future__ import annotations
 import math
 from typing import Any
 
-HOURS_PER_DAY = 24.0
-HOURS_PER_YEAR = 8760.0
+from sim.clock import HOURS_PER_DAY, HOURS_PER_YEAR
+
+__all__ = ["HOURS_PER_DAY", "HOURS_PER_YEAR", "ChainTally", "PeriodTally", "Recorder"]
 
 
 class PeriodTally:

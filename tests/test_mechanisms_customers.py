@@ -9,7 +9,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from sim.model import growth, loyalty
+from sim.model import expectations, growth, loyalty
 from sim.model import satisfaction as sat
 from sim.scenario.schema import (
     CustomersSection,
@@ -120,11 +120,11 @@ def test_net_promoter_score_shares_add_up(values: list[int]) -> None:
 def test_drift_expectations_in_place_and_capped() -> None:
     e = np.array([0.5, 0.95, 0.99, 1.0], dtype=np.float32)
     view = e[:]
-    sat.drift_expectations(view, 0.02, 2.0)
+    expectations.drift_expectations(view, 0.02, 2.0)
     assert e == pytest.approx([0.54, 0.99, 1.0, 1.0])
     assert e.max() <= 1.0
     before = e.copy()
-    sat.drift_expectations(e, 0.0, 5.0)  # no drift in a sheltered market
+    expectations.drift_expectations(e, 0.0, 5.0)  # no drift in a sheltered market
     assert np.array_equal(e, before)
 
 

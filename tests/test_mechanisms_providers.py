@@ -10,10 +10,9 @@ import simpy
 from hypothesis import given
 from hypothesis import strategies as st
 
+from sim.clock import HOURS_PER_MONTH, HOURS_PER_YEAR
 from sim.model import money, workload
 from sim.model.providers import (
-    HOURS_PER_MONTH,
-    HOURS_PER_YEAR,
     Provider,
     adjust_towards,
     job_satisfaction_target,

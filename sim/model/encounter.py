@@ -11,6 +11,10 @@ from __future__ import annotations
 
 import math
 
+from sim.scenario.schema import ProvidersSection
+
+_DEFAULT = ProvidersSection()  # the scenario's defaults, defined once in the schema
+
 NO_FAILURE, PROCESS, PROVIDER, CUSTOMER = 0, 1, 2, 3
 SOURCES = ("none", "process", "provider", "customer")
 
@@ -25,6 +29,9 @@ def failure_probabilities(
     special_request_error: float,
     forewarned: bool,
     prevention: float,
+    *,
+    competency_effect: float = _DEFAULT.error_competency_effect,
+    quality_floor: float = _DEFAULT.quality_factor_floor,
 ) -> tuple[float, float, float]:
     """Chances that the encounter fails for each source (process, provider, customer).
 
@@ -32,15 +39,16 @@ def failure_probabilities(
     fixes removed); provider errors fall with competency and rise when corners are
     cut or a special request is accommodated; customer errors are the customer's
     own. Proactive attention on the last visit prevents part of the process and
-    customer risk (seed ``002``, third kind of encounter).
+    customer risk (Kotelnikov, third kind of encounter).  Provider errors are
+    ``error_rate x (1 - competency_effect x competency) / max(quality_factor, quality_floor)``.
     """
     p_process = process_rate
     p_customer = customer_error_rate
     if forewarned:
         p_process *= 1.0 - prevention
         p_customer *= 1.0 - prevention
-    p_provider = provider_error_rate * (1.0 - 0.7 * competency) / (
-        quality_factor if quality_factor > 0.05 else 0.05
+    p_provider = provider_error_rate * (1.0 - competency_effect * competency) / (
+        quality_factor if quality_factor > quality_floor else quality_floor
     )
     if accommodated:
         p_provider += special_request_error

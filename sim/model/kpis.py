@@ -9,21 +9,32 @@ conversion, lifetime value).
 from __future__ import annotations
 
 import math
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import numpy as np
 
+from sim.clock import (
+    DAYS_PER_YEAR,
+    HOURS_PER_DAY,
+    HOURS_PER_MONTH,
+    HOURS_PER_YEAR,
+    MINUTES_PER_HOUR,
+)
 from sim.model import loyalty, money
+from sim.model.context import RunContext
 from sim.model.encounter import SOURCES
 from sim.model.population import ACTIVE, CHANNELS, DEFECTED, INITIAL, OUTCOMES, PAID
-from sim.model.satisfaction import net_promoter_score
+from sim.model.satisfaction import (
+    DETRACTOR,
+    PASSIVE,
+    PASSIVE_MIN_SCORE,
+    PROMOTER,
+    PROMOTER_MIN_SCORE,
+    net_promoter_score,
+)
 from sim.model.unit import Unit
-from sim.recording import HOURS_PER_DAY, HOURS_PER_YEAR, ChainTally, PeriodTally, Recorder
+from sim.recording import ChainTally, PeriodTally, Recorder
 
-if TYPE_CHECKING:
-    from sim.model.system import ServiceSystem
-
-HOURS_PER_MONTH = 730.0
 GROUPS = ("detractor", "passive", "promoter")
 
 
@@ -33,11 +44,12 @@ def _ratio(num: float, den: float) -> float:
 
 def recommend_groups(scores: np.ndarray) -> np.ndarray:
     """-1 unrated, 0 detractor, 1 passive, 2 promoter."""
-    return np.where(scores < 0, -1, np.where(scores >= 9, 2, np.where(scores >= 7, 1, 0)))
+    graded = np.where(scores >= PASSIVE_MIN_SCORE, PASSIVE, DETRACTOR)
+    return np.where(scores < 0, -1, np.where(scores >= PROMOTER_MIN_SCORE, PROMOTER, graded))
 
 
 def chain_row(
-    world: ServiceSystem,
+    ctx: RunContext,
     units: list[Unit],
     recorder: Recorder,
     dt: float,
@@ -47,8 +59,8 @@ def chain_row(
 ) -> dict[str, Any]:
     """Close the period of ``units`` into ``recorder``: one row of every period metric,
     labelled ``label`` in the ``unit`` column ("all" for the whole organization)."""
-    p = world.p
-    now = world.env.now
+    p = ctx.p
+    now = ctx.env.now
     months = dt / HOURS_PER_MONTH
     tally, chain = PeriodTally(), ChainTally()
     for unit in units:
@@ -59,10 +71,10 @@ def chain_row(
     staff_area = sum(u.areas[2] for u in units)
     present = [q for u in units for q in u.providers if not q.leaving]
     indices = [u.index for u in units]
-    everyone = len(units) == len(world.units)
+    everyone = len(units) == len(ctx.units)
     extra: dict[str, Any] = {"unit": label}
 
-    with world.population.np() as col:
+    with ctx.population.np() as col:
         mine = slice(None) if everyone else np.isin(col["unit"], indices)
         status = col["status"][mine]
         active = status == ACTIVE
@@ -155,7 +167,7 @@ def chain_row(
     extra["work_pressure"] = float(np.mean([u.work_pressure for u in units]))
     extra["time_factor"] = float(np.mean([u.time_factor for u in units]))
     extra["quality_factor"] = float(np.mean([u.quality_factor for u in units]))
-    extra["standard_minutes"] = 60.0 * float(np.mean([u.standard for u in units]))
+    extra["standard_minutes"] = MINUTES_PER_HOUR * float(np.mean([u.standard for u in units]))
 
     # money
     m = p.money
@@ -165,9 +177,10 @@ def chain_row(
         provider_months, m.wage_per_month, training, m.training_cost, extra["hires"],
         m.hiring_cost,
     )
-    total_share = sum(u.policy.share for u in world.units)
+    total_share = sum(u.policy.share for u in ctx.units)
     reliability_cost = sum(
-        money.reliability_cost(u.policy.reliability, m.reliability_cost, months)
+        money.reliability_cost(u.policy.reliability, m.reliability_cost, months,
+                              m.reliability_cap)
         * u.policy.share / total_share
         for u in units
     )
@@ -259,26 +272,26 @@ def _total(rows: list[dict[str, Any]], key: str) -> float:
     return sum(r[key] for r in rows)
 
 
-def behaviour_summary(world: ServiceSystem) -> dict[str, Any]:
+def behaviour_summary(ctx: RunContext) -> dict[str, Any]:
     """Every KPI of the run, after the warm-up (MODEL.md section 6)."""
-    p = world.p
-    warmup_days = p.run.warmup_years * 365.0
-    all_rows = world.recorder.rows
+    p = ctx.p
+    warmup_days = p.run.warmup_years * DAYS_PER_YEAR
+    all_rows = ctx.recorder.rows
     rows = _after(all_rows, warmup_days)
     q = queue_summary(rows)
     days = sum(r["t_end_days"] - r["t_start_days"] for r in rows)
-    years = days / 365.0
+    years = days / DAYS_PER_YEAR
     failures = _total(rows, "failures")
     complaints = _total(rows, "complaints")
     dissatisfied = sum(_total(rows, f"dissatisfied_{s}") for s in SOURCES[1:])
     staff_years = sum(r["mean_staff"] * (r["t_end_days"] - r["t_start_days"]) for r in rows) \
-        / 365.0
+        / DAYS_PER_YEAR
     revenue = _total(rows, "revenue") / years
     cost = _total(rows, "cost") / years
 
     start_hours = warmup_days * HOURS_PER_DAY
-    end_hours = world.env.now
-    with world.population.np() as col:
+    end_hours = ctx.env.now
+    with ctx.population.np() as col:
         joined = col["joined"].astype(float)
         left = col["left"].astype(float)
         active_at_start = (joined <= start_hours) & (np.isnan(left) | (left > start_hours))
@@ -291,20 +304,22 @@ def behaviour_summary(world: ServiceSystem) -> dict[str, Any]:
         n_acquired = int(np.count_nonzero(acquired_in_run))
         converted = acquired_in_run & (col["ever_promoter"] == 1)
         conversion = _ratio(int(np.count_nonzero(converted)), n_acquired)
-        to_promoter = (col["promoter_at"][converted].astype(float) - joined[converted]) / 24.0
+        to_promoter = (
+            col["promoter_at"][converted].astype(float) - joined[converted]
+        ) / HOURS_PER_DAY
         time_to_promoter = float(to_promoter.mean()) if to_promoter.size else math.nan
         paid = int(np.count_nonzero(col["channel"] == PAID))
         revenue_per_customer_year = _ratio(
             revenue, _time_mean(rows, "active_customers")
         )
         pending = col["failure_outcome"]
-        late = col["failure_at"].astype(float) > end_hours - 90 * 24.0
+        window = p.customers.repurchase_window_days * HOURS_PER_DAY
+        late = col["failure_at"].astype(float) > end_hours - window
         pending_counts = np.bincount(pending[(pending >= 0) & ~late], minlength=4)
 
     defection = 1.0 - retention if not math.isnan(retention) else math.nan
     acquisition_per_customer = _ratio(paid * p.money.acquisition_cost, n_acquired)
-    clv = revenue_per_customer_year / defection - acquisition_per_customer \
-        if defection and not math.isnan(defection) else math.nan
+    clv = money.lifetime_value(revenue_per_customer_year, defection, acquisition_per_customer)
     repurchase = {}
     for k, outcome in enumerate(OUTCOMES):
         base = _total(all_rows, f"repurchase_base_{outcome}") + int(pending_counts[k])
@@ -358,27 +373,27 @@ def behaviour_summary(world: ServiceSystem) -> dict[str, Any]:
         "referrals": int(_total(rows, "acquired_referral")),
         "wom_ratio": _ratio(_total(rows, "wom_positive"), _total(rows, "wom_negative")),
         "warmup_years": p.run.warmup_years,
-        **({"by_unit": unit_summaries(world)} if len(world.units) > 1 else {}),
+        **({"by_unit": unit_summaries(ctx)} if len(ctx.units) > 1 else {}),
     }
 
 
-def unit_summaries(world: ServiceSystem) -> dict[str, dict[str, float]]:
+def unit_summaries(ctx: RunContext) -> dict[str, dict[str, float]]:
     """The main KPIs of each unit (branch), after the warm-up."""
-    warmup_days = world.p.run.warmup_years * 365.0
+    warmup_days = ctx.p.run.warmup_years * DAYS_PER_YEAR
     start_hours = warmup_days * HOURS_PER_DAY
-    years = (world.env.now - start_hours) / HOURS_PER_YEAR
+    years = (ctx.env.now - start_hours) / HOURS_PER_YEAR
     out: dict[str, dict[str, float]] = {}
-    with world.population.np() as col:
+    with ctx.population.np() as col:
         joined = col["joined"].astype(float)
         left = col["left"].astype(float)
         cohort = (joined <= start_hours) & (np.isnan(left) | (left > start_hours))
-        for unit, recorder in zip(world.units, world.unit_recorders, strict=True):
+        for unit, recorder in zip(ctx.units, ctx.unit_recorders, strict=True):
             rows = _after(recorder.rows, warmup_days)
             mine = cohort & (col["unit"] == unit.index)
             kept = int(np.count_nonzero(mine & (col["status"] == ACTIVE)))
             size = int(np.count_nonzero(mine))
             staff_years = sum(r["mean_staff"] * (r["t_end_days"] - r["t_start_days"])
-                              for r in rows) / 365.0
+                              for r in rows) / DAYS_PER_YEAR
             served = _total(rows, "served")
             out[unit.policy.name] = {
                 "retention_rate": _ratio(kept, size) ** (1.0 / years) if size and years > 0
@@ -399,11 +414,11 @@ def unit_summaries(world: ServiceSystem) -> dict[str, dict[str, float]]:
     return out
 
 
-def cohort_table(world: ServiceSystem) -> list[dict[str, Any]]:
+def cohort_table(ctx: RunContext) -> list[dict[str, Any]]:
     """Per acquisition cohort (review period of acquisition) and channel: size, survivors,
     promoter conversion, time to promoter, realised revenue and lifetime value so far."""
-    p = world.p
-    with world.population.np() as col:
+    p = ctx.p
+    with ctx.population.np() as col:
         cohort = col["cohort"].astype(np.int64)
         channel = col["channel"].astype(np.int64)
         out = []
@@ -412,7 +427,7 @@ def cohort_table(world: ServiceSystem) -> list[dict[str, Any]]:
             n = int(np.count_nonzero(mask))
             converted = mask & (col["ever_promoter"] == 1)
             days = (col["promoter_at"][converted].astype(float)
-                    - col["joined"][converted].astype(float)) / 24.0
+                    - col["joined"][converted].astype(float)) / HOURS_PER_DAY
             revenue = float(col["revenue"][mask].astype(float).sum())
             spend = n * p.money.acquisition_cost if key[1] == PAID else 0.0
             out.append({

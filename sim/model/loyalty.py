@@ -44,8 +44,8 @@ def switch_probability(
     """Logit choice between a rival offer and staying.
 
     Staying is worth satisfaction + switching cost (which competition erodes) + bond +
-    habit of tenure (``tenure_share``: tenure / 5 years, capped at 1; Reichheld's loyalty
-    effect); the offer is worth the rival's quality, which competition raises.
+    habit of tenure (``tenure_share``: tenure / tenure_horizon_years, capped at 1; Reichheld's
+    loyalty effect); the offer is worth the rival's quality, which competition raises.
     """
     stay = (
         satisfaction

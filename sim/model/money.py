@@ -1,16 +1,27 @@
-"""Money: revenue, costs and profit per period (Heskett et al. 1994: the chain closes at profit).
+"""Money: revenue, costs, profit and lifetime value (Heskett et al. 1994: the chain closes at
+profit).
 
 Costs are wages, training, hiring, the cost of reliability (rising steeply as
 it approaches 1), recovery compensation and marketing spend per paid
-acquisition.
+acquisition.  A customer's lifetime value is the revenue of their expected lifetime less
+what their acquisition cost.
 """
 
 from __future__ import annotations
 
+import math
 
-def reliability_cost(reliability: float, scale_per_month: float, months: float) -> float:
-    """Cost of running processes at ``reliability``: ``scale x r / (1 - r)`` per month."""
-    r = min(reliability, 0.999)
+from sim.scenario.schema import MoneySection
+
+_DEFAULT = MoneySection()  # the scenario's defaults, defined once in the schema
+
+
+def reliability_cost(
+    reliability: float, scale_per_month: float, months: float, cap: float = _DEFAULT.reliability_cap
+) -> float:
+    """Cost of running processes at ``reliability``: ``scale x r / (1 - r)`` per month, with
+    ``r`` at most ``cap`` (the scenario's ``money.reliability_cap``)."""
+    r = min(reliability, cap)
     return scale_per_month * r / (1.0 - r) * months
 
 
@@ -28,3 +39,14 @@ def staff_costs(
         provider_months * training * training_cost,
         hires * hiring_cost,
     )
+
+
+def lifetime_value(
+    revenue_per_customer_year: float, annual_defection: float, acquisition_per_customer: float
+) -> float:
+    """Customer lifetime value: a year's revenue over the annual defection rate (the expected
+    lifetime in years, Reichheld & Sasser 1990), less the acquisition spend per customer;
+    NaN without defections."""
+    if not annual_defection or math.isnan(annual_defection):
+        return math.nan
+    return revenue_per_customer_year / annual_defection - acquisition_per_customer

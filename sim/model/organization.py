@@ -12,28 +12,22 @@ and corner cutting (Oliva & Sterman 2001).
 from __future__ import annotations
 
 import math
-from typing import TYPE_CHECKING
 
 import numpy as np
 
+from sim.clock import HOURS_PER_MONTH, HOURS_PER_WEEK, HOURS_PER_YEAR
 from sim.model import growth, loyalty, providers, workload
-from sim.model.population import ACTIVE, DEFECTED, PAID, REFERRAL
-from sim.model.satisfaction import drift_expectations
+from sim.model.context import RunContext
+from sim.model.customers import close_pending_failures
+from sim.model.expectations import drift_expectations
+from sim.model.population import ACTIVE, DEFECTED
+from sim.model.satisfaction import PASSIVE_MIN_SCORE, PROMOTER_MIN_SCORE
 from sim.model.unit import Unit
 
-if TYPE_CHECKING:
-    from sim.model.system import ServiceSystem
 
-HOURS_PER_MONTH = 730.0
-HOURS_PER_WEEK = 168.0
-HOURS_PER_YEAR = 8760.0
-LOW_PERFORMER_REVIEWS = 3
-LOW_PERFORMER_MIN_TENURE_MONTHS = 6.0
-
-
-def update_workload(world: ServiceSystem, unit: Unit, dt_hours: float) -> None:
+def update_workload(ctx: RunContext, unit: Unit, dt_hours: float) -> None:
     """Work pressure from last week's demand; time per order, quality, standard drift."""
-    pr = world.p.providers
+    pr = ctx.p.providers
     demand = unit.arrivals_since_workload / dt_hours if dt_hours > 0 else 0.0
     unit.arrivals_since_workload = 0
     capacity = sum(p.competency for p in unit.providers if not p.leaving)
@@ -53,16 +47,20 @@ def update_workload(world: ServiceSystem, unit: Unit, dt_hours: float) -> None:
     )
 
 
-def update_providers(world: ServiceSystem, unit: Unit, dt_hours: float) -> list[providers.Provider]:
+def update_providers(ctx: RunContext, unit: Unit, dt_hours: float) -> list[providers.Provider]:
     """Learning, job satisfaction and accountability; returns the low performers to remove."""
-    p = world.p
-    now = world.env.now
+    p = ctx.p
+    o = p.organization
+    now = ctx.env.now
     tau = providers.learning_time_constant(p.providers.learning_months, unit.policy.training)
     target = providers.job_satisfaction_target(
         unit.policy.internal_service_quality,
         unit.policy.empowerment,
         unit.work_pressure,
         p.providers.workload_effect,
+        base=p.providers.job_satisfaction_base,
+        isq_weight=p.providers.job_satisfaction_isq,
+        empowerment_weight=p.providers.job_satisfaction_empowerment,
     )
     js_tau = p.providers.job_satisfaction_months * HOURS_PER_MONTH
     remove = []
@@ -77,12 +75,12 @@ def update_providers(world: ServiceSystem, unit: Unit, dt_hours: float) -> list[
         )
         if p.organization.accountability and prov.served_in_period:
             mean_quality = prov.quality_sum / prov.served_in_period
-            seasoned = prov.tenure(now) / HOURS_PER_MONTH >= LOW_PERFORMER_MIN_TENURE_MONTHS
+            seasoned = prov.tenure(now) / HOURS_PER_MONTH >= o.low_performer_min_tenure
             if seasoned and mean_quality < p.organization.low_performer_quality:
                 prov.low_reviews += 1
             else:
                 prov.low_reviews = 0
-            if prov.low_reviews >= LOW_PERFORMER_REVIEWS:
+            if prov.low_reviews >= o.low_performer_reviews:
                 remove.append(prov)
         prov.quality_sum = 0.0
         prov.served_in_period = 0
@@ -99,81 +97,102 @@ def failure_information_system(unit: Unit, learning: float) -> None:
         unit.process_multiplier *= (1.0 - learning) ** unit.process_complaints
 
 
-def population_review(world: ServiceSystem, dt_hours: float) -> np.ndarray:
+REVIEW_CHUNK = 1 << 16  # customers per block of the population review (bounds its memory)
+
+
+def population_review(ctx: RunContext, dt_hours: float) -> np.ndarray:
     """Rising expectations, defection (dissatisfaction, other reasons) and rival offers.
 
-    Returns the indices of the customers who defected, with reasons recorded.
+    Returns the indices of the customers who defected, with reasons recorded.  The work is
+    elementwise per customer, so it runs over the candidates in blocks of
+    :data:`REVIEW_CHUNK`: the float64 temporaries stay small at any population size and
+    every number is the same as in one pass.
     """
-    p = world.p
+    m = ctx.p.market
     years = dt_hours / HOURS_PER_YEAR
-    m, c = p.market, p.customers
-    counter = world.streams.counter
-    period = len(world.recorder.rows)
-    with world.population.np() as col:
-        candidates = np.flatnonzero((col["status"] == ACTIVE) & (col["in_visit"] == 0))
-        drift = m.expectation_drift * m.competition * years
-        expectation = col["expectation"][candidates]
-        drift_expectations(expectation, m.expectation_drift * m.competition, years)
-        col["expectation"][candidates] = expectation
-        s = col["satisfaction"][candidates].astype(float)
-        bond = col["bond"][candidates].astype(float)
-        tenure_share = np.minimum(
-            (world.env.now - col["joined"][candidates].astype(float)) / (5 * HOURS_PER_YEAR), 1.0
-        )
-        # counter-based draws keyed by (customer, period): common random numbers per customer
-        u_offer = counter("rival_offers").uniform(candidates, period)
-        u_switch = counter("switching").uniform(candidates, period)
-        u_defect = counter("defection").uniform(candidates, period)
-        has_offer = u_offer < loyalty.period_probability(
-            loyalty.offer_rate(m.competition, m.offer_rate), years
-        )
-        switch = u_switch < loyalty.switch_probability(
-            s, bond, m.competition, m.rival_quality, m.rival_quality_gain, m.switching_cost,
-            m.bond_value, m.choice_scale, tenure_share, m.tenure_value,
-        )
-        h_dis = loyalty.dissatisfaction_hazard(
-            s, c.dissatisfaction_defection, c.defection_sensitivity, c.satisfied_threshold
-        )
-        total = h_dis + c.other_defection
-        p_leave = loyalty.period_probability(total, years)
-        leave = u_defect < p_leave
-        with np.errstate(invalid="ignore", divide="ignore"):
-            dis_share = np.where(total > 0, h_dis / total, 0.0)
-        reason = np.where(u_defect < p_leave * dis_share, loyalty.DISSATISFACTION, loyalty.OTHER)
-        rival = has_offer & switch
-        reason = np.where(rival, loyalty.RIVAL_OFFER, reason)
-        gone = rival | leave
-        idx = candidates[gone]
-        col["status"][idx] = DEFECTED
-        col["defect_reason"][idx] = reason[gone]
-        col["left"][idx] = world.env.now
-        col["next_visit"][idx] = np.inf
-        world.market_expectation = min(world.market_expectation + drift, 1.0)
-        world.close_pending_failures(col, idx)
+    for name in ("rival_offers", "switching", "defection"):  # the streams exist even if unused
+        ctx.streams.counter(name)
+    with ctx.population.np() as col:
+        candidates = np.flatnonzero(col["status"] == ACTIVE)
+        candidates = candidates[col["in_visit"][candidates] == 0]
+        gone = [
+            review_block(ctx, col, candidates[i : i + REVIEW_CHUNK], years)
+            for i in range(0, candidates.size, REVIEW_CHUNK)
+        ]
+        idx = np.concatenate(gone) if gone else candidates
+        ctx.market.rise(m.expectation_drift * m.competition * years)
+        close_pending_failures(ctx.units, col, idx)
         return idx
 
 
-def acquire(world: ServiceSystem, dt_hours: float) -> dict[str, float]:
-    """New customers by referral and by paid acquisition (less negative word of mouth)."""
-    g = world.p.growth
+def review_block(
+    ctx: RunContext, col: dict[str, np.ndarray], candidates: np.ndarray, years: float
+) -> np.ndarray:
+    """The population review of one block of ``candidates``: returns those who defected."""
+    m, c = ctx.p.market, ctx.p.customers
+    counter = ctx.streams.counter
+    period = len(ctx.recorder.rows)
+    now = ctx.env.now
+    expectation = col["expectation"][candidates]
+    drift_expectations(expectation, m.expectation_drift * m.competition, years)
+    col["expectation"][candidates] = expectation
+    s = col["satisfaction"][candidates].astype(float)
+    bond = col["bond"][candidates].astype(float)
+    tenure_share = np.minimum(
+        (now - col["joined"][candidates].astype(float))
+        / (m.tenure_horizon_years * HOURS_PER_YEAR), 1.0
+    )
+    # counter-based draws keyed by (customer, period): common random numbers per customer
+    u_offer = counter("rival_offers").uniform(candidates, period)
+    u_switch = counter("switching").uniform(candidates, period)
+    u_defect = counter("defection").uniform(candidates, period)
+    has_offer = u_offer < loyalty.period_probability(
+        loyalty.offer_rate(m.competition, m.offer_rate), years
+    )
+    switch = u_switch < loyalty.switch_probability(
+        s, bond, m.competition, m.rival_quality, m.rival_quality_gain, m.switching_cost,
+        m.bond_value, m.choice_scale, tenure_share, m.tenure_value,
+    )
+    h_dis = loyalty.dissatisfaction_hazard(
+        s, c.dissatisfaction_defection, c.defection_sensitivity, c.satisfied_threshold
+    )
+    total = h_dis + c.other_defection
+    p_leave = loyalty.period_probability(total, years)
+    leave = u_defect < p_leave
+    with np.errstate(invalid="ignore", divide="ignore"):
+        dis_share = np.where(total > 0, h_dis / total, 0.0)
+    reason = np.where(u_defect < p_leave * dis_share, loyalty.DISSATISFACTION, loyalty.OTHER)
+    rival = has_offer & switch
+    reason = np.where(rival, loyalty.RIVAL_OFFER, reason)
+    gone = rival | leave
+    idx = candidates[gone]
+    col["status"][idx] = DEFECTED
+    col["defect_reason"][idx] = reason[gone]
+    col["left"][idx] = now
+    col["next_visit"][idx] = np.inf
+    return idx
+
+
+def acquisitions(ctx: RunContext, dt_hours: float) -> dict[str, float]:
+    """How many new customers come by paid acquisition (less negative word of mouth) and by
+    referral, and the word of mouth of the period; the caller adds the customers."""
+    g = ctx.p.growth
     months = dt_hours / HOURS_PER_MONTH
-    with world.population.np() as col:
+    with ctx.population.np() as col:
         active = col["status"] == ACTIVE
         rated = col["recommend"]
-        promoters = int(np.count_nonzero(active & (rated >= 9)))
-        detractors = int(np.count_nonzero(active & (rated >= 0) & (rated <= 6)))
+        promoters = int(np.count_nonzero(active & (rated >= PROMOTER_MIN_SCORE)))
+        detractors = int(np.count_nonzero(active & (rated >= 0) & (rated < PASSIVE_MIN_SCORE)))
     positive, negative = growth.word_of_mouth(
         promoters, detractors, g.positive_wom, g.negative_wom, months
     )
-    rng = world.streams.generator("acquisition")
+    rng = ctx.streams.generator("acquisition")
     referrals = int(rng.poisson(growth.expected_referrals(
         promoters, g.referral_intent, g.referral_action, g.referral_conversion, months
     )))
     paid = int(rng.poisson(growth.expected_paid_acquisitions(
         g.paid_per_month, months, negative, g.wom_deterrence
     )))
-    world.add_customers(paid, PAID)
-    world.add_customers(referrals, REFERRAL)
     return {
         "acquired_paid": paid,
         "acquired_referral": referrals,
@@ -182,12 +201,12 @@ def acquire(world: ServiceSystem, dt_hours: float) -> dict[str, float]:
     }
 
 
-def staffing_gap(world: ServiceSystem, unit: Unit) -> int:
+def staffing_gap(ctx: RunContext, unit: Unit) -> int:
     """Adaptive staffing: providers to hire (positive) or release (negative) to plan."""
-    pr = world.p.providers
+    pr = ctx.p.providers
     present = [p for p in unit.providers if not p.leaving]
     mean_competency = (sum(p.competency for p in present) / len(present)) if present else 1.0
-    demand = unit.tally.arrived / max(world.env.now - world.recorder.period_start, 1e-9)
+    demand = unit.tally.arrived / max(ctx.env.now - ctx.recorder.period_start, 1e-9)
     needed = workload.desired_capacity(demand, unit.full_quality_time, pr.target_utilisation)
     needed = max(1, math.ceil(needed / max(mean_competency, 0.05)))
     return needed - (len(present) + unit.vacancies)

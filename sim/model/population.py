@@ -67,6 +67,8 @@ _FILL: dict[str, float] = {
     "failure_outcome": -1,
     "next_visit": float("inf"),
 }
+# capacity grows by 1 / GROWTH_DIVISOR when full: little idle slack, rare copies
+GROWTH_DIVISOR = 8
 _NUMPY = {"b": np.int8, "h": np.int16, "i": np.int32, "f": np.float32, "d": np.float64}
 
 
@@ -134,7 +136,7 @@ class CustomerPopulation:
             return range(self.size, self.size)
         needed = self.size + count
         if needed > self.capacity:
-            self._reserve(max(needed, self.capacity + self.capacity // 2))
+            self._reserve(max(needed, self.capacity + self.capacity // GROWTH_DIVISOR))
         rows = range(self.size, needed)
         self.size = needed
         with self.np() as col:

@@ -11,14 +11,14 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable, Generator
-from typing import Any
+from typing import Any, Protocol
 
 import simpy
 
-from sim.model.service import ServiceDesk
+from sim.clock import HOURS_PER_YEAR
+from sim.scenario.schema import ProvidersSection
 
-HOURS_PER_MONTH = 730.0
-HOURS_PER_YEAR = 8760.0
+_DEFAULT = ProvidersSection()  # the scenario's defaults, defined once in the schema
 
 
 class Provider:
@@ -92,10 +92,18 @@ def job_satisfaction_target(
     empowerment: float,
     work_pressure: float,
     workload_effect: float,
+    *,
+    base: float = _DEFAULT.job_satisfaction_base,
+    isq_weight: float = _DEFAULT.job_satisfaction_isq,
+    empowerment_weight: float = _DEFAULT.job_satisfaction_empowerment,
 ) -> float:
     """Where job satisfaction heads: internal service quality and empowerment raise it,
-    work pressure lowers it (Heskett et al. 1994, "internal service quality")."""
-    target = 0.2 + 0.45 * internal_service_quality + 0.2 * empowerment
+    work pressure lowers it (Heskett et al. 1994, "internal service quality").
+
+    ``base + isq_weight x ISQ + empowerment_weight x empowerment - workload_effect x WP+``,
+    limited to [0, 1].
+    """
+    target = base + isq_weight * internal_service_quality + empowerment_weight * empowerment
     target -= workload_effect * max(work_pressure, 0.0)
     return min(max(target, 0.0), 1.0)
 
@@ -120,9 +128,16 @@ def quit_probability(annual_rate: float, interval_hours: float) -> float:
     return 1.0 - math.exp(-annual_rate * interval_hours / HOURS_PER_YEAR)
 
 
+class Desk(Protocol):
+    """What a provider's career needs of the service desk: to be dismissed from it."""
+
+    def dismiss(self, provider: Provider) -> None:
+        """The provider leaves the desk."""
+
+
 def provider_career(
     env: simpy.Environment,
-    desk: ServiceDesk,
+    desk: Desk,
     provider: Provider,
     check_hours: float,
     hazard: Callable[[Provider], float],

@@ -14,14 +14,22 @@ from __future__ import annotations
 import math
 
 from sim.model.population import RESOLVED, RESOLVED_QUICKLY, SILENT, UNRESOLVED
+from sim.scenario.schema import CustomersSection
+
+_DEFAULT = CustomersSection()  # the scenario's defaults, defined once in the schema
 
 
 def complaint_probability(
-    base: float, loyalty_effect: float, bond: float, tenure_years: float, satisfaction: float
+    base: float, loyalty_effect: float, bond: float, tenure_years: float, satisfaction: float,
+    *,
+    centre: float = _DEFAULT.complaint_satisfaction_centre,
+    scale: float = _DEFAULT.complaint_satisfaction_scale,
+    full_tenure: float = _DEFAULT.complaint_tenure_years,
 ) -> float:
     """Chance that a failed customer complains: a logit in bond, tenure and prior satisfaction.
 
-    ``logit p = logit(base) + effect x (bond + min(tenure, 5 years) / 5 + (S - 0.75) / 0.1)``.
+    ``logit p = logit(base) + effect x (bond + min(tenure, T) / T + (S - centre) / scale)``
+    with ``T = full_tenure`` (5 years, centre 0.75, scale 0.1 by default).
 
     "Complaining customers are often the loyal ones" (seed ``004``).
     """
@@ -30,8 +38,8 @@ def complaint_probability(
     if base >= 1.0:
         return 1.0
     logit = math.log(base / (1.0 - base))
-    tenure = tenure_years if tenure_years < 5.0 else 5.0
-    logit += loyalty_effect * (bond + tenure / 5.0 + (satisfaction - 0.75) / 0.1)
+    tenure = tenure_years if tenure_years < full_tenure else full_tenure
+    logit += loyalty_effect * (bond + tenure / full_tenure + (satisfaction - centre) / scale)
     return 1.0 / (1.0 + math.exp(-logit))
 
 

@@ -12,6 +12,10 @@ from __future__ import annotations
 import numpy as np
 
 DETRACTOR, PASSIVE, PROMOTER = 0, 1, 2
+# the Net Promoter thresholds on the 0-10 scale (Reichheld 2003): promoters score 9 or 10,
+# passives 7 or 8, detractors 0 to 6; defined here once for the whole package
+PROMOTER_MIN_SCORE = 9
+PASSIVE_MIN_SCORE = 7
 
 
 def encounter_satisfaction(
@@ -36,9 +40,9 @@ def recommend_score(satisfaction: float, intercept: float, slope: float, noise: 
 
 def recommend_group(score: int) -> int:
     """Promoter (9-10), passive (7-8) or detractor (0-6)."""
-    if score >= 9:
+    if score >= PROMOTER_MIN_SCORE:
         return PROMOTER
-    if score >= 7:
+    if score >= PASSIVE_MIN_SCORE:
         return PASSIVE
     return DETRACTOR
 
@@ -49,13 +53,7 @@ def net_promoter_score(scores: np.ndarray) -> tuple[float, float, float, float]:
     if rated.size == 0:
         nan = float("nan")
         return nan, nan, nan, nan
-    promoters = float(np.mean(rated >= 9))
-    detractors = float(np.mean(rated <= 6))
+    promoters = float(np.mean(rated >= PROMOTER_MIN_SCORE))
+    detractors = float(np.mean(rated < PASSIVE_MIN_SCORE))
     passives = 1.0 - promoters - detractors
     return 100.0 * (promoters - detractors), promoters, passives, detractors
-
-
-def drift_expectations(expectation: np.ndarray, drift_per_year: float, years: float) -> None:
-    """Market expectations rise constantly (seed ``002``): in place, capped at 1."""
-    if drift_per_year:
-        np.minimum(expectation + drift_per_year * years, 1.0, out=expectation)

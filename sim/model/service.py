@@ -12,12 +12,11 @@ from __future__ import annotations
 
 from collections import deque
 from collections.abc import Callable
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import simpy
 
-if TYPE_CHECKING:
-    from sim.model.providers import Provider
+from sim.model.providers import Provider
 
 
 class Ticket:

@@ -93,7 +93,12 @@ class Unit:
 
     @property
     def providers(self) -> list[Provider]:
+        """Everyone employed at the unit's desk (including those about to leave)."""
         return self.desk.providers
+
+    def staff(self) -> list[Provider]:
+        """The providers who are staying (not leaving)."""
+        return [p for p in self.providers if not p.leaving]
 
     def process_failure_rate(self, fixable_share: float) -> float:
         """Chance of a process failure per visit, after root-cause fixes."""

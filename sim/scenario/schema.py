@@ -192,6 +192,32 @@ class CustomersSection(Section):
         "not satisfied", ge=0, le=1,
     )
 
+    complaint_satisfaction_centre: float = param(
+        0.75, "satisfaction [0, 1]", "prior satisfaction at which satisfaction neither raises "
+        "nor lowers the propensity to complain (the centre of the complaint logit; Goodman "
+        "2009: complainers are often the loyal ones)", ge=0, le=1,
+    )
+    complaint_satisfaction_scale: float = param(
+        0.1, "satisfaction [0, 1]", "satisfaction difference from the centre that counts as one "
+        "unit in the complaint logit", gt=0, le=1,
+    )
+    complaint_tenure_years: float = param(
+        5.0, "years", "tenure at which tenure's effect on the propensity to complain is full "
+        "(one unit in the complaint logit; pro rata below, capped above)", gt=0, le=100,
+    )
+    repurchase_window_days: float = param(
+        90.0, "days", "a customer who visits again within this time after a failure counts as "
+        "having repurchased (the repurchase ladder of TARP, Goodman 2009)", gt=0, le=3650,
+    )
+    initial_tenure_years: float = param(
+        5.0, "years", "the starting population joined uniformly over this many years before "
+        "the start", ge=0, le=100,
+    )
+    walk_away_quality: float = param(
+        1.0, "share of expectation", "a customer who gives up waiting judges reliability and "
+        "responsiveness at 0 and the other three dimensions at this share of their "
+        "expectation (Parasuraman, Zeithaml & Berry 1988)", ge=0, le=1,
+    )
 
 class ProvidersSection(Section):
     """The front-line providers (employees)."""
@@ -276,6 +302,33 @@ class ProvidersSection(Section):
         "full-quality time", ge=0, le=10,
     )
 
+    error_competency_effect: float = param(
+        0.7, "share", "share of the provider-error probability that full competency removes: "
+        "errors are error_rate x (1 - this x competency) / quality factor", ge=0, le=1,
+    )
+    quality_factor_floor: float = param(
+        0.05, "factor", "smallest quality factor by which provider errors are divided (caps "
+        "the rise of errors when corners are cut hard; Oliva & Sterman 2001)", gt=0, le=1,
+    )
+    job_satisfaction_base: float = param(
+        0.2, "satisfaction [0, 1]", "target job satisfaction with no internal service quality, "
+        "no empowerment and no work pressure (Heskett et al. 1994)", ge=0, le=1,
+    )
+    job_satisfaction_isq: float = param(
+        0.45, "satisfaction per unit", "rise of the job-satisfaction target per unit of "
+        "internal service quality (Heskett et al. 1994)", ge=0, le=1,
+    )
+    job_satisfaction_empowerment: float = param(
+        0.2, "satisfaction per unit", "rise of the job-satisfaction target per unit of "
+        "empowerment (Heskett et al. 1994)", ge=0, le=1,
+    )
+    founding_tenure_min_months: float = param(
+        3.0, "months", "shortest tenure of the founding team at the start", ge=0, le=600
+    )
+    founding_tenure_span_months: float = param(
+        30.0, "months", "founding tenures are uniform from founding_tenure_min_months over this "
+        "span (3 to 33 months by default)", ge=0, le=600,
+    )
 
 class OrganizationSection(Section):
     """The organization's policies."""
@@ -326,6 +379,14 @@ class OrganizationSection(Section):
         "performer", ge=0, le=1,
     )
 
+    low_performer_reviews: int = param(
+        3, "reviews", "consecutive reviews as a low performer after which accountability "
+        "removes a provider", ge=1, le=1000,
+    )
+    low_performer_min_tenure: float = param(
+        6.0, "months", "tenure before which a provider is never counted as a low performer "
+        "(still learning)", ge=0, le=600,
+    )
 
 class RecoverySection(Section):
     """Complaints and service recovery."""
@@ -365,6 +426,11 @@ class RecoverySection(Section):
         25.0, "money", "compensation paid per recovered complaint", ge=0, le=1e6
     )
 
+    escalation_delay_scale_days: float = param(
+        28.0, "days", "an escalated complaint's responsiveness is divided by 1 + escalation_days "
+        "/ this (a week's escalation costs a fifth of responsiveness by default)", gt=0,
+        le=3650,
+    )
 
 class EncounterSection(Section):
     """The service encounter: weights of the five dimensions and what drives them."""
@@ -430,6 +496,10 @@ class EncounterSection(Section):
         0.25, "probability per bond", "chance, times the bond, that a relationship customer "
         "follows a provider who leaves", ge=0, le=1,
     )
+    proactive_bond_factor: float = param(
+        2.0, "ratio", "how many times faster the bond grows in an encounter with proactive "
+        "attention (relationship service; Gutek 1995)", ge=1, le=100,
+    )
 
     @model_validator(mode="after")
     def _weights_sum_to_one(self) -> EncounterSection:
@@ -471,6 +541,11 @@ class SatisfactionSection(Section):
     recommend_noise: float = param(
         1.5, "points", "sd of the noise in the likelihood to recommend", ge=0, le=10
     )
+    dissatisfied_threshold: float = param(
+        0.5, "satisfaction [0, 1]", "encounter satisfaction below which a failed encounter "
+        "counts as dissatisfying (the dissatisfaction-by-source KPI; Goodman 2009)", ge=0,
+        le=1,
+    )
 
 
 class MarketSection(Section):
@@ -505,6 +580,10 @@ class MarketSection(Section):
     )
     expectation_drift: float = param(
         0.02, "per year", "rise of expectations per year at competition 1", ge=0, le=1
+    )
+    tenure_horizon_years: float = param(
+        5.0, "years", "tenure at which the habit of staying is worth the full tenure_value "
+        "(Reichheld 1996), pro rata below", gt=0, le=100,
     )
 
 
@@ -559,6 +638,10 @@ class MoneySection(Section):
     )
     acquisition_cost: float = param(
         150.0, "money", "marketing spend per paid acquisition", ge=0, le=1e7
+    )
+    reliability_cap: float = param(
+        0.999, "share", "reliability above which its cost rises no more (keeps r / (1 - r) "
+        "finite at r = 1)", gt=0, lt=1,
     )
 
 

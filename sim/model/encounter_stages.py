@@ -1,0 +1,288 @@
+"""The encounter at the end of service, as a sequence of named stages.
+
+When a provider finishes serving a customer, :func:`encounter_outcome` runs the
+stages in order, each a short function:
+
+1. :func:`end_service`: the provider is free again; the desk's tallies.
+2. :func:`failure_stage`: did the encounter fail, and whose failure was it
+   (process, provider, customer: Goodman 2009); the repurchase ladder of the
+   customer's previous failure is closed.
+3. :func:`recovery_stage`: does the failed customer complain, and is the
+   complaint put right on the spot, after escalation, or not at all.
+4. :func:`judgement_stage`: the five dimensions of quality (reliability,
+   responsiveness, competency, empathy, feeling valued; Kotelnikov) and perceived
+   quality with the SERVQUAL weights (Parasuraman, Zeithaml & Berry 1988).
+5. :func:`customer_update_stage`: encounter and cumulative satisfaction (Oliver
+   1980), adapted expectation, bond, likelihood to recommend (Reichheld 2003).
+6. :func:`bookkeeping_stage`: revenue and the encounter log.
+
+A :class:`Visit` carries what the stages need to know of the visit so far.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sim.clock import HOURS_PER_DAY, HOURS_PER_YEAR
+from sim.model import cops, expectations
+from sim.model import encounter as enc
+from sim.model import recovery as rec
+from sim.model import satisfaction as sat
+from sim.model.context import RunContext
+from sim.model.population import RESOLVED, RESOLVED_QUICKLY, UNRESOLVED
+from sim.model.providers import Provider
+from sim.model.unit import Unit
+
+# the random numbers of one visit, in this order; each from its own counter-based stream
+# keyed by (customer, visit number), so the k-th visit of a customer draws the same numbers
+# in every scenario run with the same seed (common random numbers per individual)
+VISIT_DRAWS: tuple[tuple[str, str], ...] = (
+    ("service_time", "normal"),
+    ("patience", "exponential"),
+    ("special_request", "uniform"),
+    ("flexibility", "uniform"),
+    ("proactivity", "uniform"),
+    ("failures", "uniform"),
+    ("complaints", "uniform"),
+    ("recovery_on_spot", "uniform"),
+    ("recovery_escalated", "uniform"),
+    ("quality_noise", "normal"),
+    ("empathy_noise", "normal"),
+    ("recommend_noise", "normal"),
+)
+(SERVICE, PATIENCE, SPECIAL, FLEX, PROACTIVE, FAILURE, COMPLAINT, SPOT, ESCALATED,
+ QUALITY_NOISE, EMPATHY_NOISE, RECOMMEND_NOISE) = range(len(VISIT_DRAWS))
+
+
+class Visit:
+    """One visit of one customer from arrival to the end of the encounter."""
+
+    __slots__ = (
+        "arrived", "competency", "customer", "knows", "own", "proactive", "provider",
+        "request", "service", "tolerance", "u", "unit", "wait",
+    )
+
+    def __init__(self, unit: Unit, customer: int, arrived: float, tolerance: float,
+                 own: Provider | None, u: list[float]) -> None:
+        self.unit = unit
+        self.customer = customer
+        self.arrived = arrived
+        self.tolerance = tolerance  # hours of waiting the customer tolerates
+        self.own = own  # own provider (relationship service), or None
+        self.u = u  # the visit's random numbers, see VISIT_DRAWS
+        self.provider: Provider | None = None
+        self.wait = 0.0
+        self.request = 0  # encounter_kinds: NO_REQUEST, ACCOMMODATED or REFUSED
+        self.proactive = False
+        self.knows = 1.0  # service-time factor of a provider who knows the customer
+        self.competency = 1.0  # the provider's competency when service began
+        self.service = 0.0  # hours of service
+
+
+def encounter_outcome(ctx: RunContext, v: Visit, provider: Provider) -> None:
+    """The service has ended: run the encounter's stages in order."""
+    end_service(ctx, v, provider)
+    source = failure_stage(ctx, v, provider)
+    outcome, complained, reliability = recovery_stage(ctx, v, source)
+    scores, quality = judgement_stage(ctx, v, provider, outcome, reliability)
+    satisfaction, score = customer_update_stage(ctx, v, source, outcome, reliability, quality)
+    bookkeeping_stage(ctx, v, provider, source, outcome, complained, scores, satisfaction,
+                      score)
+
+
+def end_service(ctx: RunContext, v: Visit, provider: Provider) -> None:
+    """The provider is free again (or takes the next in line); the desk's tallies."""
+    unit = v.unit
+    provider.served += 1
+    provider.served_in_period += 1
+    provider.busy_time += v.service
+    unit.desk.release(provider)
+    unit.tally.finish(v.service, ctx.env.now - v.arrived)
+
+
+def failure_stage(ctx: RunContext, v: Visit, provider: Provider) -> int:
+    """Whether and from which source the encounter failed (Goodman 2009); a proactive provider
+    forewarns the customer for the next visit; the previous failure's repurchase is booked."""
+    k = ctx.settings
+    pop = ctx.population
+    unit, c = v.unit, v.customer
+    p_proc, p_prov, p_cust = enc.failure_probabilities(
+        unit.process_failure_rate(k.fixable_share),
+        k.provider_error_rate * v.knows,
+        v.competency,
+        unit.quality_factor,
+        k.customer_error_rate,
+        v.request > 0,
+        k.special_request_error,
+        pop.forewarned[c] == 1,
+        k.prevention,
+        competency_effect=k.error_competency_effect,
+        quality_floor=k.quality_floor,
+    )
+    source = enc.failure_source(v.u[FAILURE], p_proc, p_prov, p_cust)
+    pop.forewarned[c] = 1 if v.proactive else 0
+    chain = unit.chain
+    chain.failures_by_source[source] += 1
+    # the first visit after a failure shows whether the customer came back
+    pending = pop.failure_outcome[c]
+    if pending >= 0:
+        chain.repurchase_base[pending] += 1
+        if ctx.env.now - pop.failure_at[c] <= k.repurchase_window:
+            chain.repurchased[pending] += 1
+        pop.failure_outcome[c] = -1
+    return source
+
+
+def recovery_stage(ctx: RunContext, v: Visit, source: int) -> tuple[int, bool, float]:
+    """Complaint and recovery of a failed encounter: (outcome, complained, reliability score);
+    (-1, False, 1.0) when nothing failed."""
+    if not source:
+        return -1, False, 1.0
+    k = ctx.settings
+    pop = ctx.population
+    unit, c, u = v.unit, v.customer, v.u
+    now = ctx.env.now
+    complained = u[COMPLAINT] < rec.complaint_probability(
+        k.complaint_propensity,
+        k.complaint_loyalty_effect,
+        pop.bond[c],
+        (now - pop.joined[c]) / HOURS_PER_YEAR,
+        pop.satisfaction[c],
+        centre=k.complaint_centre,
+        scale=k.complaint_scale,
+        full_tenure=k.complaint_tenure,
+    )
+    outcome = rec.recovery_outcome(
+        complained, u[SPOT], u[ESCALATED], unit.on_spot_probability, k.escalation_success
+    )
+    if complained:
+        book_complaint(unit, source, outcome, k.compensation)
+        pop.complaints[c] += 1
+    pop.failures[c] += 1
+    pop.failure_outcome[c] = outcome
+    pop.failure_at[c] = now
+    return outcome, complained, rec.reliability_score(outcome, k.quick_score,
+                                                      k.escalated_score)
+
+
+def book_complaint(unit: Unit, source: int, outcome: int, compensation: float) -> None:
+    """Count a complaint and how it was recovered; root-cause learning counts process
+    complaints."""
+    chain = unit.chain
+    chain.complaints += 1
+    if source == enc.PROCESS:
+        unit.process_complaints += 1
+    if outcome == RESOLVED_QUICKLY:
+        chain.recovered_quickly += 1
+        chain.compensation += compensation
+    elif outcome == RESOLVED:
+        chain.recovered_escalated += 1
+        chain.compensation += compensation
+    else:
+        chain.unresolved += 1
+
+
+def judgement_stage(
+    ctx: RunContext, v: Visit, provider: Provider, outcome: int, reliability: float
+) -> tuple[tuple[float, float, float, float, float], float]:
+    """The five dimensions of quality and perceived quality: (scores, quality)."""
+    k = ctx.settings
+    pop = ctx.population
+    c, u, unit = v.customer, v.u, v.unit
+    bond = pop.bond[c]
+    if k.pseudo:
+        bond = cops.pseudo_recognition(pop.provider[c], provider.id, k.recognition)
+        pop.provider[c] = provider.id
+    v_base, v_bond, v_proactive, v_accommodated, v_refusal = k.valued
+    valued = enc.feeling_valued(
+        v_base, bond, v_bond, v.proactive, v_proactive, v.request, v_accommodated, v_refusal
+    )
+    noise_sd = provider.quality_sd
+    responsiveness = enc.responsiveness(v.wait, v.tolerance)
+    if outcome == RESOLVED or outcome == UNRESOLVED:  # escalation delays the answer
+        responsiveness *= k.escalation_responsiveness
+    scores = (
+        reliability,
+        responsiveness,
+        enc.competency_score(v.competency, unit.quality_factor, noise_sd * u[QUALITY_NOISE]),
+        enc.empathy(provider.job_satisfaction, noise_sd * u[EMPATHY_NOISE]),
+        valued,
+    )
+    quality = enc.perceived_quality(scores, k.weights)
+    provider.quality_sum += quality
+    return scores, quality
+
+
+def customer_update_stage(
+    ctx: RunContext, v: Visit, source: int, outcome: int, reliability: float, quality: float
+) -> tuple[float, int]:
+    """Satisfaction from disconfirmation (Oliver 1980) with recovery effects, the adapted
+    expectation, the bond and the likelihood to recommend: (satisfaction, score)."""
+    k = ctx.settings
+    pop = ctx.population
+    c, chain = v.customer, v.unit.chain
+    satisfaction = pop.satisfaction[c]
+    own_expectation = pop.expectation[c]
+    expectation = own_expectation + k.promise
+    s_enc = sat.encounter_satisfaction(quality, expectation, k.positive_weight,
+                                       k.negative_weight)
+    if source:
+        s_enc = rec.satisfaction_adjustment(
+            outcome,
+            pop.failures[c] == 1,
+            k.paradox,
+            k.paradox_bonus,
+            k.double_deviation,
+            sat.encounter_satisfaction(
+                quality + k.weights[0] * (1.0 - reliability), expectation, k.positive_weight,
+                k.negative_weight,
+            ),
+            s_enc,
+        )
+        if s_enc < k.dissatisfied:
+            chain.dissatisfied_by_source[source] += 1
+    satisfaction = sat.smooth(satisfaction, s_enc, k.smoothing)
+    pop.satisfaction[c] = satisfaction
+    pop.expectation[c] = expectations.adapt_expectation(own_expectation, quality,
+                                                        k.expectation_adaptation)
+    chain.quality_sum += quality
+    chain.encounter_satisfaction_sum += s_enc
+    if k.relationship:  # proactive attention builds the bond faster
+        pop.bond[c] = cops.grow_bond(pop.bond[c], k.bond_gain, v.proactive,
+                                     k.proactive_bond_factor)
+    intercept, slope, noise = k.recommend
+    score = sat.recommend_score(satisfaction, intercept, slope, noise * v.u[RECOMMEND_NOISE])
+    pop.recommend[c] = score
+    if score >= sat.PROMOTER_MIN_SCORE and not pop.ever_promoter[c]:
+        pop.ever_promoter[c] = 1
+        pop.promoter_at[c] = ctx.env.now
+    return satisfaction, score
+
+
+def bookkeeping_stage(
+    ctx: RunContext, v: Visit, provider: Provider, source: int, outcome: int, complained: bool,
+    scores: tuple[float, float, float, float, float], satisfaction: float, score: int,
+) -> None:
+    """Revenue of the visit, the customer is free to visit again, and the encounter log."""
+    pop = ctx.population
+    c, unit = v.customer, v.unit
+    revenue = ctx.settings.revenue_per_visit[pop.segment[c]]
+    unit.chain.revenue += revenue
+    pop.revenue[c] += revenue
+    pop.visits[c] += 1
+    pop.in_visit[c] = 0
+    if ctx.events is not None:
+        ctx.events.append(event_row(ctx.env.now, v, provider, source, outcome, complained,
+                                    scores, satisfaction, score))
+
+
+def event_row(
+    now: float, v: Visit, provider: Provider, source: int, outcome: int, complained: bool,
+    scores: tuple[float, float, float, float, float], satisfaction: float, score: int,
+) -> tuple[Any, ...]:
+    """One row of the encounter log (the columns of ``EVENT_COLUMNS``)."""
+    return (
+        now / HOURS_PER_DAY, v.customer, provider.id, v.unit.index, v.wait, *scores,
+        enc.SOURCES[source], complained, outcome == RESOLVED or outcome == RESOLVED_QUICKLY,
+        satisfaction, score,
+    )
