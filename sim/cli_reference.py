@@ -304,7 +304,7 @@ OUTPUT_TABLES = (
     ("cohorts", "acquisition cohort and channel (behaviour mode)",
      "`sim.model.kpis.cohort_table`"),
     ("events", "served visit (only with `spc run --events`)",
-     "`sim.model.customers.encounter_outcome`, columns `sim.model.system.EVENT_COLUMNS`"),
+     "`sim.model.encounter_stages.encounter_outcome`, columns `sim.model.system.EVENT_COLUMNS`"),
 )
 """The tables a run writes: name, one row per, built by."""
 
