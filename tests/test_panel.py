@@ -134,3 +134,31 @@ def test_csv_panel_reads_back(tmp_path: Path) -> None:
     assert list(customers.columns) == IDS + CUSTOMERS
     assert (customers["exit_days"].isna() == customers["exit_reason"].isna()).all()
     _check_conservation(tables)
+
+
+def test_the_satisfaction_retention_figure_draws_the_simulated_customers(
+        runs: dict[str, Path]) -> None:
+    import json
+
+    from analysis.plots.loyalty import panel_retention, satisfaction_retention
+
+    tables = analysis.load(runs["panel"])
+    bands = panel_retention(tables)
+    assert len(bands) == 10 and bands["n"].sum() > 0
+    assert bands["satisfaction"].is_monotonic_increasing
+    assert ((bands["low"] <= bands["retention"]) & (bands["retention"] <= bands["high"])).all()
+    # by hand: rows at reviews a year or more before the end, kept a year later
+    panel, customers = tables["panel"], tables["customers"]
+    rows = panel[panel["time_days"] <= panel["time_days"].max() - 365 + 1e-6]
+    rows = rows.merge(customers[["customer", "exit_days"]], on="customer")
+    kept = rows["exit_days"].isna() | (rows["exit_days"] > rows["time_days"] + 365)
+    assert bands["n"].sum() == len(rows)
+    assert np.isclose((bands["retention"] * bands["n"]).sum(), kept.sum())
+    manifest = json.loads((runs["panel"] / "manifest.json").read_text())
+    fig = satisfaction_retention(tables, manifest)
+    assert fig is not None
+    assert fig.findobj(lambda a: a.get_gid() == "panel baseline")
+    plain = analysis.load(runs["plain"])
+    assert panel_retention(plain).empty
+    fig = satisfaction_retention(plain, manifest)
+    assert fig is not None and not fig.findobj(lambda a: a.get_gid() == "panel baseline")
