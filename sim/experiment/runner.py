@@ -211,6 +211,8 @@ def run_replications(
     started = time.perf_counter()
     plan: dict[str, Any] = {"kind": "run", "scenario": scenario_record(scenario),
                             "replications": replications, "warmup": warmup, "events": events}
+    if panel:  # recorded only when asked: the plans of other runs stay as they were
+        plan["panel"] = True
     if replications == "auto":
         plan.update(precision=precision, kpis=list(kpis), budget=budget)
     _open(store, plan, resume, force)
