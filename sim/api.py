@@ -56,12 +56,14 @@ def run_experiment(
     out: str | Path | None = None,
     workers: int | None = None,
     scheduler: str | None = None,
+    panel: bool = False,
     **options: Any,
 ) -> Experiment:
-    """Replications of a scenario, returning the whole :class:`Experiment` (tables, store)."""
+    """Replications of a scenario, returning the whole :class:`Experiment` (tables, store).
+    ``panel=True`` also writes the customer-level ``customers`` and ``panel`` tables."""
     sc = _scenario(scenario, overrides)
     return run_replications(sc, _out(out, sc.name), replications,
-                            _executor(executor, workers, scheduler), **options)
+                            _executor(executor, workers, scheduler), panel=panel, **options)
 
 
 def run(

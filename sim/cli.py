@@ -76,7 +76,8 @@ def cmd_run(args: argparse.Namespace) -> int:
     # one run is one replication, stored like any other (shards, manifest, tables)
     out = Path(args.out) if args.out else default_out(scenario.name)
     exp = run_replications(scenario, out, 1, SequentialExecutor(), warmup=warmup,
-                           force=args.force, events=args.events, fmt=args.format, kind="run")
+                           force=args.force, events=args.events, fmt=args.format, kind="run",
+                           panel=args.panel)
     if exp.failures:
         return report_failures(exp.failures, out)
     seed, kpis = ResultsStore(out).stored_summary(scenario.name)
@@ -180,6 +181,9 @@ def build_parser() -> argparse.ArgumentParser:
                      help="table format (default parquet)")
     run.add_argument("--events", action="store_true",
                      help="also write the encounter-level event log (events table)")
+    run.add_argument("--panel", action="store_true",
+                     help="also write the customers table and the panel of the active "
+                          "customers at each review (customers and panel tables)")
     run.add_argument("--json", action="store_true", help="print the summary as JSON")
     run.add_argument("--quiet", action="store_true", help="print nothing but errors")
     run.add_argument("-r", "--replications", type=cli_args.replications,

@@ -152,6 +152,7 @@ def cmd_run_replications(args: argparse.Namespace, scenario: Any) -> int:
         precision=args.precision, kpis=wanted, budget=args.budget,
         warmup=warmup, resume=args.resume, force=args.force, events=args.events,
         fmt=args.format, quiet=args.quiet, kind=None if args.replications else "run",
+        panel=getattr(args, "panel", False),
     )
     table = interval_table(exp.summary) if not exp.summary.empty else pd.DataFrame()
     if args.json:

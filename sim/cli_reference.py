@@ -202,7 +202,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 # -- docs/reference/kpis.md: generated from the KPI registry ---------------------------------
-KPI_HEADER = """# Outputs: the run summary, the period table, cohorts and events
+KPI_HEADER = """# Outputs: the run summary, the period table, cohorts, events and the panel
 
 Generated from the KPI registry (`sim/kpis.py`) by
 `python -m sim.cli_reference --kpis > docs/reference/kpis.md`; do not edit by hand.
@@ -296,6 +296,16 @@ One row per served visit (visits given up in the queue are not logged),
 written only when the run records events (`spc run --events`).
 """
 
+PANEL = """## The customers and panel tables (customer-level output)
+
+Written only when the run is asked for them (`spc run --panel`, with or
+without `--replications`; `panel=True` in the Python API), behaviour mode.
+`customers` has one row per customer ever present; `panel` one row per
+active customer at each review, so that the panel's rows at a review number
+the organization's `active_customers` of that period. Recording them takes no
+random draws: every other table is the same with or without `--panel`.
+"""
+
 OUTPUT_TABLES = (
     ("summary", "run (scenario, replication)",
      "`sim.model.kpis.behaviour_summary` or `sim.model.kpis.queue_summary`"),
@@ -305,6 +315,10 @@ OUTPUT_TABLES = (
      "`sim.model.kpis.cohort_table`"),
     ("events", "served visit (only with `spc run --events`)",
      "`sim.model.encounter_stages.encounter_outcome`, columns `sim.model.system.EVENT_COLUMNS`"),
+    ("customers", "customer ever present (only with `spc run --panel`)",
+     "`sim.model.panel.customers_table`"),
+    ("panel", "active customer and review (only with `spc run --panel`)",
+     "`sim.model.panel.PanelRecorder`"),
 )
 """The tables a run writes: name, one row per, built by."""
 
@@ -373,6 +387,12 @@ def render_kpi_reference() -> str:
     lines += _kpi_table(registry.COHORTS, ("name", "definition", "unit", "range"), "column")
     lines.append(EVENTS)
     lines += _kpi_table(registry.EVENTS, ("name", "definition", "unit", "range"), "column")
+    lines.append(PANEL)
+    lines += ["### customers\n"]
+    lines += _kpi_table(registry.CUSTOMER_TABLE, ("name", "definition", "unit", "range"),
+                        "column")
+    lines += ["### panel\n"]
+    lines += _kpi_table(registry.PANEL, ("name", "definition", "unit", "range"), "column")
     return "\n".join(lines).rstrip("\n") + "\n"
 
 

@@ -571,6 +571,35 @@ EVENTS: tuple[Kpi, ...] = (
         "the likelihood-to-recommend rating given after the visit"),
 )
 
+CUSTOMER_TABLE: tuple[Kpi, ...] = (
+    Kpi("customer", "Customer", "", NEITHER, ANY, IDENTIFIER,
+        "the customer's row in the population"),
+    Kpi("unit", "Unit", "", NEITHER, ANY, IDENTIFIER,
+        "the unit's index (in the order of `[[units]]`)"),
+    Kpi("channel", "Channel", "", NEITHER, ANY, IDENTIFIER,
+        "`initial`, `paid` or `referral`"),
+    Kpi("acquired_days", "Acquired", "days", NEITHER, NON_NEGATIVE, DIAGNOSTIC,
+        "time of acquisition (0 for the initial customers)"),
+    Kpi("exit_days", "Exit", "days", NEITHER, NON_NEGATIVE, DIAGNOSTIC,
+        "time of defection; empty (NaN) while still a customer at the end of the run"),
+    Kpi("exit_reason", "Exit reason", "", NEITHER, ANY, DIAGNOSTIC,
+        "`dissatisfaction`, `rival_offer`, `followed_provider` or `other`; empty while "
+        "still a customer"),
+)
+
+PANEL: tuple[Kpi, ...] = (
+    Kpi("customer", "Customer", "", NEITHER, ANY, IDENTIFIER,
+        "the customer's row in the population (as in the customers table)"),
+    Kpi("time_days", "Time days", "days", NEITHER, ANY, IDENTIFIER,
+        "time of the review (after its defections and acquisitions)"),
+    Kpi("tenure_days", "Tenure", "days", NEITHER, NON_NEGATIVE, DIAGNOSTIC,
+        "time since the customer joined (initial customers joined before the start)"),
+    Kpi("satisfaction", "Satisfaction", "0-1", NEITHER, SHARE, DIAGNOSTIC,
+        "the customer's cumulative satisfaction at the review"),
+    Kpi("recommend", "Recommend", "0-10", NEITHER, RATING, DIAGNOSTIC,
+        "the latest likelihood-to-recommend rating; empty (NaN) if never rated"),
+)
+
 #: the run summary's nested entries: each flattened to ``name.sub`` (``sim.output.flat_kpis``)
 SUMMARY_GROUPS: dict[str, str] = {
     "defections_by_reason": "defections by reason, one entry per reason below",
@@ -622,6 +651,8 @@ TABLES: dict[str, dict[str, Kpi]] = {
     "periods": {k.name: k for _, part in PERIOD_SECTIONS for k in part},
     "cohorts": {k.name: k for k in COHORTS},
     "events": {k.name: k for k in EVENTS},
+    "customers": {k.name: k for k in CUSTOMER_TABLE},
+    "panel": {k.name: k for k in PANEL},
 }
 """Every table's columns by name, in the documented order."""
 

@@ -56,7 +56,10 @@ def _captions(manifest: dict[str, Any]) -> dict[str, str]:
             "several competition intensities (Jones & Sasser 1995). Markers: the simulated "
             f"mean satisfaction index / 100 and annual cohort retention of each {what} (95 % "
             "interval over replications), a population average with bonds and tenure, so it "
-            "need not lie on a line. The curves are computed, not measured."),
+            "need not lie on a line. The curves are computed, not measured. Dots (results "
+            "written with --panel): the simulated customers by satisfaction decile at a review "
+            "at least a year before the end, the share still a customer a year later (95 % "
+            "Wilson interval; a customer counts once per review)."),
         "failure_sources": (
             "Where failures come from: the share of failed encounters caused by processes, "
             "providers and customers, among all failures and among those that left the "

@@ -8,6 +8,12 @@ simulated outcome of each scenario or design point (its mean satisfaction
 index against its annual cohort retention) is marked on top: a population
 average, bonds, tenure and the spread of satisfaction included, so it need not
 sit on a curve.
+
+Where the run wrote its customer-level tables (``spc run --panel``), the
+simulated customers themselves are drawn too: at every review at least a year
+before the end, each active customer's satisfaction and whether they were still
+a customer a year later, grouped by satisfaction decile, as points with
+binomial (Wilson) intervals beside the curves.
 """
 
 from __future__ import annotations
@@ -17,6 +23,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 from matplotlib.figure import Figure
+from scipy.stats import binomtest
 
 from analysis.plots import results
 from analysis.plots.style import heading, new_figure, ordered_colours, styled, t_band
@@ -82,6 +89,54 @@ def simulated_points(tables: dict[str, pd.DataFrame], manifest: dict[str, Any]
     return pd.DataFrame(rows)
 
 
+YEAR_DAYS = 365.0
+DECILES = 10
+
+
+def panel_retention(tables: dict[str, pd.DataFrame]) -> pd.DataFrame:
+    """Per scenario and satisfaction decile of the panel: mean satisfaction at a review,
+    the share still a customer a year later, its Wilson 95 % interval and the count; only
+    reviews at least a year before the end of their run.  Empty without a panel."""
+    panel, customers = tables.get("panel"), tables.get("customers")
+    if panel is None or customers is None or panel.empty or customers.empty:
+        return pd.DataFrame()
+    run = ["scenario", "point", "replication"]
+    keys = [k for k in run if k in panel.columns and k in customers.columns]
+    end = panel.groupby(keys)["time_days"].transform("max")
+    rows = panel[panel["time_days"] <= end - YEAR_DAYS + 1e-6]
+    if rows.empty:
+        return pd.DataFrame()
+    rows = rows.merge(customers[[*keys, "customer", "exit_days"]], on=[*keys, "customer"],
+                      how="left")
+    kept = rows["exit_days"].isna() | (rows["exit_days"] > rows["time_days"] + YEAR_DAYS)
+    rows = rows.assign(kept=kept.to_numpy())
+    out = []
+    for scenario, one in rows.groupby("scenario", sort=False):
+        bands = pd.qcut(one["satisfaction"], DECILES, labels=False, duplicates="drop")
+        for _, band in one.groupby(bands):
+            n, k = len(band), int(band["kept"].sum())
+            ci = binomtest(k, n).proportion_ci(0.95, method="wilson")
+            out.append({"scenario": str(scenario), "satisfaction": band["satisfaction"].mean(),
+                        "retention": k / n, "low": ci.low, "high": ci.high, "n": n})
+    return pd.DataFrame(out)
+
+
+def _draw_panel(ax: Any, tables: dict[str, pd.DataFrame], colour_of: dict[str, Any]) -> bool:
+    """The simulated customers' retention by satisfaction decile; whether any was drawn."""
+    bands = panel_retention(tables)
+    for scenario, one in bands.groupby("scenario", sort=False) if not bands.empty else []:
+        yerr = [one["retention"] - one["low"], one["high"] - one["retention"]]
+        ax.errorbar(one["satisfaction"], one["retention"], yerr=yerr, fmt="o", ms=4,
+                    color=colour_of.get(str(scenario), "black"), mec="black", mew=0.6,
+                    capsize=2, lw=1, gid=f"panel {scenario}")
+    if bands.empty:
+        return False
+    ax.plot([], [], "o", ms=4, color="white", mec="black",
+            label="simulated customers by satisfaction decile (--panel): still a customer "
+                  "a year later, 95 % Wilson interval")
+    return True
+
+
 @styled
 def satisfaction_retention(tables: dict[str, pd.DataFrame], manifest: dict[str, Any]
                            ) -> Figure | None:
@@ -118,6 +173,10 @@ def satisfaction_retention(tables: dict[str, pd.DataFrame], manifest: dict[str, 
         if named:
             ax.plot([], [], MARKERS[i], color="white", mec="black",
                     label=row.name)
+    comp_of = {str(r.get("name")): results.parameter(r, "market.competition") for r in records}
+    has_panel = _draw_panel(ax, tables, {
+        name: palette.get(round(float(c), 3), "black") for name, c in comp_of.items()
+        if isinstance(c, int | float)})
     ax.set_xlim(0, 1)
     ax.set_ylim(0, 1.02)
     ax.set_xlabel("customer satisfaction (cumulative, 0-1)")
@@ -132,8 +191,11 @@ def satisfaction_retention(tables: dict[str, pd.DataFrame], manifest: dict[str, 
         fig.legend(handles=markers, loc="outside lower center", title="simulated",
                    ncols=1 if longest > 45 else 2 if longest > 22 else 4,
                    fontsize="small", title_fontsize="small")
-    ax.set_title("lines: the model's response (no bond, no tenure); markers: simulated "
-                 "mean\nsatisfaction and annual cohort retention, 95 % interval over "
-                 "replications", fontsize="small")
+    title = ("lines: the model's response (no bond, no tenure); markers: simulated "
+             "mean\nsatisfaction and annual cohort retention, 95 % interval over "
+             "replications")
+    if has_panel:
+        title += "; dots: simulated customers"
+    ax.set_title(title, fontsize="small")
     heading(fig, "Satisfaction and retention by competition intensity")
     return fig

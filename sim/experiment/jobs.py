@@ -26,6 +26,7 @@ class Job:
     point: int = 0  # design point (0 outside sweeps)
     point_overrides: tuple[str, ...] = ()
     events: bool = False
+    panel: bool = False  # also the customers table and the review panel
 
     @property
     def key(self) -> tuple[str, int, int]:
@@ -42,10 +43,12 @@ def jobs_for(
     point: int = 0,
     point_overrides: tuple[str, ...] = (),
     events: bool = False,
+    panel: bool = False,
 ) -> list[Job]:
     """The jobs of ``replications`` of ``scenario`` at one design point."""
     params = scenario.params.model_dump(mode="json")
-    return [Job(scenario.name, params, r, point, point_overrides, events) for r in replications]
+    return [Job(scenario.name, params, r, point, point_overrides, events, panel)
+            for r in replications]
 
 
 @dataclass
@@ -61,6 +64,7 @@ class Outcome:
     stream_names: list[str] = field(default_factory=list)
     wall_seconds: float = 0.0
     error: str | None = None
+    columns: dict[str, dict[str, Any]] = field(default_factory=dict)  # columnar tables (panel)
 
     @property
     def ok(self) -> bool:
@@ -71,7 +75,7 @@ def run_job(job: Job) -> Outcome:
     """Run one job; never raises (errors are returned with their traceback)."""
     try:
         scenario = job.resolve()
-        result = simulate(scenario, job.replication, events=job.events)
+        result = simulate(scenario, job.replication, events=job.events, panel=job.panel)
     except Exception as exc:
         text = "".join(traceback.format_exception(exc))
         return Outcome(job, error=text)
@@ -87,4 +91,5 @@ def run_job(job: Job) -> Outcome:
         tables=tables,
         stream_names=result.stream_names,
         wall_seconds=result.wall_seconds,
+        columns=dict(result.panel or {}),
     )

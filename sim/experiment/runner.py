@@ -199,6 +199,7 @@ def run_replications(
     quiet: bool = True,
     kind: str | None = None,
     about: dict[str, Any] | None = None,
+    panel: bool = False,
 ) -> Experiment:
     """Replications of one scenario: a fixed number, or ``"auto"`` (Hoad, Robinson & Davies
     2010: until the named KPIs' 95 % intervals are within ``precision`` of their means, at
@@ -210,6 +211,8 @@ def run_replications(
     started = time.perf_counter()
     plan: dict[str, Any] = {"kind": "run", "scenario": scenario_record(scenario),
                             "replications": replications, "warmup": warmup, "events": events}
+    if panel:  # recorded only when asked: the plans of other runs stay as they were
+        plan["panel"] = True
     if replications == "auto":
         plan.update(precision=precision, kpis=list(kpis), budget=budget)
     _open(store, plan, resume, force)
@@ -232,15 +235,16 @@ def run_replications(
                 if more <= 0:
                     break
                 more = min(more, budget - n)
-                execute(jobs_for(scenario, range(n, n + more), events=events), store, executor,
-                        quiet)
+                execute(jobs_for(scenario, range(n, n + more), events=events, panel=panel),
+                        store, executor, quiet)
                 n += more
             extra["replication_planner"] = planner.report()
         else:
             count = int(replications)
             if count < 1:
                 raise UserError(f"--replications {count}: must be at least 1 (or auto)")
-            execute(jobs_for(scenario, range(count), events=events), store, executor, quiet)
+            execute(jobs_for(scenario, range(count), events=events, panel=panel), store,
+                    executor, quiet)
     extra.update(scenario=scenario_record(scenario), seeds=seeds_record([scenario], replications))
     return _finish(store, plan, executor, started, fmt, [scenario.name], extra)
 

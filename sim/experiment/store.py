@@ -7,9 +7,11 @@ Layout of a results directory::
     shards/<name>/p00000/r00000.parquet   the periods of one replication; its summary,
                                           job and cohort table in the file's metadata
     shards/<name>/p00000/r00000.events.parquet   (with --events)
+    shards/<name>/p00000/r00000.customers.parquet, r00000.panel.parquet   (with --panel)
     shards/<name>/p00000/r00000.check.json       scenario hash and sha256 of the above
     errors/<name>/p00000/r00000.json      a failed replication's error and traceback
-    periods.parquet, summary.parquet, cohorts.parquet, events.parquet   consolidated views
+    periods.parquet, summary.parquet, cohorts.parquet, events.parquet,
+    customers.parquet, panel.parquet      consolidated views
 
 ``<name>`` is the scenario's name made safe as a file name
 (:func:`sim.results.layout.safe_name`), so no name leads outside the directory.
@@ -42,6 +44,8 @@ from sim.results.files import atomic_write_bytes, atomic_write_text, write_fault
 from sim.results.layout import LOCK, MANIFEST, inside, remove_spc_files, safe_name
 from sim.results.lock import ResultsLock
 
+#: customer-level tables written (columnar) with --panel, one file each per shard
+COLUMNAR = ("customers", "panel")
 META_JOB = b"spc.job"
 META_SUMMARY = b"spc.summary"
 META_TABLES = b"spc.tables"
@@ -65,6 +69,13 @@ def parquet_bytes(table: pa.Table) -> bytes:
 
 def sha256_of(path: Path) -> str:
     return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def _with_ids(frame: pd.DataFrame, ids: dict[str, Any]) -> pd.DataFrame:
+    """``frame`` with the run's identifiers (scenario, point, replication) in front."""
+    for i, (k, v) in enumerate(ids.items()):
+        frame.insert(i, k, v)
+    return frame
 
 
 def _job_meta(job: Job, scenario_hash: str) -> dict[str, Any]:
@@ -170,6 +181,10 @@ class ResultsStore:
     def events_path(self, job: Job) -> Path:
         return self._job_stem("shards", job).with_suffix(".events.parquet")
 
+    def columns_path(self, job: Job, name: str) -> Path:
+        """The shard of a columnar table (``customers``, ``panel``) of ``job``."""
+        return self._job_stem("shards", job).with_suffix(f".{name}.parquet")
+
     def check_path(self, job: Job) -> Path:
         return self._job_stem("shards", job).with_suffix(".check.json")
 
@@ -197,6 +212,7 @@ class ResultsStore:
             return (f"foreign scenario hash {str(held.get('scenario_hash'))[:12]}, expected "
                     f"{scenario_hash[:12]}")
         files = [path] + ([self.events_path(job)] if job.events else [])
+        files += [self.columns_path(job, name) for name in COLUMNAR if job.panel]
         for file in files:
             if not file.is_file():
                 return f"{file.name} is missing"
@@ -230,6 +246,10 @@ class ResultsStore:
                                                       preserve_index=False))
             atomic_write_bytes(self.events_path(job), data, RESUME_HINT)
             sums[self.events_path(job).name] = hashlib.sha256(data).hexdigest()
+        for name, columns in outcome.columns.items():
+            data = parquet_bytes(pa.table(columns))
+            atomic_write_bytes(self.columns_path(job, name), data, RESUME_HINT)
+            sums[self.columns_path(job, name).name] = hashlib.sha256(data).hexdigest()
         other_tables = {k: v for k, v in outcome.tables.items() if k != "events"}
         table = pa.Table.from_pandas(pd.DataFrame(outcome.periods), preserve_index=False)
         meta = dict(table.schema.metadata or {})
@@ -272,7 +292,7 @@ class ResultsStore:
         if not (self.root / "shards").is_dir():
             return []
         return sorted(p for p in (self.root / "shards").rglob("r*.parquet")
-                      if not p.name.endswith(".events.parquet"))
+                      if p.name.count(".") == 1)  # not r00000.events.parquet, ...
 
     def stream_names(self) -> list[str]:
         """The named random streams the stored replications drew from."""
@@ -285,6 +305,7 @@ class ResultsStore:
     def load(self, order: Iterable[str] | None = None) -> dict[str, pd.DataFrame]:
         """Tidy tables from the shards: summary, periods, cohorts (and events)."""
         summaries, periods, cohorts, events = [], [], [], []
+        columnar: dict[str, list[pd.DataFrame]] = {name: [] for name in COLUMNAR}
         for path in self.shards():
             try:
                 table = pq.read_table(path)
@@ -309,6 +330,10 @@ class ResultsStore:
                 for i, (k, v) in enumerate(ids.items()):
                     ev.insert(i, k, v)
                 events.append(ev)
+            for name, frames in columnar.items():
+                extra_path = path.with_suffix(f".{name}.parquet")
+                if extra_path.is_file():
+                    frames.append(_with_ids(pq.read_table(extra_path).to_pandas(), ids))
         rank = {name: i for i, name in enumerate(order or [])}
 
         def ordered(df: pd.DataFrame) -> pd.DataFrame:
@@ -327,6 +352,9 @@ class ResultsStore:
         }
         if events:
             out["events"] = ordered(pd.concat(events, ignore_index=True))
+        for name, frames in columnar.items():
+            if frames:
+                out[name] = ordered(pd.concat(frames, ignore_index=True))
         return out
 
     def consolidate(self, fmt: str, order: Iterable[str] | None = None,

@@ -31,6 +31,7 @@ from sim.model.customers import (
 from sim.model.encounter_stages import PATIENCE, SERVICE, VISIT_DRAWS
 from sim.model.expectations import MarketExpectation
 from sim.model.kpis import behaviour_summary, chain_row, cohort_table, queue_summary
+from sim.model.panel import PanelRecorder, customers_table
 from sim.model.population import ACTIVE, INITIAL, PAID, REFERRAL, CustomerPopulation
 from sim.model.providers import Provider
 from sim.model.recovery import on_spot_recovery_probability
@@ -62,12 +63,14 @@ class RunResult:
     wall_seconds: float = 0.0
     tables: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
     events: list[tuple[Any, ...]] | None = None
+    panel: dict[str, dict[str, np.ndarray]] | None = None  # customers and panel, if asked
 
 
 class ServiceSystem:
     """One run: the organization with its units, providers, customers and reviews."""
 
-    def __init__(self, scenario: Scenario, replication: int = 0, events: bool = False) -> None:
+    def __init__(self, scenario: Scenario, replication: int = 0, events: bool = False,
+                 panel: bool = False) -> None:
         self.scenario = scenario
         self.p = p = scenario.params
         self.replication = replication
@@ -83,6 +86,7 @@ class ServiceSystem:
             self._build_queue_mode()
         else:
             self.ctx = build_chain(self.env, scenario, self.streams, self.recorder, events)
+        self.panel = PanelRecorder() if panel and self.ctx is not None else None
         self.review = self.env.process(self.organization_review())
 
     @property
@@ -124,6 +128,8 @@ class ServiceSystem:
                 self._close_queue_period()
             else:
                 behaviour_review(self.ctx, dt)
+                if self.panel is not None:
+                    self.panel.snapshot(self.ctx.population, self.env.now)
             if self.env.now >= self.horizon:
                 return
 
@@ -162,6 +168,8 @@ class ServiceSystem:
             wall_seconds=time.perf_counter() - started,
             tables=tables,
             events=self.queue_events if self.ctx is None else self.ctx.events,
+            panel=None if self.panel is None else {
+                "customers": customers_table(self.population), "panel": self.panel.table()},
         )
 
 
@@ -254,9 +262,11 @@ def record_period(ctx: RunContext, dt: float, reasons: np.ndarray, units_gone: n
         unit.reset_period()
 
 
-def simulate(scenario: Scenario, replication: int = 0, events: bool = False) -> RunResult:
-    """Run replication ``replication`` of ``scenario`` (with the encounter log if ``events``)."""
-    return ServiceSystem(scenario, replication, events).run()
+def simulate(scenario: Scenario, replication: int = 0, events: bool = False,
+             panel: bool = False) -> RunResult:
+    """Run replication ``replication`` of ``scenario`` (with the encounter log if ``events``,
+    the customers table and the review panel if ``panel``)."""
+    return ServiceSystem(scenario, replication, events, panel).run()
 
 
 __all__ = ["EVENT_COLUMNS", "RunResult", "ServiceSystem", "simulate"]
