@@ -27,7 +27,6 @@ from sim.experiment.runner import (
     run_sweep,
 )
 from sim.scenario import Scenario, load_scenario
-from sim.statistics.output_analysis import summarise_replications
 
 
 def _scenario(scenario: str | Path | Scenario, overrides: Sequence[str] | None) -> Scenario:
@@ -78,6 +77,7 @@ def run(
     "processes" or "dask" (or an executor object)."""
 
     exp = run_experiment(scenario, replications, executor, **kwargs)
+    from sim.statistics.output_analysis import summarise_replications  # lazy: scipy is slow to load
     return summarise_replications(exp.summary)
 
 

@@ -17,7 +17,6 @@ from sim.experiment.executors import EXECUTORS
 from sim.kpis import check_scenario_kpis
 from sim.kpis import unit as kpi_unit
 from sim.scenario.library import locate
-from sim.statistics.output_analysis import summarise_replications
 
 SET_HELP = "override a parameter, e.g. --set organization.reliability=0.95 (repeatable)"
 
@@ -127,6 +126,7 @@ def report_failures(failures: list[dict[str, Any]], out: Path) -> int:
 
 def interval_table(summary: pd.DataFrame, kpis: list[str] | None = None) -> pd.DataFrame:
 
+    from sim.statistics.output_analysis import summarise_replications  # lazy: scipy is slow to load
     return summarise_replications(summary, kpis)
 
 

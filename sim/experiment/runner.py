@@ -30,8 +30,6 @@ from sim.output import environment, json_safe
 from sim.results.lock import command_line, released_afterwards
 from sim.results.manifest import Manifest
 from sim.scenario import Scenario
-from sim.statistics.output_analysis import ReplicationPlanner, detect_warmup, paired_comparison
-from sim.statistics.sensitivity import sensitivity
 
 MAIN_KPIS = ("retention_rate", "promoter_share", "satisfaction_index", "nps")
 SEED_DERIVATION = ("numpy SeedSequence(entropy=root_seed, spawn_key=(replication, "
@@ -178,6 +176,7 @@ def pilot_warmup(scenario: Scenario, executor: Executor, replications: int,
         df = df[df["unit"] == "all"] if "unit" in df else df
         frames.append(df.assign(replication=o.job.replication))
     periods = pd.concat(frames, ignore_index=True)
+    from sim.statistics.output_analysis import detect_warmup  # lazy: scipy is slow to load
     return float(detect_warmup(periods, [k for k in kpis if k in periods.columns]))
 
 
@@ -225,7 +224,7 @@ def run_replications(
         elif warmup is not None:
             scenario = scenario.with_overrides([f"run.warmup_years={float(warmup) / 365.0!r}"])
         if replications == "auto":
-
+            from sim.statistics.output_analysis import ReplicationPlanner
             planner = ReplicationPlanner(precision=precision, kpis=list(kpis),
                                          max_replications=budget)
             n = 0
@@ -294,6 +293,7 @@ def run_comparison(
     frames = []
     base_rows = loaded[loaded["scenario"] == base.name]
     for other in scenarios[1:]:
+        from sim.statistics.output_analysis import paired_comparison  # lazy: scipy is slow to load
         comp = paired_comparison(base_rows, loaded[loaded["scenario"] == other.name])
         frames.append(comp.assign(scenario=other.name))
     comparisons = pd.concat(frames, ignore_index=True) if frames else pd.DataFrame()
@@ -357,6 +357,7 @@ def run_sweep(
     complete = summary.dropna(subset=[k for k in spec.kpis if k in summary.columns]) \
         if not summary.empty else summary
     if not complete.empty and complete["point"].nunique() == len(points):
+        from sim.statistics.sensitivity import sensitivity  # lazy: scipy is slow to load
         extra_tables["sensitivity"] = sensitivity(spec, complete, list(spec.kpis))
     extra = {"seeds": seeds_record([base], spec.replications), "design": spec.design,
              "design_points": len(points)}
