@@ -248,8 +248,9 @@ class ResultsStore:
             sums[self.events_path(job).name] = hashlib.sha256(data).hexdigest()
         for name, columns in outcome.columns.items():
             data = parquet_bytes(pa.table(columns))
-            atomic_write_bytes(self.columns_path(job, name), data, RESUME_HINT)
-            sums[self.columns_path(job, name).name] = hashlib.sha256(data).hexdigest()
+            target = self.columns_path(job, name)
+            atomic_write_bytes(target, data, RESUME_HINT)
+            sums[target.name] = hashlib.sha256(data).hexdigest()
         other_tables = {k: v for k, v in outcome.tables.items() if k != "events"}
         table = pa.Table.from_pandas(pd.DataFrame(outcome.periods), preserve_index=False)
         meta = dict(table.schema.metadata or {})
