@@ -86,11 +86,18 @@ class Kpi:
 
 BEHAVIOUR_SUMMARY: tuple[Kpi, ...] = (
     Kpi("retention_rate", "Retention", "share per year", HIGHER, SHARE, OUTCOME,
-        "annualised cohort retention of the customers active at the end of the warm-up: with "
-        "`kept` the share of them still active at the end of the run and `years` = (end − "
-        "warm-up) / 8760 h, `kept ** (1 / years)`", "cohort"),
+        "the whole base's annual retention after the warm-up: `exp(-D / E)`, with `D` the "
+        "defections after the end of the warm-up and `E` the customer-years at risk over the "
+        "same window (each customer, new ones included, from joining or the end of the warm-up "
+        "to leaving or the end of the run, / 8760 h); `D / E` is the annual defection hazard",
+        "after warm-up"),
     Kpi("annual_defection", "Defection", "share per year", LOWER, SHARE, OUTCOME,
-        "`1 - retention_rate`", "cohort"),
+        "`1 - retention_rate`", "after warm-up"),
+    Kpi("cohort_retention", "Cohort retention", "share per year", HIGHER, SHARE, OUTCOME,
+        "annualised survival of the customers active at the end of the warm-up: with "
+        "`kept` the share of them still active at the end of the run and `years` = (end − "
+        "warm-up) / 8760 h, `kept ** (1 / years)`; tenured customers defect less than new "
+        "ones, so it moves less than `retention_rate`", "cohort"),
     Kpi("promoter_share", "Promoters", "share", HIGHER, SHARE, OUTCOME,
         "period-length-weighted mean of the period `promoter_share`", "after warm-up"),
     Kpi("passive_share", "Passives", "share", NEITHER, SHARE, MIX,
@@ -100,11 +107,16 @@ BEHAVIOUR_SUMMARY: tuple[Kpi, ...] = (
     Kpi("nps", "Net promoter score", "points", HIGHER, NPS, OUTCOME,
         "period-length-weighted mean of the period `nps`", "after warm-up"),
     Kpi("promoter_conversion", "Promoter conversion", "share", HIGHER, SHARE, OUTCOME,
-        "share of the customers acquired during the run (paid or referral, warm-up included; "
-        "not the initial population) who have ever rated 9 or 10", "whole run"),
+        "share of the customers acquired after the warm-up (paid or referral) whose 12-month "
+        "review fell within the run who are promoters then: their latest rating at the first "
+        "review at least 12 months after joining is 9 or 10. Customers who left before it "
+        "count as not converted, so it measures the conversion of the acquisition cohort, "
+        "survival included; a single rating at a fixed tenure, so rating noise cannot push "
+        "it towards 1 as the run gets longer", "acquired after warm-up"),
     Kpi("time_to_promoter", "Time to promoter", "days", LOWER, NON_NEGATIVE, OUTCOME,
-        "mean time from joining to the first rating of 9 or 10, over the converted customers "
-        "of `promoter_conversion`", "whole run"),
+        "mean time from joining to the first rating of 9 or 10, over the customers acquired "
+        "during the run (paid or referral, warm-up included) who have ever rated 9 or 10",
+        "whole run"),
     Kpi("satisfaction_index", "Satisfaction index", "0-100", HIGHER, INDEX, OUTCOME,
         "period-length-weighted mean of the period `satisfaction_index`", "after warm-up"),
     Kpi("share_not_satisfied", "Not satisfied", "share", LOWER, SHARE, OUTCOME,
@@ -621,9 +633,9 @@ SUMMARY_GROUPS: dict[str, str] = {
 
 #: the KPIs of each unit in the run summary (``by_unit.<unit>.<kpi>``), behaviour mode
 UNIT_SUMMARY: tuple[str, ...] = (
-    "retention_rate", "satisfaction_index", "nps", "promoter_share", "failure_rate",
-    "complaint_share", "mean_wait", "provider_turnover", "provider_job_satisfaction", "profit",
-    "active_customers",
+    "retention_rate", "cohort_retention", "satisfaction_index", "nps", "promoter_share",
+    "failure_rate", "complaint_share", "mean_wait", "provider_turnover",
+    "provider_job_satisfaction", "profit", "active_customers",
 )
 
 #: columns the results writer adds to every table: they identify a run, never KPIs

@@ -35,6 +35,8 @@ COLUMNS: dict[str, str] = {
     "ever_promoter": "b",
     "forewarned": "b",  # proactive attention lowers the next visit's failure risk
     "recommend": "b",  # last likelihood-to-recommend score, -1 before the first rating
+    "rating_12m": "b",  # recommend score at the first review 12 months after joining,
+    # -1 if not rated or no longer active then, -2 before that review
     "failures": "h",
     "complaints": "h",
     "failure_outcome": "b",  # outcome of the last failure not yet followed by a visit
@@ -62,6 +64,7 @@ _FILL: dict[str, float] = {
     "promoter_at": float("nan"),
     "failure_at": float("nan"),
     "recommend": -1,
+    "rating_12m": -2,
     "provider": -1,
     "defect_reason": -1,
     "failure_outcome": -1,
@@ -82,6 +85,7 @@ class CustomerPopulation:
     ever_promoter: array.array
     forewarned: array.array
     recommend: array.array
+    rating_12m: array.array
     failures: array.array
     complaints: array.array
     failure_outcome: array.array
