@@ -31,6 +31,7 @@ class VisitSettings:
     """The scenario's numbers that every visit needs, read once."""
 
     __slots__ = (
+        "anchor_years",
         "bond_efficiency",
         "bond_gain",
         "compensation",
@@ -105,6 +106,7 @@ class VisitSettings:
         self.positive_weight = s.positive_weight
         self.negative_weight = s.negative_weight
         self.smoothing = s.smoothing
+        self.anchor_years = s.anchor_years
         self.expectation_adaptation = s.expectation_adaptation
         self.recommend = (s.recommend_intercept, s.recommend_slope, s.recommend_noise)
         self.weights = e.weights

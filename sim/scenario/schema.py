@@ -163,6 +163,16 @@ class CustomersSection(Section):
     special_request_rate: float = param(
         0.15, "per visit", "probability that a visit comes with a special request", ge=0, le=1
     )
+    tolerance_spread: float = param(
+        0.3, "ratio", "spread (coefficient of variation, lognormal) of each customer's own "
+        "tolerance for waiting around wait_tolerance, drawn at acquisition and kept (Bolton "
+        "1998); 0 = everyone the same", ge=0, le=3,
+    )
+    request_spread: float = param(
+        0.5, "ratio", "spread (coefficient of variation, lognormal) of each customer's own "
+        "propensity for special requests around special_request_rate, drawn at acquisition "
+        "and kept; 0 = everyone the same", ge=0, le=3,
+    )
     error_rate: float = param(
         0.02, "per visit", "probability of a failure caused by the customer (customer error or "
         "mistaken expectations; Goodman)", ge=0, le=1,
@@ -527,7 +537,13 @@ class SatisfactionSection(Section):
         ge=0, le=5,
     )
     smoothing: float = param(
-        0.4, "share", "weight of the latest encounter in cumulative satisfaction", gt=0, le=1
+        0.4, "share", "weight of the latest encounter in a new customer's cumulative "
+        "satisfaction", gt=0, le=1
+    )
+    anchor_years: float = param(
+        1.0, "years", "tenure at which the weight of the latest encounter has halved: weight = "
+        "smoothing / (1 + tenure / anchor_years), so the past weighs more the longer a "
+        "customer stays (Bolton 1998); 0 = the weight never falls", ge=0, le=100,
     )
     expectation_adaptation: float = param(
         0.15, "share", "share of the gap to experienced quality that expectation closes per "
@@ -539,7 +555,11 @@ class SatisfactionSection(Section):
     )
     recommend_slope: float = param(12.0, "points per unit", "see recommend_intercept", ge=0, le=50)
     recommend_noise: float = param(
-        1.5, "points", "sd of the noise in the likelihood to recommend", ge=0, le=10
+        1.5, "points", "sd of the per-rating noise in the likelihood to recommend", ge=0, le=10
+    )
+    recommend_personal: float = param(
+        1.0, "points", "sd of each customer's own lasting offset in the likelihood to "
+        "recommend, drawn at acquisition and kept (Reichheld 2003); 0 = none", ge=0, le=10,
     )
     dissatisfied_threshold: float = param(
         0.5, "satisfaction [0, 1]", "encounter satisfaction below which a failed encounter "
