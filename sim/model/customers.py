@@ -189,8 +189,9 @@ def add_customers(ctx: RunContext, count: int, channel: int) -> None:
 
 def draw_personal_traits(ctx: RunContext, rows: range) -> None:
     """Each new customer's own lasting traits, drawn at acquisition and kept (persistent
-    heterogeneity; Bolton 1998): tolerance for waiting, propensity for special requests and
-    offset of the likelihood to recommend (Reichheld 2003).  Each comes from a counter stream
+    heterogeneity; Bolton 1998): the standard their expectation adapts to, tolerance for
+    waiting, propensity for special requests and offset of the likelihood to recommend
+    (Reichheld 2003).  Each comes from a counter stream
     keyed by customer id, so a customer has the same traits in every scenario run with the
     same seed."""
     c, s = ctx.p.customers, ctx.p.satisfaction
@@ -198,11 +199,14 @@ def draw_personal_traits(ctx: RunContext, rows: range) -> None:
     streams = ctx.streams
     request = c.special_request_rate * sat.personal_factors(
         streams.counter("personal_requests").normal(ids, 0), c.request_spread)
-    with ctx.population.np("tolerance", "request_rate", "recommend_offset") as col:
+    with ctx.population.np("tolerance", "request_rate", "recommend_offset", "standard") as col:
+        col["standard"][ids] = c.expectation_spread * streams.counter(
+            "personal_standard").normal(ids, 0)
         col["tolerance"][ids] = sat.personal_factors(
             streams.counter("personal_tolerance").normal(ids, 0), c.tolerance_spread)
         col["request_rate"][ids] = np.minimum(request, 1.0)
-        col["recommend_offset"][ids] = s.recommend_personal * streams.counter(
+        col["recommend_offset"][ids] = sat.lasting_noise_sd(
+            s.recommend_noise, s.recommend_persistence) * streams.counter(
             "personal_recommend").normal(ids, 0)
 
 

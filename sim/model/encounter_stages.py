@@ -245,7 +245,8 @@ def customer_update_stage(
             chain.dissatisfied_by_source[source] += 1
     satisfaction = sat.smooth(satisfaction, s_enc, tenure_weight(ctx, c))
     pop.satisfaction[c] = satisfaction
-    pop.expectation[c] = expectations.adapt_expectation(own_expectation, quality,
+    pop.expectation[c] = expectations.adapt_expectation(own_expectation,
+                                                        quality + pop.standard[c],
                                                         k.expectation_adaptation)
     chain.quality_sum += quality
     chain.encounter_satisfaction_sum += s_enc
@@ -264,9 +265,12 @@ def customer_update_stage(
 
 def tenure_weight(ctx: RunContext, customer: int) -> float:
     """Weight of the latest encounter in the customer's cumulative satisfaction, falling with
-    their tenure (Bolton 1998; see :func:`sim.model.satisfaction.anchor_weight`)."""
+    their tenure (Bolton 1998; see :func:`sim.model.satisfaction.anchor_weight`).  The
+    starting population's cumulative satisfaction is an assumed initial value, not
+    experience, so their tenure counts from the start of the run here."""
     k = ctx.settings
-    tenure = (ctx.env.now - ctx.population.joined[customer]) / HOURS_PER_YEAR
+    joined = ctx.population.joined[customer]
+    tenure = (ctx.env.now - (joined if joined > 0.0 else 0.0)) / HOURS_PER_YEAR
     return sat.anchor_weight(k.smoothing, tenure, k.anchor_years)
 
 

@@ -59,6 +59,7 @@ COLUMNS: dict[str, str] = {
     "tolerance": "f",  # own tolerance for waiting, multiple of the scenario's
     "request_rate": "f",  # own probability of a special request per visit
     "recommend_offset": "f",  # own lasting offset of the likelihood to recommend, points
+    "standard": "f",  # own lasting offset of the expected quality from the quality received
 }
 _FILL: dict[str, float] = {
     "left": float("nan"),
@@ -110,6 +111,7 @@ class CustomerPopulation:
     tolerance: array.array
     request_rate: array.array
     recommend_offset: array.array
+    standard: array.array
 
     def __init__(self, capacity: int = 1024) -> None:
         self.size = 0

@@ -52,6 +52,18 @@ def personal_factors(normals: np.ndarray, cv: float) -> np.ndarray:
     return np.exp(sigma * normals - sigma * sigma / 2.0)
 
 
+def lasting_noise_sd(noise: float, persistence: float) -> float:
+    """The sd of a customer's lasting offset: the ``persistence`` share of the variance of a
+    noise of sd ``noise`` (the rest is drawn anew each time, :func:`fresh_noise_sd`)."""
+    return noise * float(np.sqrt(persistence))
+
+
+def fresh_noise_sd(noise: float, persistence: float) -> float:
+    """The sd of the part of a noise of sd ``noise`` drawn anew each time: the variance the
+    lasting offset (:func:`lasting_noise_sd`) leaves over."""
+    return noise * float(np.sqrt(1.0 - persistence))
+
+
 def recommend_score(satisfaction: float, intercept: float, slope: float, noise: float) -> int:
     """Likelihood to recommend, 0 to 10, from satisfaction with noise."""
     score = round(intercept + slope * satisfaction + noise)
