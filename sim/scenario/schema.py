@@ -547,7 +547,7 @@ class SatisfactionSection(Section):
         "satisfaction", gt=0, le=1
     )
     anchor_years: float = param(
-        5.0, "years", "tenure at which the weight of the latest encounter has halved: weight = "
+        10.0, "years", "tenure at which the weight of the latest encounter has halved: weight = "
         "smoothing / (1 + tenure / anchor_years), so the past weighs more the longer a "
         "customer stays (Bolton 1998); 0 = the weight never falls", ge=0, le=100,
     )
