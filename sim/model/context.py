@@ -21,6 +21,7 @@ from sim.model import cops
 from sim.model.expectations import MarketExpectation
 from sim.model.population import CustomerPopulation
 from sim.model.providers import Provider
+from sim.model.satisfaction import fresh_noise_sd
 from sim.model.unit import Unit
 from sim.recording import Recorder
 from sim.scenario.schema import ScenarioParameters
@@ -31,6 +32,7 @@ class VisitSettings:
     """The scenario's numbers that every visit needs, read once."""
 
     __slots__ = (
+        "anchor_years",
         "bond_efficiency",
         "bond_gain",
         "compensation",
@@ -105,8 +107,10 @@ class VisitSettings:
         self.positive_weight = s.positive_weight
         self.negative_weight = s.negative_weight
         self.smoothing = s.smoothing
+        self.anchor_years = s.anchor_years
         self.expectation_adaptation = s.expectation_adaptation
-        self.recommend = (s.recommend_intercept, s.recommend_slope, s.recommend_noise)
+        self.recommend = (s.recommend_intercept, s.recommend_slope,
+                          fresh_noise_sd(s.recommend_noise, s.recommend_persistence))
         self.weights = e.weights
         self.relationship = o.service_model == cops.RELATIONSHIP
         self.pseudo = o.service_model == cops.PSEUDO_RELATIONSHIP

@@ -35,6 +35,7 @@ from sim.model.encounter_stages import (
     VISIT_DRAWS,
     Visit,
     encounter_outcome,
+    tenure_weight,
 )
 from sim.model.population import INITIAL, CustomerPopulation
 from sim.model.providers import Provider
@@ -175,6 +176,7 @@ def add_customers(ctx: RunContext, count: int, channel: int) -> None:
                                c.visit_rate_cv),
         patience=c.patience_mean / MINUTES_PER_HOUR,
     )
+    draw_personal_traits(ctx, rows)
     schedule_first_visits(ctx.population, rows, now, ctx.visit_streams["visit_gaps"],
                           ctx.demand_multiplier())
     with ctx.population.np() as col:
@@ -183,6 +185,29 @@ def add_customers(ctx: RunContext, count: int, channel: int) -> None:
             for unit in ctx.units:
                 mine = np.flatnonzero(units == unit.index) + rows.start
                 col["provider"][mine] = cops.assign_providers(unit.staff(), mine.size)
+
+
+def draw_personal_traits(ctx: RunContext, rows: range) -> None:
+    """Each new customer's own lasting traits, drawn at acquisition and kept (persistent
+    heterogeneity; Bolton 1998): the standard their expectation adapts to, tolerance for
+    waiting, propensity for special requests and offset of the likelihood to recommend
+    (Reichheld 2003).  Each comes from a counter stream
+    keyed by customer id, so a customer has the same traits in every scenario run with the
+    same seed."""
+    c, s = ctx.p.customers, ctx.p.satisfaction
+    ids = np.arange(rows.start, rows.stop)
+    streams = ctx.streams
+    request = c.special_request_rate * sat.personal_factors(
+        streams.counter("personal_requests").normal(ids, 0), c.request_spread)
+    with ctx.population.np("tolerance", "request_rate", "recommend_offset", "standard") as col:
+        col["standard"][ids] = c.expectation_spread * streams.counter(
+            "personal_standard").normal(ids, 0)
+        col["tolerance"][ids] = sat.personal_factors(
+            streams.counter("personal_tolerance").normal(ids, 0), c.tolerance_spread)
+        col["request_rate"][ids] = np.minimum(request, 1.0)
+        col["recommend_offset"][ids] = sat.lasting_noise_sd(
+            s.recommend_noise, s.recommend_persistence) * streams.counter(
+            "personal_recommend").normal(ids, 0)
 
 
 def close_pending_failures(units: list[Unit], col: dict[str, np.ndarray],
@@ -211,7 +236,7 @@ def chain_visit(ctx: RunContext, unit: Unit, c: int, base_service: float, patien
     ctx.population.in_visit[c] = 1
     unit.tally.arrived += 1
     unit.arrivals_since_workload += 1
-    tolerance = k.wait_tolerance
+    tolerance = k.wait_tolerance * ctx.population.tolerance[c]
     own = ctx.own_provider(c) if k.relationship else None
     if own is not None:  # waiting for one's own provider (Gutek): more patient, more tolerant
         patience *= k.relationship_patience
@@ -250,7 +275,7 @@ def walk_away(ctx: RunContext, customer: int) -> None:
     s_enc = sat.encounter_satisfaction(quality, expectation, k.positive_weight,
                                        k.negative_weight)
     pop.satisfaction[customer] = sat.smooth(float(pop.satisfaction[customer]), s_enc,
-                                            k.smoothing)
+                                            tenure_weight(ctx, customer))
 
 
 def serve(ctx: RunContext, visit: Visit, provider: Provider, base_service: float) -> None:
@@ -265,7 +290,8 @@ def serve(ctx: RunContext, visit: Visit, provider: Provider, base_service: float
     unit.tally.start(visit.wait, k.wait_target)
     chain, policy = unit.chain, unit.policy
     request, proactive, extra = encounter_kinds.encounter_kind(
-        u[SPECIAL], u[FLEX], u[PROACTIVE], k.special_request_rate, policy.flexibility,
+        u[SPECIAL], u[FLEX], u[PROACTIVE], ctx.population.request_rate[visit.customer],
+        policy.flexibility,
         policy.proactivity, k.special_request_time, k.proactive_time,
     )
     if request:

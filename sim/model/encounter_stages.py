@@ -13,7 +13,9 @@ stages in order, each a short function:
    responsiveness, competency, empathy, feeling valued; Kotelnikov) and perceived
    quality with the SERVQUAL weights (Parasuraman, Zeithaml & Berry 1988).
 5. :func:`customer_update_stage`: encounter and cumulative satisfaction (Oliver
-   1980), adapted expectation, bond, likelihood to recommend (Reichheld 2003).
+   1980) anchored more by the past the longer the tenure (Bolton 1998), adapted
+   expectation, bond, likelihood to recommend with the customer's own lasting
+   offset (Reichheld 2003).
 6. :func:`bookkeeping_stage`: revenue and the encounter log.
 
 A :class:`Visit` carries what the stages need to know of the visit so far.
@@ -241,9 +243,10 @@ def customer_update_stage(
         )
         if s_enc < k.dissatisfied:
             chain.dissatisfied_by_source[source] += 1
-    satisfaction = sat.smooth(satisfaction, s_enc, k.smoothing)
+    satisfaction = sat.smooth(satisfaction, s_enc, tenure_weight(ctx, c))
     pop.satisfaction[c] = satisfaction
-    pop.expectation[c] = expectations.adapt_expectation(own_expectation, quality,
+    pop.expectation[c] = expectations.adapt_expectation(own_expectation,
+                                                        quality + pop.standard[c],
                                                         k.expectation_adaptation)
     chain.quality_sum += quality
     chain.encounter_satisfaction_sum += s_enc
@@ -251,12 +254,24 @@ def customer_update_stage(
         pop.bond[c] = cops.grow_bond(pop.bond[c], k.bond_gain, v.proactive,
                                      k.proactive_bond_factor)
     intercept, slope, noise = k.recommend
-    score = sat.recommend_score(satisfaction, intercept, slope, noise * v.u[RECOMMEND_NOISE])
+    score = sat.recommend_score(satisfaction, intercept, slope,
+                                pop.recommend_offset[c] + noise * v.u[RECOMMEND_NOISE])
     pop.recommend[c] = score
     if score >= sat.PROMOTER_MIN_SCORE and not pop.ever_promoter[c]:
         pop.ever_promoter[c] = 1
         pop.promoter_at[c] = ctx.env.now
     return satisfaction, score
+
+
+def tenure_weight(ctx: RunContext, customer: int) -> float:
+    """Weight of the latest encounter in the customer's cumulative satisfaction, falling with
+    their tenure (Bolton 1998; see :func:`sim.model.satisfaction.anchor_weight`).  The
+    starting population's cumulative satisfaction is an assumed initial value, not
+    experience, so their tenure counts from the start of the run here."""
+    k = ctx.settings
+    joined = ctx.population.joined[customer]
+    tenure = (ctx.env.now - (joined if joined > 0.0 else 0.0)) / HOURS_PER_YEAR
+    return sat.anchor_weight(k.smoothing, tenure, k.anchor_years)
 
 
 def bookkeeping_stage(

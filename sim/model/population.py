@@ -58,6 +58,10 @@ COLUMNS: dict[str, str] = {
     "satisfaction": "f",  # cumulative satisfaction, [0, 1]
     "bond": "f",  # bond with own provider, [0, 1]
     "revenue": "f",  # revenue brought so far
+    "tolerance": "f",  # own tolerance for waiting, multiple of the scenario's
+    "request_rate": "f",  # own probability of a special request per visit
+    "recommend_offset": "f",  # own lasting offset of the likelihood to recommend, points
+    "standard": "f",  # own lasting offset of the expected quality from the quality received
 }
 _FILL: dict[str, float] = {
     "left": float("nan"),
@@ -69,6 +73,7 @@ _FILL: dict[str, float] = {
     "defect_reason": -1,
     "failure_outcome": -1,
     "next_visit": float("inf"),
+    "tolerance": 1.0,
 }
 # capacity grows by 1 / GROWTH_DIVISOR when full: little idle slack, rare copies
 GROWTH_DIVISOR = 8
@@ -107,6 +112,10 @@ class CustomerPopulation:
     satisfaction: array.array
     bond: array.array
     revenue: array.array
+    tolerance: array.array
+    request_rate: array.array
+    recommend_offset: array.array
+    standard: array.array
 
     def __init__(self, capacity: int = 1024) -> None:
         self.size = 0

@@ -163,6 +163,22 @@ class CustomersSection(Section):
     special_request_rate: float = param(
         0.15, "per visit", "probability that a visit comes with a special request", ge=0, le=1
     )
+    expectation_spread: float = param(
+        0.08, "quality points", "spread (sd) of each customer's own lasting standard: the "
+        "offset from the quality received towards which their expectation adapts, drawn at "
+        "acquisition and kept (persistent heterogeneity, Bolton 1998; Oliver 1980); 0 = "
+        "expectations adapt to the quality received itself", ge=0, le=0.5,
+    )
+    tolerance_spread: float = param(
+        0.3, "ratio", "spread (coefficient of variation, lognormal) of each customer's own "
+        "tolerance for waiting around wait_tolerance, drawn at acquisition and kept (Bolton "
+        "1998); 0 = everyone the same", ge=0, le=3,
+    )
+    request_spread: float = param(
+        0.5, "ratio", "spread (coefficient of variation, lognormal) of each customer's own "
+        "propensity for special requests around special_request_rate, drawn at acquisition "
+        "and kept; 0 = everyone the same", ge=0, le=3,
+    )
     error_rate: float = param(
         0.02, "per visit", "probability of a failure caused by the customer (customer error or "
         "mistaken expectations; Goodman)", ge=0, le=1,
@@ -527,7 +543,13 @@ class SatisfactionSection(Section):
         ge=0, le=5,
     )
     smoothing: float = param(
-        0.4, "share", "weight of the latest encounter in cumulative satisfaction", gt=0, le=1
+        0.4, "share", "weight of the latest encounter in a new customer's cumulative "
+        "satisfaction", gt=0, le=1
+    )
+    anchor_years: float = param(
+        10.0, "years", "tenure at which the weight of the latest encounter has halved: weight = "
+        "smoothing / (1 + tenure / anchor_years), so the past weighs more the longer a "
+        "customer stays (Bolton 1998); 0 = the weight never falls", ge=0, le=100,
     )
     expectation_adaptation: float = param(
         0.15, "share", "share of the gap to experienced quality that expectation closes per "
@@ -539,7 +561,14 @@ class SatisfactionSection(Section):
     )
     recommend_slope: float = param(12.0, "points per unit", "see recommend_intercept", ge=0, le=50)
     recommend_noise: float = param(
-        1.5, "points", "sd of the noise in the likelihood to recommend", ge=0, le=10
+        1.5, "points", "sd of the noise in the likelihood to recommend (lasting and per-rating "
+        "together, see recommend_persistence)", ge=0, le=10
+    )
+    recommend_persistence: float = param(
+        0.8, "share", "share of the variance of recommend_noise that is each customer's own "
+        "lasting offset, drawn at acquisition and kept; the rest is drawn anew at every rating, "
+        "so a promoter tends to stay a promoter (Reichheld 2003); 0 = all noise per rating",
+        ge=0, le=1,
     )
     dissatisfied_threshold: float = param(
         0.5, "satisfaction [0, 1]", "encounter satisfaction below which a failed encounter "
