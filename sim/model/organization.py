@@ -15,8 +15,8 @@ import math
 
 import numpy as np
 
-from sim.clock import HOURS_PER_MONTH, HOURS_PER_WEEK, HOURS_PER_YEAR
-from sim.model import growth, loyalty, providers, workload
+from sim.clock import HOURS_PER_MONTH, HOURS_PER_WEEK, HOURS_PER_YEAR, MINUTES_PER_HOUR
+from sim.model import growth, loyalty, providers, staffing_plan, workload
 from sim.model.context import RunContext
 from sim.model.customers import close_pending_failures
 from sim.model.expectations import drift_expectations
@@ -202,11 +202,23 @@ def acquisitions(ctx: RunContext, dt_hours: float) -> dict[str, float]:
 
 
 def staffing_gap(ctx: RunContext, unit: Unit) -> int:
-    """Adaptive staffing: providers to hire (positive) or release (negative) to plan."""
-    pr = ctx.p.providers
+    """Adaptive staffing: providers to hire (positive) or release (negative) to plan.
+
+    The plan follows ``organization.staffing_rule``: planned utilisation, or the fewest
+    providers whose Erlang C service level reaches the goal (:func:`staffing.service_level_staff`).
+    """
+    pr, o = ctx.p.providers, ctx.p.organization
     present = [p for p in unit.providers if not p.leaving]
     mean_competency = (sum(p.competency for p in present) / len(present)) if present else 1.0
+    mean_competency = max(mean_competency, 0.05)
     demand = unit.tally.arrived / max(ctx.env.now - ctx.recorder.period_start, 1e-9)
-    needed = workload.desired_capacity(demand, unit.full_quality_time, pr.target_utilisation)
-    needed = max(1, math.ceil(needed / max(mean_competency, 0.05)))
+    if o.staffing_rule == "service_level":
+        needed = staffing_plan.service_level_staff(
+            demand, unit.full_quality_time / mean_competency,
+            o.wait_target / MINUTES_PER_HOUR, o.service_level,
+        )
+    else:
+        capacity = workload.desired_capacity(demand, unit.full_quality_time,
+                                             pr.target_utilisation)
+        needed = max(1, math.ceil(capacity / mean_competency))
     return needed - (len(present) + unit.vacancies)

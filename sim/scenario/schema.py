@@ -384,7 +384,18 @@ class OrganizationSection(Section):
         0.5, "share", "share of process failures that root-cause fixes can remove", ge=0, le=1
     )
     adaptive_staffing: bool = param(
-        False, "switch", "at each review, set headcount so that planned utilisation is met",
+        False, "switch", "at each review, set headcount by `organization.staffing_rule`",
+    )
+    staffing_rule: Literal["utilisation", "service_level"] = param(
+        "utilisation", "choice", "adaptive staffing's rule: 'utilisation' hires so that "
+        "`providers.target_utilisation` is met; 'service_level' hires the fewest providers "
+        "whose Erlang C service level reaches `organization.service_level` within "
+        "`organization.wait_target`, so waits stay level as the base grows",
+    )
+    service_level: float = param(
+        0.8, "share", "service-level goal of the 'service_level' staffing rule: share of "
+        "visits to start within `organization.wait_target` (call-centre 80/20 practice; "
+        "Gans, Koole & Mandelbaum 2003)", gt=0, lt=1,
     )
     accountability: bool = param(
         False, "switch", "remove providers whose delivered quality stays in the bottom for "
