@@ -91,3 +91,23 @@ def promoters_again(snaps: list[Snapshot], lag_years: float, warmup: float) -> f
         total += int(promoters.sum())
         again += int((b.recommend[:n][promoters] >= PROMOTER_MIN_SCORE).sum())
     return again / total
+
+
+def retention_by_decile(snaps: list[Snapshot], warmup: float,
+                        counts: bool = False) -> Any:
+    """One-year retention by satisfaction decile (Jones & Sasser 1995, on simulated
+    customers): at every review after the warm-up that has a review a year later, each
+    active customer's satisfaction decile at that review and whether they are still a
+    customer a year later, pooled over reviews; returns the ten retention shares, lowest
+    decile first (with ``counts``: the customers kept and seen, to pool replications)."""
+    kept = np.zeros(10)
+    seen = np.zeros(10)
+    for a, b in _pairs(snaps, 1.0, warmup):
+        n = a.active.size
+        s = a.satisfaction[a.active]
+        still = b.active[:n][a.active]
+        edges = np.quantile(s, np.linspace(0.1, 0.9, 9))
+        decile = np.searchsorted(edges, s, side="right")
+        kept += np.bincount(decile, weights=still, minlength=10)
+        seen += np.bincount(decile, minlength=10)
+    return (kept, seen) if counts else kept / seen

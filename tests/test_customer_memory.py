@@ -118,9 +118,9 @@ def test_satisfaction_persists_more_than_in_a_forgetful_market(
 
 
 @pytest.mark.slow
-def test_strong_anchor_reaches_the_year_target() -> None:
-    """With a strong anchor (weight halved after a quarter of tenure) a customer's
-    satisfaction correlates at least 0.5 with their own a year later (Bolton 1998)."""
-    scenario = load_scenario(BASELINE, ["run.years=3.0", "satisfaction.anchor_years=0.25"])
-    snaps, _ = snapshot_run(scenario)
-    assert satisfaction_autocorrelation(snaps, 1.0, scenario.params.run.warmup_years) >= 0.5
+def test_satisfaction_a_year_later_reaches_the_target(
+    default_market: tuple[float, float],
+) -> None:
+    """Target of the issue: in the default market a customer's satisfaction correlates at
+    least 0.5 with their own a year later (Bolton 1998; the forgetful model: about 0.0)."""
+    assert default_market[0] >= 0.5

@@ -164,7 +164,7 @@ class CustomersSection(Section):
         0.15, "per visit", "probability that a visit comes with a special request", ge=0, le=1
     )
     expectation_spread: float = param(
-        0.08, "quality points", "spread (sd) of each customer's own lasting standard: the "
+        0.2, "quality points", "spread (sd) of each customer's own lasting standard: the "
         "offset from the quality received towards which their expectation adapts, drawn at "
         "acquisition and kept (persistent heterogeneity, Bolton 1998; Oliver 1980); 0 = "
         "expectations adapt to the quality received itself", ge=0, le=0.5,
@@ -558,7 +558,7 @@ class SatisfactionSection(Section):
         "satisfaction", gt=0, le=1
     )
     anchor_years: float = param(
-        10.0, "years", "tenure at which the weight of the latest encounter has halved: weight = "
+        0.4, "years", "tenure at which the weight of the latest encounter has halved: weight = "
         "smoothing / (1 + tenure / anchor_years), so the past weighs more the longer a "
         "customer stays (Bolton 1998); 0 = the weight never falls", ge=0, le=100,
     )
@@ -567,7 +567,7 @@ class SatisfactionSection(Section):
         "visit", ge=0, le=1,
     )
     recommend_intercept: float = param(
-        -1.5, "points", "likelihood to recommend = intercept + slope x satisfaction + noise",
+        -1.0, "points", "likelihood to recommend = intercept + slope x satisfaction + noise",
         ge=-20, le=20,
     )
     recommend_slope: float = param(12.0, "points per unit", "see recommend_intercept", ge=0, le=50)
@@ -598,10 +598,10 @@ class MarketSection(Section):
         2.5, "per year", "rival offers per customer per year at competition 1", ge=0, le=365
     )
     rival_quality: float = param(
-        0.62, "utility", "attractiveness of a rival offer at competition 0", ge=0, le=2
+        0.55, "utility", "attractiveness of a rival offer at competition 0", ge=0, le=2
     )
     rival_quality_gain: float = param(
-        0.2, "utility", "added attractiveness of rival offers at competition 1", ge=0, le=2
+        0.35, "utility", "added attractiveness of rival offers at competition 1", ge=0, le=2
     )
     switching_cost: float = param(
         0.25, "utility", "cost of switching in a sheltered market (falls to 0 at competition 1)",
@@ -616,7 +616,7 @@ class MarketSection(Section):
         "loyalty effect), pro rata below", ge=0, le=2,
     )
     choice_scale: float = param(
-        0.08, "utility", "scale of the logit choice between staying and switching", gt=0, le=2
+        0.06, "utility", "scale of the logit choice between staying and switching", gt=0, le=2
     )
     expectation_drift: float = param(
         0.02, "per year", "rise of expectations per year at competition 1", ge=0, le=1
