@@ -184,8 +184,10 @@ class ChainTally:
         self.quality_sum = 0.0
         self.encounter_satisfaction_sum = 0.0
         self.revenue = 0.0
-        self.repurchase_base = [0, 0, 0, 0]  # failures by outcome, old enough to judge
-        self.repurchased = [0, 0, 0, 0]  # of which came back within the window
+        # problems that left the customer dissatisfied, by severity x 4 + outcome, whose
+        # horizon passed or whose customer left; of which the customer was still active
+        self.repurchase_base = [0] * 8
+        self.repurchased = [0] * 8
 
     def merge(self, other: ChainTally) -> None:
         """Add ``other``'s counts to this one."""

@@ -192,7 +192,7 @@ class CustomersSection(Section):
         "complain (per unit of each, on the log-odds scale)", ge=0, le=20,
     )
     dissatisfaction_defection: float = param(
-        0.08, "per year", "defection hazard of a customer at the satisfaction threshold", ge=0,
+        0.04, "per year", "defection hazard of a customer at the satisfaction threshold", ge=0,
         le=50,
     )
     defection_sensitivity: float = param(
@@ -221,9 +221,10 @@ class CustomersSection(Section):
         5.0, "years", "tenure at which tenure's effect on the propensity to complain is full "
         "(one unit in the complaint logit; pro rata below, capped above)", gt=0, le=100,
     )
-    repurchase_window_days: float = param(
-        90.0, "days", "a customer who visits again within this time after a failure counts as "
-        "having repurchased (the repurchase ladder of TARP, Goodman 2009)", gt=0, le=3650,
+    repurchase_horizon_months: float = param(
+        12.0, "months", "the repurchase ladder counts a customer whose problem left them "
+        "dissatisfied as having repurchased if they are still a customer this long after the "
+        "problem (TARP 1986's 'will buy again')", gt=0, le=120,
     )
     initial_tenure_years: float = param(
         5.0, "years", "the starting population joined uniformly over this many years before "
@@ -446,6 +447,37 @@ class RecoverySection(Section):
         28.0, "days", "an escalated complaint's responsiveness is divided by 1 + escalation_days "
         "/ this (a week's escalation costs a fifth of responsiveness by default)", gt=0,
         le=3650,
+    )
+    major_share: float = param(
+        0.2, "share", "share of failures that are major problems (TARP 1986: problems with a "
+        "large loss, against minor ones of a few dollars)", ge=0, le=1,
+    )
+    grievance_minor: float = param(
+        0.3, "per year", "defection hazard a minor problem that leaves the customer dissatisfied "
+        "adds while unrecovered: a critical incident (Keaveney 1995; TARP 1986)", ge=0, le=50,
+    )
+    grievance_major: float = param(
+        0.8, "per year", "the same for a major problem", ge=0, le=50,
+    )
+    grievance_months: float = param(
+        3.0, "months", "time constant over which a grievance fades", gt=0, le=600,
+    )
+    grievance_threshold: float = param(
+        0.6, "satisfaction [0, 1]", "a problem leaves the customer dissatisfied (a critical "
+        "incident with a grievance, counted in the repurchase ladder) when their cumulative "
+        "satisfaction, had the problem not been recovered, falls below this", ge=0, le=1,
+    )
+    grievance_unresolved: float = param(
+        1.0, "share", "share of the grievance left after a complaint that was not resolved",
+        ge=0, le=2,
+    )
+    grievance_resolved: float = param(
+        0.5, "share", "share of the grievance left after a complaint resolved after escalation",
+        ge=0, le=1,
+    )
+    grievance_quick: float = param(
+        0.0, "share", "share of the grievance left after a complaint put right on the spot",
+        ge=0, le=1,
     )
 
 class EncounterSection(Section):
