@@ -548,7 +548,8 @@ MONEY: tuple[Kpi, ...] = (
     Kpi("cost_wages", "Wage cost", "money per period", NEITHER, NON_NEGATIVE, DIAGNOSTIC,
         "provider-months employed × `money.wage_per_month`"),
     Kpi("cost_training", "Training cost", "money per period", NEITHER, NON_NEGATIVE, DIAGNOSTIC,
-        "provider-months × training intensity × `money.training_cost`"),
+        "provider-months × (training intensity × `money.training_cost` + empowerment² × "
+        "`money.empowerment_training_cost`)"),
     Kpi("cost_hiring", "Hiring cost", "money per period", NEITHER, NON_NEGATIVE, DIAGNOSTIC,
         "`hires` × `money.hiring_cost`"),
     Kpi("cost_reliability", "Reliability cost",
@@ -557,7 +558,8 @@ MONEY: tuple[Kpi, ...] = (
         "weighted by the unit's share of customers (`units.share` / total share), summed"),
     Kpi("cost_compensation", "Compensation cost",
         "money per period", NEITHER, NON_NEGATIVE, DIAGNOSTIC,
-        "`recovery.compensation` × recovered complaints"),
+        "`recovery.compensation` × recovered complaints + empowered give-aways "
+        "(`money.giveaway_share` × empowerment × revenue)"),
     Kpi("cost_acquisition", "Acquisition cost",
         "money per period", NEITHER, NON_NEGATIVE, DIAGNOSTIC,
         "`acquired_paid` × `money.acquisition_cost` (0 in per-unit rows)"),

@@ -297,6 +297,7 @@ def bookkeeping_stage(
     c, unit = v.customer, v.unit
     revenue = ctx.settings.revenue_per_visit[pop.segment[c]]
     unit.chain.revenue += revenue
+    unit.chain.compensation += revenue * unit.giveaway  # empowered give-aways
     pop.revenue[c] += revenue
     pop.visits[c] += 1
     pop.in_visit[c] = 0

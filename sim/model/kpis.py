@@ -192,13 +192,15 @@ def chain_row(
     acquisition_cost = extra.get("acquired_paid", 0) * m.acquisition_cost
     extra["revenue"] = chain.revenue
     extra["cost_wages"] = wages
-    extra["cost_training"] = training_cost
+    extra["cost_training"] = training_cost + money.empowerment_cost(
+        provider_months, float(np.mean([u.policy.empowerment ** 2 for u in units])),
+        m.empowerment_training_cost)
     extra["cost_hiring"] = hiring
     extra["cost_reliability"] = reliability_cost
     extra["cost_compensation"] = chain.compensation
     extra["cost_acquisition"] = acquisition_cost
-    extra["cost"] = wages + training_cost + hiring + reliability_cost + chain.compensation \
-        + acquisition_cost
+    extra["cost"] = wages + extra["cost_training"] + hiring + reliability_cost \
+        + chain.compensation + acquisition_cost
     extra["profit"] = chain.revenue - extra["cost"]
 
     levels: dict[str, Any] = {

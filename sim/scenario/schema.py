@@ -346,6 +346,14 @@ class ProvidersSection(Section):
         30.0, "months", "founding tenures are uniform from founding_tenure_min_months over this "
         "span (3 to 33 months by default)", ge=0, le=600,
     )
+    empowered_handling: float = param(
+        0.05, "share", "extra mean service time at full empowerment: empowered providers take "
+        "time to decide and tailor (Bowen & Lawler 1992: slower service delivery)", ge=0, le=5,
+    )
+    empowered_variability: float = param(
+        0.5, "ratio", "relative rise of the service-time coefficient of variation at full "
+        "empowerment (Bowen & Lawler 1992: inconsistent service)", ge=0, le=10,
+    )
 
 class OrganizationSection(Section):
     """The organization's policies."""
@@ -694,8 +702,10 @@ class MoneySection(Section):
     )
     hiring_cost: float = param(3000.0, "money", "cost of hiring a provider", ge=0, le=1e7)
     reliability_cost: float = param(
-        800.0, "money per month", "cost of reliability r is this x r / (1 - r): rising "
-        "steeply towards 1 (split among units by their share of customers)", ge=0, le=1e7,
+        500.0, "money per month", "cost of reliability r is this x r / (1 - r): rising "
+        "steeply towards 1 (split among units by their share of customers); about 10 % of "
+        "revenue at the default reliability (cost of conformance: Crosby 1979; Schiffauerova "
+        "& Thomson 2006)", ge=0, le=1e7,
     )
     acquisition_cost: float = param(
         150.0, "money", "marketing spend per paid acquisition", ge=0, le=1e7
@@ -703,6 +713,16 @@ class MoneySection(Section):
     reliability_cap: float = param(
         0.999, "share", "reliability above which its cost rises no more (keeps r / (1 - r) "
         "finite at r = 1)", gt=0, lt=1,
+    )
+    giveaway_share: float = param(
+        0.02, "share of revenue", "share of a visit's revenue that empowered providers give "
+        "away at full empowerment, pro rata below (Bowen & Lawler 1992: give-aways)", ge=0,
+        le=1,
+    )
+    empowerment_training_cost: float = param(
+        800.0, "money per month", "cost per provider of the selection and training that full "
+        "empowerment needs; it rises with the square of empowerment (Bowen & Lawler 1992: "
+        "high involvement needs the largest investment in people)", ge=0, le=1e7,
     )
 
 
