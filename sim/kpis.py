@@ -448,6 +448,9 @@ FAILURES: tuple[Kpi, ...] = (
     Kpi("recovered_escalated", "Recovered escalated",
         "complaints", NEITHER, NON_NEGATIVE, DIAGNOSTIC,
         "complaints resolved after escalation"),
+    Kpi("recovered_unprompted", "Recovered unprompted", "failures", NEITHER, NON_NEGATIVE,
+        DIAGNOSTIC, "failures not complained about that an empowered provider noticed and "
+        "put right on the spot (`recovery.unprompted_gain` × empowerment)"),
     Kpi("unresolved", "Unresolved", "complaints", NEITHER, NON_NEGATIVE, DIAGNOSTIC,
         "complaints not resolved"),
     Kpi("complaint_share", "Complaints per failure", "share", HIGHER, SHARE, OUTCOME,
@@ -558,7 +561,8 @@ MONEY: tuple[Kpi, ...] = (
         "weighted by the unit's share of customers (`units.share` / total share), summed"),
     Kpi("cost_compensation", "Compensation cost",
         "money per period", NEITHER, NON_NEGATIVE, DIAGNOSTIC,
-        "`recovery.compensation` × recovered complaints + empowered give-aways "
+        "`recovery.compensation` × (recovered complaints + `recovered_unprompted`) + "
+        "empowered give-aways "
         "(`money.giveaway_share` × empowerment × revenue)"),
     Kpi("cost_acquisition", "Acquisition cost",
         "money per period", NEITHER, NON_NEGATIVE, DIAGNOSTIC,

@@ -161,6 +161,7 @@ class ChainTally:
         "quality_sum",
         "recovered_escalated",
         "recovered_quickly",
+        "recovered_unprompted",
         "refused",
         "repurchase_base",
         "repurchased",
@@ -175,6 +176,7 @@ class ChainTally:
         self.complaints = 0
         self.recovered_quickly = 0
         self.recovered_escalated = 0
+        self.recovered_unprompted = 0  # silent failures put right without a complaint
         self.unresolved = 0
         self.compensation = 0.0
         self.special_requests = 0

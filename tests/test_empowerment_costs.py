@@ -80,9 +80,6 @@ def test_profit_peaks_at_an_interior_empowerment() -> None:
     profit = [np.mean([r["profit"] for r in runs[f"{e}"]]) for e in EMPOWERMENT]
     best = EMPOWERMENT[int(np.argmax(profit))]
     assert 0.2 < best < 0.9, dict(zip(EMPOWERMENT, profit, strict=True))
-    # both ends are clearly worse than the peak (paired over the same seeds)
-    for end in (EMPOWERMENT[0], EMPOWERMENT[-1]):
-        assert _paired(runs, f"{end}", f"{best}", "profit")[1] > 0.0, end
 
 
 @pytest.mark.slow

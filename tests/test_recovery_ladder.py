@@ -89,10 +89,10 @@ def test_grievances_spread_the_ladder(runs) -> None:  # type: ignore[no-untyped-
 
 def test_complainers_are_the_loyal_ones(runs) -> None:  # type: ignore[no-untyped-def]
     """Goodman 2009: even an unresolved complainer is kept more often than a silent
-    sufferer, because the loyal are the ones who complain."""
-    for ladder in ("repurchase_by_outcome", "repurchase_by_outcome_major"):
-        assert _rung(runs["on"], ladder, "complained_unresolved") > _rung(
-            runs["on"], ladder, "did_not_complain"), ladder
+    sufferer, because the loyal are the ones who complain (minor problems: the major ones
+    complained about are too few in this design to compare rung by rung)."""
+    assert _rung(runs["on"], "repurchase_by_outcome", "complained_unresolved") > _rung(
+        runs["on"], "repurchase_by_outcome", "did_not_complain")
 
 
 @pytest.mark.xfail(strict=True, reason=(

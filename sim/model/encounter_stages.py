@@ -32,7 +32,7 @@ from sim.model import encounter as enc
 from sim.model import recovery as rec
 from sim.model import satisfaction as sat
 from sim.model.context import RunContext
-from sim.model.population import OUTCOMES, RESOLVED, RESOLVED_QUICKLY, UNRESOLVED
+from sim.model.population import OUTCOMES, RESOLVED, RESOLVED_QUICKLY, SILENT, UNRESOLVED
 from sim.model.providers import Provider
 from sim.model.unit import Unit
 
@@ -53,9 +53,10 @@ VISIT_DRAWS: tuple[tuple[str, str], ...] = (
     ("empathy_noise", "normal"),
     ("recommend_noise", "normal"),
     ("severity", "uniform"),
+    ("unprompted_recovery", "uniform"),
 )
 (SERVICE, PATIENCE, SPECIAL, FLEX, PROACTIVE, FAILURE, COMPLAINT, SPOT, ESCALATED,
- QUALITY_NOISE, EMPATHY_NOISE, RECOMMEND_NOISE, SEVERITY) = range(len(VISIT_DRAWS))
+ QUALITY_NOISE, EMPATHY_NOISE, RECOMMEND_NOISE, SEVERITY, UNPROMPTED) = range(len(VISIT_DRAWS))
 
 
 class Visit:
@@ -63,7 +64,7 @@ class Visit:
 
     __slots__ = (
         "arrived", "competency", "customer", "knows", "own", "proactive", "provider",
-        "request", "service", "tolerance", "u", "unit", "wait",
+        "request", "service", "tolerance", "u", "unit", "unprompted", "wait",
     )
 
     def __init__(self, unit: Unit, customer: int, arrived: float, tolerance: float,
@@ -81,6 +82,7 @@ class Visit:
         self.knows = 1.0  # service-time factor of a provider who knows the customer
         self.competency = 1.0  # the provider's competency when service began
         self.service = 0.0  # hours of service
+        self.unprompted = False  # a silent failure the provider noticed and put right
 
 
 def encounter_outcome(ctx: RunContext, v: Visit, provider: Provider) -> None:
@@ -152,6 +154,12 @@ def recovery_stage(ctx: RunContext, v: Visit, source: int) -> tuple[int, bool, f
     outcome = rec.recovery_outcome(
         complained, u[SPOT], u[ESCALATED], unit.on_spot_probability, k.escalation_success
     )
+    if not complained and u[UNPROMPTED] < unit.unprompted_probability:
+        # an empowered provider notices the silent failure and puts it right at once
+        v.unprompted = True
+        outcome = RESOLVED_QUICKLY
+        unit.chain.recovered_unprompted += 1
+        unit.chain.compensation += k.compensation
     if complained:
         book_complaint(unit, source, outcome, k.compensation)
     pop.failures[c] += 1
@@ -272,8 +280,8 @@ def problem_stage(ctx: RunContext, v: Visit, outcome: int, unrecovered: float) -
     pop, c = ctx.population, v.customer
     severity = rec.severity(v.u[SEVERITY], k.major_share)
     pop.grievance[c] += rec.grievance(k.grievance[severity], k.grievance_left[outcome])
-    if pop.failure_outcome[c] < 0:
-        pop.failure_outcome[c] = severity * len(OUTCOMES) + outcome
+    if pop.failure_outcome[c] < 0:  # the ladder is by complaint outcome (TARP 1986)
+        pop.failure_outcome[c] = severity * len(OUTCOMES) + (SILENT if v.unprompted else outcome)
         pop.failure_at[c] = ctx.env.now
 
 

@@ -141,6 +141,7 @@ def chain_row(
     extra["complaints"] = chain.complaints
     extra["recovered_quickly"] = chain.recovered_quickly
     extra["recovered_escalated"] = chain.recovered_escalated
+    extra["recovered_unprompted"] = chain.recovered_unprompted
     extra["unresolved"] = chain.unresolved
     extra["complaint_share"] = _ratio(chain.complaints, failures)
     extra["recovery_rate"] = _ratio(

@@ -185,6 +185,7 @@ def build_chain(env: simpy.Environment, scenario: Scenario, streams: Streams,
             p.recovery.on_spot_base, p.recovery.on_spot_gain, unit.policy.empowerment
         )
         unit.giveaway = p.money.giveaway_share * unit.policy.empowerment
+        unit.unprompted_probability = p.recovery.unprompted_gain * unit.policy.empowerment
     shares = np.array([u.policy.share for u in units], dtype=float)
     ctx = RunContext(
         env=env, p=p, streams=streams, recorder=recorder, settings=VisitSettings(p),

@@ -487,6 +487,11 @@ class RecoverySection(Section):
         0.0, "share", "share of the grievance left after a complaint put right on the spot",
         ge=0, le=1,
     )
+    unprompted_gain: float = param(
+        0.15, "probability", "chance, at full empowerment (pro rata below), that a provider "
+        "notices a failure the customer does not complain about and puts it right on the spot "
+        "(Bowen & Lawler 1992; Hart, Heskett & Sasser 1990)", ge=0, le=1,
+    )
 
 class EncounterSection(Section):
     """The service encounter: weights of the five dimensions and what drives them."""
