@@ -16,7 +16,7 @@ from typing import Any
 import numpy as np
 import simpy
 
-from sim.clock import HOURS_PER_DAY, HOURS_PER_YEAR, MINUTES_PER_HOUR, MONTHS_PER_YEAR
+from sim.clock import HOURS_PER_YEAR, MINUTES_PER_HOUR, MONTHS_PER_YEAR
 from sim.model import cops
 from sim.model.expectations import MarketExpectation
 from sim.model.population import CustomerPopulation
@@ -50,6 +50,9 @@ class VisitSettings:
         "escalation_success",
         "expectation_adaptation",
         "fixable_share",
+        "grievance",
+        "grievance_left",
+        "major_share",
         "negative_weight",
         "paradox",
         "paradox_bonus",
@@ -66,8 +69,8 @@ class VisitSettings:
         "recommend",
         "relationship",
         "relationship_patience",
-        "repurchase_window",
         "revenue_per_visit",
+        "satisfied",
         "smoothing",
         "special_request_error",
         "special_request_rate",
@@ -126,7 +129,12 @@ class VisitSettings:
         self.complaint_centre = c.complaint_satisfaction_centre
         self.complaint_scale = c.complaint_satisfaction_scale
         self.complaint_tenure = c.complaint_tenure_years
-        self.repurchase_window = c.repurchase_window_days * HOURS_PER_DAY
+        self.major_share = r.major_share
+        self.grievance = (r.grievance_minor, r.grievance_major)  # by severity
+        # share of the grievance left, by outcome: silent, unresolved, resolved, quickly
+        self.grievance_left = (1.0, r.grievance_unresolved, r.grievance_resolved,
+                               r.grievance_quick)
+        self.satisfied = r.grievance_threshold
         self.walk_away_quality = c.walk_away_quality
         self.dissatisfied = s.dissatisfied_threshold
         self.proactive_bond_factor = e.proactive_bond_factor

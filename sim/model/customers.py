@@ -37,7 +37,7 @@ from sim.model.encounter_stages import (
     encounter_outcome,
     tenure_weight,
 )
-from sim.model.population import INITIAL, CustomerPopulation
+from sim.model.population import ACTIVE, INITIAL, CustomerPopulation
 from sim.model.providers import Provider
 from sim.model.unit import Unit
 from sim.streams import CounterBatch, CounterStream
@@ -212,15 +212,32 @@ def draw_personal_traits(ctx: RunContext, rows: range) -> None:
 
 def close_pending_failures(units: list[Unit], col: dict[str, np.ndarray],
                            gone: np.ndarray) -> None:
-    """Customers who leave after a failure did not come back: count them for the
-    repurchase ladder."""
-    outcomes = col["failure_outcome"][gone]
+    """Customers who leave while a problem of theirs is pending in the repurchase ladder
+    did not stay: count them in its base, not among those kept."""
+    book_problems(units, col, gone, kept=False)
+
+
+def book_problems(units: list[Unit], col: dict[str, np.ndarray], who: np.ndarray,
+                  kept: bool) -> None:
+    """Close the pending problems of the customers ``who`` into the repurchase ladder
+    (severity x outcome), as still a customer (``kept``) or not."""
+    pending = col["failure_outcome"][who]
     for unit in units:
-        in_unit = col["unit"][gone] == unit.index
-        counts = np.bincount(outcomes[in_unit & (outcomes >= 0)], minlength=4)
-        for k in range(4):
+        in_unit = col["unit"][who] == unit.index
+        counts = np.bincount(pending[in_unit & (pending >= 0)], minlength=8)
+        for k in range(8):
             unit.chain.repurchase_base[k] += int(counts[k])
-    col["failure_outcome"][gone] = -1
+            if kept:
+                unit.chain.repurchased[k] += int(counts[k])
+    col["failure_outcome"][who] = -1
+
+
+def close_due_problems(units: list[Unit], col: dict[str, np.ndarray], now: float,
+                       horizon_hours: float) -> None:
+    """Pending problems whose horizon has passed with the customer still active: kept."""
+    due = np.flatnonzero((col["failure_outcome"] >= 0) & (col["status"] == ACTIVE)
+                         & (col["failure_at"].astype(float) + horizon_hours <= now))
+    book_problems(units, col, due, kept=True)
 
 
 def chain_visit(ctx: RunContext, unit: Unit, c: int, base_service: float, patience: float,

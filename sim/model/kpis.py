@@ -36,6 +36,8 @@ from sim.model.unit import Unit
 from sim.recording import ChainTally, PeriodTally, Recorder
 
 GROUPS = ("detractor", "passive", "promoter")
+# the repurchase ladder's columns: minor problems unprefixed, major ones ``major_``
+LADDER_PREFIXES = ("", "major_")
 NOT_YET_12M = -2  # ``rating_12m`` before the customer's 12-month review
 
 
@@ -139,14 +141,16 @@ def chain_row(
     extra["complaints"] = chain.complaints
     extra["recovered_quickly"] = chain.recovered_quickly
     extra["recovered_escalated"] = chain.recovered_escalated
+    extra["recovered_unprompted"] = chain.recovered_unprompted
     extra["unresolved"] = chain.unresolved
     extra["complaint_share"] = _ratio(chain.complaints, failures)
     extra["recovery_rate"] = _ratio(
         chain.recovered_quickly + chain.recovered_escalated, chain.complaints
     )
-    for k, outcome in enumerate(OUTCOMES):
-        extra[f"repurchase_base_{outcome}"] = chain.repurchase_base[k]
-        extra[f"repurchased_{outcome}"] = chain.repurchased[k]
+    for severity, prefix in enumerate(LADDER_PREFIXES):
+        for k, outcome in enumerate(OUTCOMES):
+            extra[f"repurchase_base_{prefix}{outcome}"] = chain.repurchase_base[4 * severity + k]
+            extra[f"repurchased_{prefix}{outcome}"] = chain.repurchased[4 * severity + k]
     extra["special_requests"] = chain.special_requests
     extra["accommodated"] = chain.accommodated
     extra["refused"] = chain.refused
@@ -189,13 +193,15 @@ def chain_row(
     acquisition_cost = extra.get("acquired_paid", 0) * m.acquisition_cost
     extra["revenue"] = chain.revenue
     extra["cost_wages"] = wages
-    extra["cost_training"] = training_cost
+    extra["cost_training"] = training_cost + money.empowerment_cost(
+        provider_months, float(np.mean([u.policy.empowerment ** 2 for u in units])),
+        m.empowerment_training_cost)
     extra["cost_hiring"] = hiring
     extra["cost_reliability"] = reliability_cost
     extra["cost_compensation"] = chain.compensation
     extra["cost_acquisition"] = acquisition_cost
-    extra["cost"] = wages + training_cost + hiring + reliability_cost + chain.compensation \
-        + acquisition_cost
+    extra["cost"] = wages + extra["cost_training"] + hiring + reliability_cost \
+        + chain.compensation + acquisition_cost
     extra["profit"] = chain.revenue - extra["cost"]
 
     levels: dict[str, Any] = {
@@ -320,18 +326,14 @@ def behaviour_summary(ctx: RunContext) -> dict[str, Any]:
         revenue_per_customer_year = _ratio(
             revenue, _time_mean(rows, "active_customers")
         )
-        pending = col["failure_outcome"]
-        window = p.customers.repurchase_window_days * HOURS_PER_DAY
-        late = col["failure_at"].astype(float) > end_hours - window
-        pending_counts = np.bincount(pending[(pending >= 0) & ~late], minlength=4)
 
     defection = 1.0 - retention if not math.isnan(retention) else math.nan
     acquisition_per_customer = _ratio(paid * p.money.acquisition_cost, n_acquired)
     clv = money.lifetime_value(revenue_per_customer_year, defection, acquisition_per_customer)
-    repurchase = {}
-    for k, outcome in enumerate(OUTCOMES):
-        base = _total(all_rows, f"repurchase_base_{outcome}") + int(pending_counts[k])
-        repurchase[outcome] = _ratio(_total(all_rows, f"repurchased_{outcome}"), base)
+    repurchase = {prefix: {
+        outcome: _ratio(_total(all_rows, f"repurchased_{prefix}{outcome}"),
+                        _total(all_rows, f"repurchase_base_{prefix}{outcome}"))
+        for outcome in OUTCOMES} for prefix in LADDER_PREFIXES}
 
     return {
         "retention_rate": retention,
@@ -355,7 +357,8 @@ def behaviour_summary(ctx: RunContext) -> dict[str, Any]:
         "recovery_rate": _ratio(
             _total(rows, "recovered_quickly") + _total(rows, "recovered_escalated"), complaints
         ),
-        "repurchase_by_outcome": repurchase,
+        "repurchase_by_outcome": repurchase[""],
+        "repurchase_by_outcome_major": repurchase["major_"],
         "provider_turnover": _ratio(_total(rows, "quits") + _total(rows, "removed"), staff_years),
         "provider_job_satisfaction": _time_mean(rows, "provider_job_satisfaction"),
         "mean_competency": _time_mean(rows, "mean_competency"),

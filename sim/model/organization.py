@@ -16,9 +16,9 @@ import math
 import numpy as np
 
 from sim.clock import HOURS_PER_MONTH, HOURS_PER_WEEK, HOURS_PER_YEAR, MINUTES_PER_HOUR
-from sim.model import growth, loyalty, providers, staffing_plan, workload
+from sim.model import growth, loyalty, providers, recovery, staffing_plan, workload
 from sim.model.context import RunContext
-from sim.model.customers import close_pending_failures
+from sim.model.customers import close_due_problems, close_pending_failures
 from sim.model.expectations import drift_expectations
 from sim.model.population import ACTIVE, DEFECTED
 from sim.model.satisfaction import PASSIVE_MIN_SCORE, PROMOTER_MIN_SCORE
@@ -113,6 +113,8 @@ def population_review(ctx: RunContext, dt_hours: float) -> np.ndarray:
     for name in ("rival_offers", "switching", "defection"):  # the streams exist even if unused
         ctx.streams.counter(name)
     with ctx.population.np() as col:
+        close_due_problems(ctx.units, col, ctx.env.now,
+                           ctx.p.customers.repurchase_horizon_months * HOURS_PER_MONTH)
         candidates = np.flatnonzero(col["status"] == ACTIVE)
         candidates = candidates[col["in_visit"][candidates] == 0]
         gone = [
@@ -120,6 +122,8 @@ def population_review(ctx: RunContext, dt_hours: float) -> np.ndarray:
             for i in range(0, candidates.size, REVIEW_CHUNK)
         ]
         idx = np.concatenate(gone) if gone else candidates
+        col["grievance"][:] = recovery.fade(col["grievance"], dt_hours,
+                                            ctx.p.recovery.grievance_months)
         ctx.market.rise(m.expectation_drift * m.competition * years)
         close_pending_failures(ctx.units, col, idx)
         return idx
@@ -156,6 +160,7 @@ def review_block(
     h_dis = loyalty.dissatisfaction_hazard(
         s, c.dissatisfaction_defection, c.defection_sensitivity, c.satisfied_threshold
     )
+    h_dis = h_dis + col["grievance"][candidates]  # unrecovered critical incidents
     total = h_dis + c.other_defection
     p_leave = loyalty.period_probability(total, years)
     leave = u_defect < p_leave

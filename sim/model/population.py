@@ -22,6 +22,9 @@ DEFECTED = 2
 # outcome of a customer's last failure (for the repurchase ladder), -1 = none pending
 SILENT, UNRESOLVED, RESOLVED, RESOLVED_QUICKLY = 0, 1, 2, 3
 OUTCOMES = ("did_not_complain", "complained_unresolved", "resolved", "resolved_quickly")
+# severity of a problem (TARP 1986); a pending problem is stored as severity x 4 + outcome
+MINOR, MAJOR = 0, 1
+SEVERITIES = ("minor", "major")
 
 # channel of acquisition
 INITIAL, PAID, REFERRAL = 0, 1, 2
@@ -38,8 +41,8 @@ COLUMNS: dict[str, str] = {
     "rating_12m": "b",  # recommend score at the first review 12 months after joining,
     # -1 if not rated or no longer active then, -2 before that review
     "failures": "h",
-    "complaints": "h",
-    "failure_outcome": "b",  # outcome of the last failure not yet followed by a visit
+    "failure_outcome": "b",  # severity x 4 + outcome of the pending problem (repurchase
+    # ladder): a failure that left the customer dissatisfied, -1 if none is pending
     "channel": "b",
     "defect_reason": "b",  # -1 while active
     "unit": "h",
@@ -51,7 +54,7 @@ COLUMNS: dict[str, str] = {
     "joined": "f",  # hours
     "left": "f",  # hours, NaN while active
     "promoter_at": "f",  # hours of the first promoter rating, NaN before
-    "failure_at": "f",  # hours of the last failure
+    "failure_at": "f",  # hours of the pending problem
     "visit_rate": "f",  # visits per hour
     "patience": "f",  # mean patience, hours (0 = infinitely patient)
     "expectation": "f",  # expected quality, [0, 1]
@@ -62,6 +65,7 @@ COLUMNS: dict[str, str] = {
     "request_rate": "f",  # own probability of a special request per visit
     "recommend_offset": "f",  # own lasting offset of the likelihood to recommend, points
     "standard": "f",  # own lasting offset of the expected quality from the quality received
+    "grievance": "f",  # defection hazard per year added by unrecovered problems (fading)
 }
 _FILL: dict[str, float] = {
     "left": float("nan"),
@@ -92,7 +96,6 @@ class CustomerPopulation:
     recommend: array.array
     rating_12m: array.array
     failures: array.array
-    complaints: array.array
     failure_outcome: array.array
     channel: array.array
     defect_reason: array.array
@@ -116,6 +119,7 @@ class CustomerPopulation:
     request_rate: array.array
     recommend_offset: array.array
     standard: array.array
+    grievance: array.array
 
     def __init__(self, capacity: int = 1024) -> None:
         self.size = 0

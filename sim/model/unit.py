@@ -82,6 +82,8 @@ class Unit:
     removed: int = 0
     vacancies: int = 0
     on_spot_probability: float = 0.0  # chance a complaint is put right at once
+    unprompted_probability: float = 0.0  # chance a silent failure is noticed and put right
+    giveaway: float = 0.0  # share of a visit's revenue given away (empowerment)
     followed: int = 0  # customers who followed a departing provider this period
     areas: tuple[float, float, float] = (0.0, 0.0, 0.0)  # queue, busy, staff this period
 

@@ -192,7 +192,7 @@ class CustomersSection(Section):
         "complain (per unit of each, on the log-odds scale)", ge=0, le=20,
     )
     dissatisfaction_defection: float = param(
-        0.08, "per year", "defection hazard of a customer at the satisfaction threshold", ge=0,
+        0.04, "per year", "defection hazard of a customer at the satisfaction threshold", ge=0,
         le=50,
     )
     defection_sensitivity: float = param(
@@ -221,9 +221,10 @@ class CustomersSection(Section):
         5.0, "years", "tenure at which tenure's effect on the propensity to complain is full "
         "(one unit in the complaint logit; pro rata below, capped above)", gt=0, le=100,
     )
-    repurchase_window_days: float = param(
-        90.0, "days", "a customer who visits again within this time after a failure counts as "
-        "having repurchased (the repurchase ladder of TARP, Goodman 2009)", gt=0, le=3650,
+    repurchase_horizon_months: float = param(
+        12.0, "months", "the repurchase ladder counts a customer whose problem left them "
+        "dissatisfied as having repurchased if they are still a customer this long after the "
+        "problem (TARP 1986's 'will buy again')", gt=0, le=120,
     )
     initial_tenure_years: float = param(
         5.0, "years", "the starting population joined uniformly over this many years before "
@@ -345,6 +346,14 @@ class ProvidersSection(Section):
         30.0, "months", "founding tenures are uniform from founding_tenure_min_months over this "
         "span (3 to 33 months by default)", ge=0, le=600,
     )
+    empowered_handling: float = param(
+        0.05, "share", "extra mean service time at full empowerment: empowered providers take "
+        "time to decide and tailor (Bowen & Lawler 1992: slower service delivery)", ge=0, le=5,
+    )
+    empowered_variability: float = param(
+        0.5, "ratio", "relative rise of the service-time coefficient of variation at full "
+        "empowerment (Bowen & Lawler 1992: inconsistent service)", ge=0, le=10,
+    )
 
 class OrganizationSection(Section):
     """The organization's policies."""
@@ -457,6 +466,42 @@ class RecoverySection(Section):
         28.0, "days", "an escalated complaint's responsiveness is divided by 1 + escalation_days "
         "/ this (a week's escalation costs a fifth of responsiveness by default)", gt=0,
         le=3650,
+    )
+    major_share: float = param(
+        0.2, "share", "share of failures that are major problems (TARP 1986: problems with a "
+        "large loss, against minor ones of a few dollars)", ge=0, le=1,
+    )
+    grievance_minor: float = param(
+        0.3, "per year", "defection hazard a minor problem that leaves the customer dissatisfied "
+        "adds while unrecovered: a critical incident (Keaveney 1995; TARP 1986)", ge=0, le=50,
+    )
+    grievance_major: float = param(
+        0.8, "per year", "the same for a major problem", ge=0, le=50,
+    )
+    grievance_months: float = param(
+        3.0, "months", "time constant over which a grievance fades", gt=0, le=600,
+    )
+    grievance_threshold: float = param(
+        0.6, "satisfaction [0, 1]", "a problem leaves the customer dissatisfied (a critical "
+        "incident with a grievance, counted in the repurchase ladder) when their cumulative "
+        "satisfaction, had the problem not been recovered, falls below this", ge=0, le=1,
+    )
+    grievance_unresolved: float = param(
+        1.0, "share", "share of the grievance left after a complaint that was not resolved",
+        ge=0, le=2,
+    )
+    grievance_resolved: float = param(
+        0.5, "share", "share of the grievance left after a complaint resolved after escalation",
+        ge=0, le=1,
+    )
+    grievance_quick: float = param(
+        0.0, "share", "share of the grievance left after a complaint put right on the spot",
+        ge=0, le=1,
+    )
+    unprompted_gain: float = param(
+        0.15, "probability", "chance, at full empowerment (pro rata below), that a provider "
+        "notices a failure the customer does not complain about and puts it right on the spot "
+        "(Bowen & Lawler 1992; Hart, Heskett & Sasser 1990)", ge=0, le=1,
     )
 
 class EncounterSection(Section):
@@ -673,8 +718,10 @@ class MoneySection(Section):
     )
     hiring_cost: float = param(3000.0, "money", "cost of hiring a provider", ge=0, le=1e7)
     reliability_cost: float = param(
-        800.0, "money per month", "cost of reliability r is this x r / (1 - r): rising "
-        "steeply towards 1 (split among units by their share of customers)", ge=0, le=1e7,
+        500.0, "money per month", "cost of reliability r is this x r / (1 - r): rising "
+        "steeply towards 1 (split among units by their share of customers); about 10 % of "
+        "revenue at the default reliability (cost of conformance: Crosby 1979; Schiffauerova "
+        "& Thomson 2006)", ge=0, le=1e7,
     )
     acquisition_cost: float = param(
         150.0, "money", "marketing spend per paid acquisition", ge=0, le=1e7
@@ -682,6 +729,16 @@ class MoneySection(Section):
     reliability_cap: float = param(
         0.999, "share", "reliability above which its cost rises no more (keeps r / (1 - r) "
         "finite at r = 1)", gt=0, lt=1,
+    )
+    giveaway_share: float = param(
+        0.02, "share of revenue", "share of a visit's revenue that empowered providers give "
+        "away at full empowerment, pro rata below (Bowen & Lawler 1992: give-aways)", ge=0,
+        le=1,
+    )
+    empowerment_training_cost: float = param(
+        800.0, "money per month", "cost per provider of the selection and training that full "
+        "empowerment needs; it rises with the square of empowerment (Bowen & Lawler 1992: "
+        "high involvement needs the largest investment in people)", ge=0, le=1e7,
     )
 
 
