@@ -160,6 +160,11 @@ def recovery_stage(ctx: RunContext, v: Visit, source: int) -> tuple[int, bool, f
     if complained:
         book_complaint(unit, source, outcome, k.compensation)
         pop.complaints[c] += 1
+        if v.provider is not None:  # the provider lives the complaint they handle
+            if outcome == RESOLVED_QUICKLY:
+                v.provider.complaints_won += 1
+            else:
+                v.provider.complaints_lost += 1
     pop.failures[c] += 1
     pop.failure_outcome[c] = outcome
     pop.failure_at[c] = now
@@ -250,6 +255,8 @@ def customer_update_stage(
                                                         k.expectation_adaptation)
     chain.quality_sum += quality
     chain.encounter_satisfaction_sum += s_enc
+    if v.provider is not None:  # the customer's mood reaches the provider's job satisfaction
+        v.provider.mood_sum += s_enc
     if k.relationship:  # proactive attention builds the bond faster
         pop.bond[c] = cops.grow_bond(pop.bond[c], k.bond_gain, v.proactive,
                                      k.proactive_bond_factor)
