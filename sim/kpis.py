@@ -230,6 +230,8 @@ BEHAVIOUR_SUMMARY: tuple[Kpi, ...] = (
         "after warm-up"),
     Kpi("novice_share", "Novice share", "share", NEITHER, SHARE, DIAGNOSTIC,
         "period-length-weighted mean of the period `novice_share`", "after warm-up"),
+    Kpi("seasoned_quality", "Quality of seasoned providers", "0-1", HIGHER, SHARE, OUTCOME,
+        "period-length-weighted mean of the period `seasoned_quality`", "after warm-up"),
 )
 
 QUEUE_SUMMARY: tuple[Kpi, ...] = (
@@ -511,6 +513,9 @@ PROVIDERS: tuple[Kpi, ...] = (
     Kpi("novice_share", "Novice share", "share", NEITHER, SHARE, DIAGNOSTIC,
         "share of the providers employed at the end whose competency is below parity (95 % "
         "of a seasoned provider's; De Grip, Sauermann & Sieben 2016)"),
+    Kpi("seasoned_quality", "Quality of seasoned providers", "0-1", HIGHER, SHARE, OUTCOME,
+        "mean perceived quality of the encounters served in the period by providers at parity "
+        "(competency at least 95 %): the front line's quality without the novices' learning"),
 )
 
 MONEY: tuple[Kpi, ...] = (

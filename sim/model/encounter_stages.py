@@ -32,7 +32,7 @@ from sim.model import recovery as rec
 from sim.model import satisfaction as sat
 from sim.model.context import RunContext
 from sim.model.population import RESOLVED, RESOLVED_QUICKLY, UNRESOLVED
-from sim.model.providers import Provider
+from sim.model.providers import PARITY, Provider
 from sim.model.unit import Unit
 
 # the random numbers of one visit, in this order; each from its own counter-based stream
@@ -217,6 +217,9 @@ def judgement_stage(
     )
     quality = enc.perceived_quality(scores, k.weights)
     provider.quality_sum += quality
+    if v.competency >= PARITY:  # the quality of the experienced front line
+        unit.seasoned_quality += quality
+        unit.seasoned_served += 1
     return scores, quality
 
 

@@ -175,6 +175,8 @@ def chain_row(
         if present else math.nan
     extra["novice_share"] = float(np.mean([q.competency < PARITY for q in present])) \
         if present else math.nan
+    extra["seasoned_quality"] = _ratio(sum(u.seasoned_quality for u in units),
+                                       sum(u.seasoned_served for u in units))
 
     # money
     m = p.money
@@ -389,6 +391,7 @@ def behaviour_summary(ctx: RunContext) -> dict[str, Any]:
         "warmup_years": p.run.warmup_years,
         "job_satisfaction_sd": _time_mean(rows, "job_satisfaction_sd"),
         "novice_share": _time_mean(rows, "novice_share"),
+        "seasoned_quality": _time_mean(rows, "seasoned_quality"),
         **({"by_unit": unit_summaries(ctx)} if len(ctx.units) > 1 else {}),
     }
 

@@ -237,6 +237,8 @@ def staffing_gap(ctx: RunContext, unit: Unit) -> int:
     present = [p for p in unit.providers if not p.leaving]
     mean_competency = (sum(p.competency for p in present) / len(present)) if present else 1.0
     demand = unit.tally.arrived / max(ctx.env.now - ctx.recorder.period_start, 1e-9)
-    needed = workload.desired_capacity(demand, unit.full_quality_time, pr.target_utilisation)
+    # planned at the (possibly eroded) standard: management reads a lower time per customer as
+    # higher productivity (Oliva & Sterman 2001)
+    needed = workload.desired_capacity(demand, unit.standard, pr.target_utilisation)
     needed = max(1, math.ceil(needed / max(mean_competency, 0.05)))
     return needed - (len(present) + unit.vacancies)

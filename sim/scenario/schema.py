@@ -430,8 +430,8 @@ class OrganizationSection(Section):
         "removes a provider", ge=1, le=1000,
     )
     low_performer_min_tenure: float = param(
-        6.0, "months", "tenure before which a provider is never counted as a low performer "
-        "(still learning)", ge=0, le=600,
+        12.0, "months", "tenure before which a provider is never counted as a low performer "
+        "(still learning: parity comes after 8 to 12 months)", ge=0, le=600,
     )
     low_performer_margin: float = param(
         0.015, "quality [0, 1]", "a seasoned provider whose mean delivered quality is this far "
