@@ -239,6 +239,13 @@ BEHAVIOUR_SUMMARY: tuple[Kpi, ...] = (
         "`wom_positive` and `wom_negative`)", "after warm-up"),
     Kpi("warmup_years", "Warm-up", "years", NEITHER, NON_NEGATIVE, SETTING,
         "the scenario's `run.warmup_years`, for reference", "—"),
+    Kpi("job_satisfaction_sd", "Job satisfaction spread", "0-1", NEITHER, NON_NEGATIVE,
+        DIAGNOSTIC, "period-length-weighted mean of the period `job_satisfaction_sd`",
+        "after warm-up"),
+    Kpi("novice_share", "Novice share", "share", NEITHER, SHARE, DIAGNOSTIC,
+        "period-length-weighted mean of the period `novice_share`", "after warm-up"),
+    Kpi("seasoned_quality", "Quality of seasoned providers", "0-1", HIGHER, SHARE, OUTCOME,
+        "period-length-weighted mean of the period `seasoned_quality`", "after warm-up"),
 )
 
 QUEUE_SUMMARY: tuple[Kpi, ...] = (
@@ -543,6 +550,15 @@ PROVIDERS: tuple[Kpi, ...] = (
         "latest delivered-quality factor from time spent, mean over the row's units"),
     Kpi("standard_minutes", "Time standard", "minutes", NEITHER, NON_NEGATIVE, DIAGNOSTIC,
         "the time standard per customer, mean over the row's units"),
+    Kpi("job_satisfaction_sd", "Job satisfaction spread", "0-1", NEITHER, NON_NEGATIVE,
+        DIAGNOSTIC, "standard deviation of job satisfaction among the providers employed at "
+        "the end (each provider's own, see docs/background/model.md)"),
+    Kpi("novice_share", "Novice share", "share", NEITHER, SHARE, DIAGNOSTIC,
+        "share of the providers employed at the end whose competency is below parity (95 % "
+        "of a seasoned provider's; De Grip, Sauermann & Sieben 2016)"),
+    Kpi("seasoned_quality", "Quality of seasoned providers", "0-1", HIGHER, SHARE, OUTCOME,
+        "mean perceived quality of the encounters served in the period by providers at parity "
+        "(competency at least 95 %): the front line's quality without the novices' learning"),
 )
 
 MONEY: tuple[Kpi, ...] = (

@@ -33,7 +33,7 @@ from sim.model import recovery as rec
 from sim.model import satisfaction as sat
 from sim.model.context import RunContext
 from sim.model.population import OUTCOMES, RESOLVED, RESOLVED_QUICKLY, SILENT, UNRESOLVED
-from sim.model.providers import Provider
+from sim.model.providers import PARITY, Provider
 from sim.model.unit import Unit
 
 # the random numbers of one visit, in this order; each from its own counter-based stream
@@ -162,6 +162,11 @@ def recovery_stage(ctx: RunContext, v: Visit, source: int) -> tuple[int, bool, f
         unit.chain.compensation += k.compensation
     if complained:
         book_complaint(unit, source, outcome, k.compensation)
+        if v.provider is not None:  # the provider lives the complaint they handle
+            if outcome == RESOLVED_QUICKLY:
+                v.provider.complaints_won += 1
+            else:
+                v.provider.complaints_lost += 1
     pop.failures[c] += 1
     return outcome, complained, rec.reliability_score(outcome, k.quick_score,
                                                       k.escalated_score)
@@ -212,6 +217,9 @@ def judgement_stage(
     )
     quality = enc.perceived_quality(scores, k.weights)
     provider.quality_sum += quality
+    if v.competency >= PARITY:  # the quality of the experienced front line
+        unit.seasoned_quality += quality
+        unit.seasoned_served += 1
     return scores, quality
 
 
@@ -255,6 +263,8 @@ def customer_update_stage(
                                                         k.expectation_adaptation)
     chain.quality_sum += quality
     chain.encounter_satisfaction_sum += s_enc
+    if v.provider is not None:  # the customer's mood reaches the provider's job satisfaction
+        v.provider.mood_sum += s_enc
     if k.relationship:  # proactive attention builds the bond faster
         pop.bond[c] = cops.grow_bond(pop.bond[c], k.bond_gain, v.proactive,
                                      k.proactive_bond_factor)

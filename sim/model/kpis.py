@@ -24,6 +24,7 @@ from sim.model import loyalty, money
 from sim.model.context import RunContext
 from sim.model.encounter import SOURCES
 from sim.model.population import ACTIVE, CHANNELS, DEFECTED, INITIAL, OUTCOMES, PAID
+from sim.model.providers import PARITY
 from sim.model.satisfaction import (
     DETRACTOR,
     PASSIVE,
@@ -174,6 +175,12 @@ def chain_row(
     extra["time_factor"] = float(np.mean([u.time_factor for u in units]))
     extra["quality_factor"] = float(np.mean([u.quality_factor for u in units]))
     extra["standard_minutes"] = MINUTES_PER_HOUR * float(np.mean([u.standard for u in units]))
+    extra["job_satisfaction_sd"] = float(np.std([q.job_satisfaction for q in present])) \
+        if present else math.nan
+    extra["novice_share"] = float(np.mean([q.competency < PARITY for q in present])) \
+        if present else math.nan
+    extra["seasoned_quality"] = _ratio(sum(u.seasoned_quality for u in units),
+                                       sum(u.seasoned_served for u in units))
 
     # money
     m = p.money
@@ -385,6 +392,9 @@ def behaviour_summary(ctx: RunContext) -> dict[str, Any]:
         "referrals": int(_total(rows, "acquired_referral")),
         "wom_ratio": _ratio(_total(rows, "wom_positive"), _total(rows, "wom_negative")),
         "warmup_years": p.run.warmup_years,
+        "job_satisfaction_sd": _time_mean(rows, "job_satisfaction_sd"),
+        "novice_share": _time_mean(rows, "novice_share"),
+        "seasoned_quality": _time_mean(rows, "seasoned_quality"),
         **({"by_unit": unit_summaries(ctx)} if len(ctx.units) > 1 else {}),
     }
 

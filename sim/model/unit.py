@@ -86,6 +86,8 @@ class Unit:
     giveaway: float = 0.0  # share of a visit's revenue given away (empowerment)
     followed: int = 0  # customers who followed a departing provider this period
     areas: tuple[float, float, float] = (0.0, 0.0, 0.0)  # queue, busy, staff this period
+    seasoned_quality: float = 0.0  # perceived quality served by providers at parity, summed
+    seasoned_served: int = 0  # encounters served by providers at parity this period
 
     @classmethod
     def create(cls, env: simpy.Environment, index: int, policy: LocalPolicy,
@@ -112,3 +114,5 @@ class Unit:
         self.chain = ChainTally()
         self.process_complaints = 0
         self.quits = self.hires = self.removed = self.followed = 0
+        self.seasoned_quality = 0.0
+        self.seasoned_served = 0

@@ -354,6 +354,37 @@ class ProvidersSection(Section):
         0.5, "ratio", "relative rise of the service-time coefficient of variation at full "
         "empowerment (Bowen & Lawler 1992: inconsistent service)", ge=0, le=10,
     )
+    job_satisfaction_disposition_sd: float = param(
+        0.08, "satisfaction [0, 1]", "sd of each provider's persistent personal offset of "
+        "job satisfaction, drawn at hiring (\"love what you do\", Kotelnikov)", ge=0, le=1,
+    )
+    comfortable_utilisation: float = param(
+        0.55, "share", "own utilisation at which a provider's workload neither lifts nor lowers "
+        "their job satisfaction", ge=0, le=1,
+    )
+    job_satisfaction_load: float = param(
+        0.5, "satisfaction per unit", "fall of a provider's job-satisfaction target per unit of "
+        "their own utilisation above comfortable_utilisation (rise below it)", ge=0, le=5,
+    )
+    job_satisfaction_mood: float = param(
+        0.3, "satisfaction per unit", "rise of a provider's job-satisfaction target per unit of "
+        "the mean encounter satisfaction of the customers they served, above "
+        "job_satisfaction_mood_reference", ge=0, le=5,
+    )
+    job_satisfaction_mood_reference: float = param(
+        0.76, "satisfaction [0, 1]", "customers' mean encounter satisfaction at which their "
+        "mood neither lifts nor lowers their provider's job satisfaction", ge=0, le=1,
+    )
+    job_satisfaction_complaints: float = param(
+        0.05, "satisfaction per unit", "rise of a provider's job-satisfaction target when "
+        "every complaint they handle is put right on the spot (fall when none is)", ge=0, le=1,
+    )
+    standard_recovery: bool = param(
+        False, "switch", "with standards drift: the standard may also drift back up, and "
+        "providers with slack spend up to the full-quality time (no asymmetry; off = Oliva & "
+        "Sterman 2001: the standard essentially never rises)",
+    )
+
 
 class OrganizationSection(Section):
     """The organization's policies."""
@@ -420,8 +451,13 @@ class OrganizationSection(Section):
         "removes a provider", ge=1, le=1000,
     )
     low_performer_min_tenure: float = param(
-        6.0, "months", "tenure before which a provider is never counted as a low performer "
-        "(still learning)", ge=0, le=600,
+        12.0, "months", "tenure before which a provider is never counted as a low performer "
+        "(still learning: parity comes after 8 to 12 months)", ge=0, le=600,
+    )
+    low_performer_margin: float = param(
+        0.015, "quality [0, 1]", "a seasoned provider whose mean delivered quality is this far "
+        "below the mean of the unit's seasoned providers also counts as a low performer", ge=0,
+        le=1,
     )
 
 class RecoverySection(Section):
