@@ -241,21 +241,24 @@ def staffing_gap(ctx: RunContext, unit: Unit) -> int:
 
     The plan follows ``organization.staffing_rule``: planned utilisation, or the fewest
     providers whose Erlang C service level reaches the goal
-    (:func:`staffing_plan.service_level_staff`); both plan at the time standard.
+    (:func:`staffing_plan.service_level_staff`).
     """
     pr, o = ctx.p.providers, ctx.p.organization
     present = [p for p in unit.providers if not p.leaving]
     mean_competency = (sum(p.competency for p in present) / len(present)) if present else 1.0
     mean_competency = max(mean_competency, 0.05)
     demand = unit.tally.arrived / max(ctx.env.now - ctx.recorder.period_start, 1e-9)
-    # planned at the (possibly eroded) standard: management reads a lower time per customer as
-    # higher productivity (Oliva & Sterman 2001)
-    if o.staffing_rule == "service_level":
+    if o.staffing_rule == "service_level":  # planned at the period's mean handling time
+        tally = unit.tally
+        handling = (tally.service_sum / tally.served if tally.served
+                    else unit.full_quality_time / mean_competency)
         needed = staffing_plan.service_level_staff(
-            demand, unit.standard / mean_competency,
+            demand, handling,
             o.wait_target / MINUTES_PER_HOUR, o.service_level,
         )
     else:
+        # planned at the (possibly eroded) standard: management reads a lower time per
+        # customer as higher productivity (Oliva & Sterman 2001)
         capacity = workload.desired_capacity(demand, unit.standard, pr.target_utilisation)
         needed = max(1, math.ceil(capacity / mean_competency))
     return needed - (len(present) + unit.vacancies)

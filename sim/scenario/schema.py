@@ -679,10 +679,10 @@ class MarketSection(Section):
         2.5, "per year", "rival offers per customer per year at competition 1", ge=0, le=365
     )
     rival_quality: float = param(
-        0.55, "utility", "attractiveness of a rival offer at competition 0", ge=0, le=2
+        0.45, "utility", "attractiveness of a rival offer at competition 0", ge=0, le=2
     )
     rival_quality_gain: float = param(
-        0.35, "utility", "added attractiveness of rival offers at competition 1", ge=0, le=2
+        0.55, "utility", "added attractiveness of rival offers at competition 1", ge=0, le=2
     )
     switching_cost: float = param(
         0.25, "utility", "cost of switching in a sheltered market (falls to 0 at competition 1)",
@@ -697,7 +697,7 @@ class MarketSection(Section):
         "loyalty effect), pro rata below", ge=0, le=2,
     )
     choice_scale: float = param(
-        0.06, "utility", "scale of the logit choice between staying and switching", gt=0, le=2
+        0.05, "utility", "scale of the logit choice between staying and switching", gt=0, le=2
     )
     expectation_drift: float = param(
         0.02, "per year", "rise of expectations per year at competition 1", ge=0, le=1
