@@ -6,9 +6,10 @@ the workload review, the encounter).  Switched off: one provider of full compete
 (``novice_competency = 1``) who never quits, no corner cutting (time per order stays at
 the standard), no special requests and no proactive attention (no extra service time),
 encounter service (no bond), no defection (nor grievances) and no acquisition (the
-population stays at N), no empowered handling time, infinite patience.  N identical customers (``visit_rate_cv = 0``) visit as Poisson
-processes, so arrivals are Poisson at rate ``r (N - L)`` with L the mean number in the
-system (a customer in a visit does not start another); with N = 20,000 the correction
+population stays at N), no empowered handling time, infinite patience.  N identical
+customers (``visit_rate_cv = 0``) visit as Poisson processes, so arrivals are Poisson at
+rate ``r (N - L)`` with L the mean number in the system (a customer in a visit does not
+start another); with N = 20,000 the correction
 is about 1e-4 of the rate, and it is applied.  Service is lognormal with mean
 ``service_time_mean`` and cv ``service_time_cv``: an M/G/1 queue, whose mean wait the
 Pollaczek-Khinchine formula gives exactly (Pollaczek 1930, Khinchine 1932).  With c > 1
