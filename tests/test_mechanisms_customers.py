@@ -210,13 +210,13 @@ def _default_params() -> dict[str, float]:
 def test_retention_by_satisfaction_combines_the_hazards() -> None:
     params = _default_params()
     s = np.array([0.7])
-    hazard = (loyalty.dissatisfaction_hazard(s, 0.08, 14.0, 0.6) + 0.04
+    hazard = (loyalty.dissatisfaction_hazard(s, 0.04, 14.0, 0.6) + 0.04
               + loyalty.offer_rate(0.5, 2.5) * loyalty.switch_probability(
                   s, np.zeros(1), 0.5, 0.62, 0.2, 0.25, 0.15, 0.08))
     assert loyalty.retention_by_satisfaction(s, 0.5, params) == pytest.approx(np.exp(-hazard))
     # no offers in a sheltered market: only dissatisfaction and other reasons
     assert loyalty.retention_by_satisfaction(s, 0.0, params) == pytest.approx(
-        np.exp(-(loyalty.dissatisfaction_hazard(s, 0.08, 14.0, 0.6) + 0.04)))
+        np.exp(-(loyalty.dissatisfaction_hazard(s, 0.04, 14.0, 0.6) + 0.04)))
 
 
 def test_jones_and_sasser_shape_with_default_parameters() -> None:
