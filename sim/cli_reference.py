@@ -264,9 +264,9 @@ below, computed over the periods after the warm-up.
 
 With more than one unit (`[[units]]`), the summary also has, for each unit
 and each KPI below, the column `by_unit.<unit name>.<kpi>`: the same KPI
-computed from that unit's period rows and customers (`retention_rate`: the
-unit's cohort). A per-unit KPI has the label, unit, range and direction of
-its KPI.
+computed from that unit's period rows and customers (`retention_rate` and
+`cohort_retention`: the unit's customers). A per-unit KPI has the label,
+unit, range and direction of its KPI.
 """
 
 QUEUE = """## Run summary, queue mode

@@ -86,11 +86,18 @@ class Kpi:
 
 BEHAVIOUR_SUMMARY: tuple[Kpi, ...] = (
     Kpi("retention_rate", "Retention", "share per year", HIGHER, SHARE, OUTCOME,
-        "annualised cohort retention of the customers active at the end of the warm-up: with "
-        "`kept` the share of them still active at the end of the run and `years` = (end − "
-        "warm-up) / 8760 h, `kept ** (1 / years)`", "cohort"),
+        "the whole base's annual retention after the warm-up: `exp(-D / E)`, with `D` the "
+        "defections after the end of the warm-up and `E` the customer-years at risk over the "
+        "same window (each customer, new ones included, from joining or the end of the warm-up "
+        "to leaving or the end of the run, / 8760 h); `D / E` is the annual defection hazard",
+        "after warm-up"),
     Kpi("annual_defection", "Defection", "share per year", LOWER, SHARE, OUTCOME,
-        "`1 - retention_rate`", "cohort"),
+        "`1 - retention_rate`", "after warm-up"),
+    Kpi("cohort_retention", "Cohort retention", "share per year", HIGHER, SHARE, OUTCOME,
+        "annualised survival of the customers active at the end of the warm-up: with "
+        "`kept` the share of them still active at the end of the run and `years` = (end − "
+        "warm-up) / 8760 h, `kept ** (1 / years)`; tenured customers defect less than new "
+        "ones, so it moves less than `retention_rate`", "cohort"),
     Kpi("promoter_share", "Promoters", "share", HIGHER, SHARE, OUTCOME,
         "period-length-weighted mean of the period `promoter_share`", "after warm-up"),
     Kpi("passive_share", "Passives", "share", NEITHER, SHARE, MIX,
@@ -100,11 +107,16 @@ BEHAVIOUR_SUMMARY: tuple[Kpi, ...] = (
     Kpi("nps", "Net promoter score", "points", HIGHER, NPS, OUTCOME,
         "period-length-weighted mean of the period `nps`", "after warm-up"),
     Kpi("promoter_conversion", "Promoter conversion", "share", HIGHER, SHARE, OUTCOME,
-        "share of the customers acquired during the run (paid or referral, warm-up included; "
-        "not the initial population) who have ever rated 9 or 10", "whole run"),
+        "share of the customers acquired after the warm-up (paid or referral) whose 12-month "
+        "review fell within the run who are promoters then: their latest rating at the first "
+        "review at least 12 months after joining is 9 or 10. Customers who left before it "
+        "count as not converted, so it measures the conversion of the acquisition cohort, "
+        "survival included; a single rating at a fixed tenure, so rating noise cannot push "
+        "it towards 1 as the run gets longer", "acquired after warm-up"),
     Kpi("time_to_promoter", "Time to promoter", "days", LOWER, NON_NEGATIVE, OUTCOME,
-        "mean time from joining to the first rating of 9 or 10, over the converted customers "
-        "of `promoter_conversion`", "whole run"),
+        "mean time from joining to the first rating of 9 or 10, over the customers acquired "
+        "during the run (paid or referral, warm-up included) who have ever rated 9 or 10",
+        "whole run"),
     Kpi("satisfaction_index", "Satisfaction index", "0-100", HIGHER, INDEX, OUTCOME,
         "period-length-weighted mean of the period `satisfaction_index`", "after warm-up"),
     Kpi("share_not_satisfied", "Not satisfied", "share", LOWER, SHARE, OUTCOME,
@@ -146,15 +158,29 @@ BEHAVIOUR_SUMMARY: tuple[Kpi, ...] = (
         "after warm-up"),
     Kpi("repurchase_by_outcome.did_not_complain", "Repurchase: did not complain",
         "share", HIGHER, SHARE, OUTCOME,
-        "repurchase after a failure the customer did not complain about", "whole run"),
+        "minor problems that left the customer dissatisfied, not complained about: share of "
+        "customers still a customer 12 months later (`customers.repurchase_horizon_months`)",
+        "whole run"),
     Kpi("repurchase_by_outcome.complained_unresolved", "Repurchase: complained unresolved",
         "share", HIGHER, SHARE, OUTCOME,
-        "repurchase after a complaint that was not resolved", "whole run"),
+        "the same, after a complaint that was not resolved", "whole run"),
     Kpi("repurchase_by_outcome.resolved", "Repurchase: resolved", "share", HIGHER, SHARE, OUTCOME,
-        "repurchase after a complaint resolved after escalation", "whole run"),
+        "the same, after a complaint resolved after escalation", "whole run"),
     Kpi("repurchase_by_outcome.resolved_quickly", "Repurchase: resolved quickly",
         "share", HIGHER, SHARE, OUTCOME,
-        "repurchase after a complaint resolved on the spot", "whole run"),
+        "the same, after a complaint resolved on the spot", "whole run"),
+    Kpi("repurchase_by_outcome_major.did_not_complain", "Repurchase, major: did not complain",
+        "share", HIGHER, SHARE, OUTCOME,
+        "as `repurchase_by_outcome.did_not_complain`, for major problems", "whole run"),
+    Kpi("repurchase_by_outcome_major.complained_unresolved",
+        "Repurchase, major: complained unresolved", "share", HIGHER, SHARE, OUTCOME,
+        "as `repurchase_by_outcome.complained_unresolved`, for major problems", "whole run"),
+    Kpi("repurchase_by_outcome_major.resolved", "Repurchase, major: resolved",
+        "share", HIGHER, SHARE, OUTCOME,
+        "as `repurchase_by_outcome.resolved`, for major problems", "whole run"),
+    Kpi("repurchase_by_outcome_major.resolved_quickly", "Repurchase, major: resolved quickly",
+        "share", HIGHER, SHARE, OUTCOME,
+        "as `repurchase_by_outcome.resolved_quickly`, for major problems", "whole run"),
     Kpi("provider_turnover", "Provider turnover", "per year", LOWER, NON_NEGATIVE, OUTCOME,
         "(quits + removals for low performance) / provider-years employed (time-weighted "
         "headcount)", "after warm-up"),
@@ -213,6 +239,13 @@ BEHAVIOUR_SUMMARY: tuple[Kpi, ...] = (
         "`wom_positive` and `wom_negative`)", "after warm-up"),
     Kpi("warmup_years", "Warm-up", "years", NEITHER, NON_NEGATIVE, SETTING,
         "the scenario's `run.warmup_years`, for reference", "—"),
+    Kpi("job_satisfaction_sd", "Job satisfaction spread", "0-1", NEITHER, NON_NEGATIVE,
+        DIAGNOSTIC, "period-length-weighted mean of the period `job_satisfaction_sd`",
+        "after warm-up"),
+    Kpi("novice_share", "Novice share", "share", NEITHER, SHARE, DIAGNOSTIC,
+        "period-length-weighted mean of the period `novice_share`", "after warm-up"),
+    Kpi("seasoned_quality", "Quality of seasoned providers", "0-1", HIGHER, SHARE, OUTCOME,
+        "period-length-weighted mean of the period `seasoned_quality`", "after warm-up"),
 )
 
 QUEUE_SUMMARY: tuple[Kpi, ...] = (
@@ -422,6 +455,9 @@ FAILURES: tuple[Kpi, ...] = (
     Kpi("recovered_escalated", "Recovered escalated",
         "complaints", NEITHER, NON_NEGATIVE, DIAGNOSTIC,
         "complaints resolved after escalation"),
+    Kpi("recovered_unprompted", "Recovered unprompted", "failures", NEITHER, NON_NEGATIVE,
+        DIAGNOSTIC, "failures not complained about that an empowered provider noticed and "
+        "put right on the spot (`recovery.unprompted_gain` × empowerment)"),
     Kpi("unresolved", "Unresolved", "complaints", NEITHER, NON_NEGATIVE, DIAGNOSTIC,
         "complaints not resolved"),
     Kpi("complaint_share", "Complaints per failure", "share", HIGHER, SHARE, OUTCOME,
@@ -429,30 +465,56 @@ FAILURES: tuple[Kpi, ...] = (
     Kpi("recovery_rate", "Recovered complaints", "share", HIGHER, SHARE, OUTCOME,
         "`(recovered_quickly + recovered_escalated) / complaints`"),
     Kpi("repurchase_base_did_not_complain", "Repurchase base did not complain",
-        "failures", NEITHER, NON_NEGATIVE, DIAGNOSTIC,
-        "earlier failures not complained about whose fate was settled this period: the "
-        "customer's next served visit came, or the customer defected"),
+        "problems", NEITHER, NON_NEGATIVE, DIAGNOSTIC,
+        "minor problems that left the customer dissatisfied and were not complained about, "
+        "whose 12-month horizon (`customers.repurchase_horizon_months`) passed this period "
+        "or whose customer left before it"),
     Kpi("repurchased_did_not_complain", "Repurchased did not complain",
-        "failures", NEITHER, NON_NEGATIVE, DIAGNOSTIC,
-        "of which the next served visit came within 90 days of the failure"),
+        "problems", NEITHER, NON_NEGATIVE, DIAGNOSTIC,
+        "of which the customer was still a customer at the horizon"),
     Kpi("repurchase_base_complained_unresolved", "Repurchase base complained unresolved",
-        "failures", NEITHER, NON_NEGATIVE, DIAGNOSTIC,
-        "the same, for unresolved complaints"),
+        "problems", NEITHER, NON_NEGATIVE, DIAGNOSTIC,
+        "the same, for minor problems complained about and not resolved"),
     Kpi("repurchased_complained_unresolved", "Repurchased complained unresolved",
-        "failures", NEITHER, NON_NEGATIVE, DIAGNOSTIC,
-        "of which the customer came back within 90 days"),
+        "problems", NEITHER, NON_NEGATIVE, DIAGNOSTIC,
+        "of which the customer was still a customer at the horizon"),
     Kpi("repurchase_base_resolved", "Repurchase base resolved",
-        "failures", NEITHER, NON_NEGATIVE, DIAGNOSTIC,
-        "the same, for complaints resolved after escalation"),
+        "problems", NEITHER, NON_NEGATIVE, DIAGNOSTIC,
+        "the same, for minor problems resolved after escalation"),
     Kpi("repurchased_resolved", "Repurchased resolved",
-        "failures", NEITHER, NON_NEGATIVE, DIAGNOSTIC,
-        "of which the customer came back within 90 days"),
+        "problems", NEITHER, NON_NEGATIVE, DIAGNOSTIC,
+        "of which the customer was still a customer at the horizon"),
     Kpi("repurchase_base_resolved_quickly", "Repurchase base resolved quickly",
-        "failures", NEITHER, NON_NEGATIVE, DIAGNOSTIC,
-        "the same, for complaints resolved on the spot"),
+        "problems", NEITHER, NON_NEGATIVE, DIAGNOSTIC,
+        "the same, for minor problems resolved on the spot"),
     Kpi("repurchased_resolved_quickly", "Repurchased resolved quickly",
-        "failures", NEITHER, NON_NEGATIVE, DIAGNOSTIC,
-        "of which the customer came back within 90 days"),
+        "problems", NEITHER, NON_NEGATIVE, DIAGNOSTIC,
+        "of which the customer was still a customer at the horizon"),
+    Kpi("repurchase_base_major_did_not_complain", "Repurchase base major did not complain",
+        "problems", NEITHER, NON_NEGATIVE, DIAGNOSTIC,
+        "as `repurchase_base_did_not_complain`, for major problems"),
+    Kpi("repurchased_major_did_not_complain", "Repurchased major did not complain",
+        "problems", NEITHER, NON_NEGATIVE, DIAGNOSTIC,
+        "of which the customer was still a customer at the horizon"),
+    Kpi("repurchase_base_major_complained_unresolved",
+        "Repurchase base major complained unresolved",
+        "problems", NEITHER, NON_NEGATIVE, DIAGNOSTIC,
+        "as `repurchase_base_complained_unresolved`, for major problems"),
+    Kpi("repurchased_major_complained_unresolved", "Repurchased major complained unresolved",
+        "problems", NEITHER, NON_NEGATIVE, DIAGNOSTIC,
+        "of which the customer was still a customer at the horizon"),
+    Kpi("repurchase_base_major_resolved", "Repurchase base major resolved",
+        "problems", NEITHER, NON_NEGATIVE, DIAGNOSTIC,
+        "as `repurchase_base_resolved`, for major problems"),
+    Kpi("repurchased_major_resolved", "Repurchased major resolved",
+        "problems", NEITHER, NON_NEGATIVE, DIAGNOSTIC,
+        "of which the customer was still a customer at the horizon"),
+    Kpi("repurchase_base_major_resolved_quickly", "Repurchase base major resolved quickly",
+        "problems", NEITHER, NON_NEGATIVE, DIAGNOSTIC,
+        "as `repurchase_base_resolved_quickly`, for major problems"),
+    Kpi("repurchased_major_resolved_quickly", "Repurchased major resolved quickly",
+        "problems", NEITHER, NON_NEGATIVE, DIAGNOSTIC,
+        "of which the customer was still a customer at the horizon"),
     Kpi("special_requests", "Special requests", "visits", NEITHER, NON_NEGATIVE, DIAGNOSTIC,
         "served visits with a special request"),
     Kpi("accommodated", "Accommodated", "visits", NEITHER, NON_NEGATIVE, DIAGNOSTIC,
@@ -488,6 +550,15 @@ PROVIDERS: tuple[Kpi, ...] = (
         "latest delivered-quality factor from time spent, mean over the row's units"),
     Kpi("standard_minutes", "Time standard", "minutes", NEITHER, NON_NEGATIVE, DIAGNOSTIC,
         "the time standard per customer, mean over the row's units"),
+    Kpi("job_satisfaction_sd", "Job satisfaction spread", "0-1", NEITHER, NON_NEGATIVE,
+        DIAGNOSTIC, "standard deviation of job satisfaction among the providers employed at "
+        "the end (each provider's own, see docs/background/model.md)"),
+    Kpi("novice_share", "Novice share", "share", NEITHER, SHARE, DIAGNOSTIC,
+        "share of the providers employed at the end whose competency is below parity (95 % "
+        "of a seasoned provider's; De Grip, Sauermann & Sieben 2016)"),
+    Kpi("seasoned_quality", "Quality of seasoned providers", "0-1", HIGHER, SHARE, OUTCOME,
+        "mean perceived quality of the encounters served in the period by providers at parity "
+        "(competency at least 95 %): the front line's quality without the novices' learning"),
 )
 
 MONEY: tuple[Kpi, ...] = (
@@ -496,7 +567,8 @@ MONEY: tuple[Kpi, ...] = (
     Kpi("cost_wages", "Wage cost", "money per period", NEITHER, NON_NEGATIVE, DIAGNOSTIC,
         "provider-months employed × `money.wage_per_month`"),
     Kpi("cost_training", "Training cost", "money per period", NEITHER, NON_NEGATIVE, DIAGNOSTIC,
-        "provider-months × training intensity × `money.training_cost`"),
+        "provider-months × (training intensity × `money.training_cost` + empowerment² × "
+        "`money.empowerment_training_cost`)"),
     Kpi("cost_hiring", "Hiring cost", "money per period", NEITHER, NON_NEGATIVE, DIAGNOSTIC,
         "`hires` × `money.hiring_cost`"),
     Kpi("cost_reliability", "Reliability cost",
@@ -505,7 +577,9 @@ MONEY: tuple[Kpi, ...] = (
         "weighted by the unit's share of customers (`units.share` / total share), summed"),
     Kpi("cost_compensation", "Compensation cost",
         "money per period", NEITHER, NON_NEGATIVE, DIAGNOSTIC,
-        "`recovery.compensation` × recovered complaints"),
+        "`recovery.compensation` × (recovered complaints + `recovered_unprompted`) + "
+        "empowered give-aways "
+        "(`money.giveaway_share` × empowerment × revenue)"),
     Kpi("cost_acquisition", "Acquisition cost",
         "money per period", NEITHER, NON_NEGATIVE, DIAGNOSTIC,
         "`acquired_paid` × `money.acquisition_cost` (0 in per-unit rows)"),
@@ -608,11 +682,14 @@ SUMMARY_GROUPS: dict[str, str] = {
         "the mix of sources among dissatisfying failures (failed encounters whose encounter "
         "satisfaction, after recovery effects, is below 0.5), one entry per source below"),
     "repurchase_by_outcome": (
-        "the repurchase ladder: after a failure with a given outcome, the share of customers "
-        "whose next served visit came within 90 days, one entry per outcome below. The base "
-        "counts failures whose customer visited again, or defected before visiting again, or "
-        "whose failure happened more than 90 days before the end of the run without a visit "
-        "since; failures in the last 90 days still awaiting a visit are left out"),
+        "the repurchase ladder the TARP way (TARP 1986): of the minor problems that left the "
+        "customer dissatisfied (their cumulative satisfaction, had the problem not been "
+        "recovered, below `recovery.grievance_threshold`), the share whose customer was still "
+        "a customer `customers.repurchase_horizon_months` (12) months later, by complaint "
+        "outcome, one entry per outcome below. A customer counts with one pending problem at "
+        "a time; problems whose horizon ends after the run are left out"),
+    "repurchase_by_outcome_major": (
+        "the same ladder for major problems (`recovery.major_share` of failures)"),
     "acquired_by_channel": "acquisitions by channel, one entry per channel below",
     "by_unit": (
         "with more than one unit: the KPIs of each unit (branch), as "
@@ -621,9 +698,9 @@ SUMMARY_GROUPS: dict[str, str] = {
 
 #: the KPIs of each unit in the run summary (``by_unit.<unit>.<kpi>``), behaviour mode
 UNIT_SUMMARY: tuple[str, ...] = (
-    "retention_rate", "satisfaction_index", "nps", "promoter_share", "failure_rate",
-    "complaint_share", "mean_wait", "provider_turnover", "provider_job_satisfaction", "profit",
-    "active_customers",
+    "retention_rate", "cohort_retention", "satisfaction_index", "nps", "promoter_share",
+    "failure_rate", "complaint_share", "mean_wait", "provider_turnover",
+    "provider_job_satisfaction", "profit", "active_customers",
 )
 
 #: columns the results writer adds to every table: they identify a run, never KPIs

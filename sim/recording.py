@@ -161,6 +161,7 @@ class ChainTally:
         "quality_sum",
         "recovered_escalated",
         "recovered_quickly",
+        "recovered_unprompted",
         "refused",
         "repurchase_base",
         "repurchased",
@@ -175,6 +176,7 @@ class ChainTally:
         self.complaints = 0
         self.recovered_quickly = 0
         self.recovered_escalated = 0
+        self.recovered_unprompted = 0  # silent failures put right without a complaint
         self.unresolved = 0
         self.compensation = 0.0
         self.special_requests = 0
@@ -184,8 +186,10 @@ class ChainTally:
         self.quality_sum = 0.0
         self.encounter_satisfaction_sum = 0.0
         self.revenue = 0.0
-        self.repurchase_base = [0, 0, 0, 0]  # failures by outcome, old enough to judge
-        self.repurchased = [0, 0, 0, 0]  # of which came back within the window
+        # problems that left the customer dissatisfied, by severity x 4 + outcome, whose
+        # horizon passed or whose customer left; of which the customer was still active
+        self.repurchase_base = [0] * 8
+        self.repurchased = [0] * 8
 
     def merge(self, other: ChainTally) -> None:
         """Add ``other``'s counts to this one."""

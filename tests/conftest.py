@@ -12,3 +12,19 @@ SCENARIOS = ROOT / "scenarios"
 def _run_from_repo_root(monkeypatch: pytest.MonkeyPatch) -> None:
     """Tests name scenario files relative to the repository root."""
     monkeypatch.chdir(ROOT)
+
+
+#: the longest test files, longest first: under pytest-xdist (``--dist loadfile``) they
+#: start first, so that no worker is left running a long file alone at the end
+LONG_FILES = (
+    "test_teaching.py", "test_calibration.py", "test_chain.py", "test_providers_living.py",
+    "test_wheel.py", "test_jones_sasser.py", "test_competition_channels.py",
+    "test_recovery_ladder.py", "test_empowerment_costs.py", "test_standards_erosion.py",
+    "test_customer_memory.py", "test_cops.py", "test_results_path.py", "test_cli.py",
+)
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Put the long files first (a stable sort: each file keeps its own order)."""
+    rank = {name: i for i, name in enumerate(LONG_FILES)}
+    items.sort(key=lambda item: rank.get(item.path.name, len(LONG_FILES)))

@@ -5,10 +5,11 @@ checks the path every behaviour-mode visit takes (population, visit draws, the d
 the workload review, the encounter).  Switched off: one provider of full competency
 (``novice_competency = 1``) who never quits, no corner cutting (time per order stays at
 the standard), no special requests and no proactive attention (no extra service time),
-encounter service (no bond), no defection and no acquisition (the population stays at
-N), infinite patience.  N identical customers (``visit_rate_cv = 0``) visit as Poisson
-processes, so arrivals are Poisson at rate ``r (N - L)`` with L the mean number in the
-system (a customer in a visit does not start another); with N = 20,000 the correction
+encounter service (no bond), no defection (nor grievances) and no acquisition (the
+population stays at N), no empowered handling time, infinite patience.  N identical
+customers (``visit_rate_cv = 0``) visit as Poisson processes, so arrivals are Poisson at
+rate ``r (N - L)`` with L the mean number in the system (a customer in a visit does not
+start another); with N = 20,000 the correction
 is about 1e-4 of the rate, and it is applied.  Service is lognormal with mean
 ``service_time_mean`` and cv ``service_time_cv``: an M/G/1 queue, whose mean wait the
 Pollaczek-Khinchine formula gives exactly (Pollaczek 1930, Khinchine 1932).  With c > 1
@@ -48,7 +49,8 @@ DEGENERATE = [
     "run.years=1.25", "run.warmup_years=0.25",
     f"customers.initial={CUSTOMERS}", "customers.visit_rate_cv=0", "customers.patience_mean=0",
     "customers.special_request_rate=0", "customers.dissatisfaction_defection=0",
-    "customers.other_defection=0",
+    "customers.other_defection=0", "recovery.grievance_minor=0", "recovery.grievance_major=0",
+    "providers.empowered_handling=0", "providers.empowered_variability=0",
     f"providers.service_time_mean={SERVICE_MINUTES}", "providers.novice_competency=1",
     "providers.corner_cutting=false", "providers.standards_drift=false",
     "providers.annual_quit_rate=0",

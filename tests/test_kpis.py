@@ -156,7 +156,8 @@ def test_kpi_reference_states_each_kpi(capsys: pytest.CaptureFixture[str]) -> No
 def test_check_kpis_lists_close_matches() -> None:
     assert registry.check_kpis(["nps", "by_unit.North.nps"], "--kpis") == [
         "nps", "by_unit.North.nps"]
-    with pytest.raises(registry.KpiError, match=r"'retention' \(did you mean retention_rate\?\)"):
+    close = r"'retention' \(did you mean retention_rate or cohort_retention\?\)"
+    with pytest.raises(registry.KpiError, match=close):
         registry.check_kpis(["retention"], "--kpis")
     with pytest.raises(registry.KpiError, match=r"docs/reference/kpis\.md"):
         registry.check_kpis(["nps", "bogus_name"], "--kpis")
@@ -187,7 +188,8 @@ def test_a_misspelt_kpi_in_a_sweep_file_fails_at_load_time(
     err = capsys.readouterr().err
     assert err.count("\n") == 1 and "Traceback" not in err
     assert str(path) in err and "key 'kpis'" in err and "'retention_rat'" in err
-    assert "did you mean retention_rate?" in err and "docs/reference/kpis.md" in err
+    assert "did you mean retention_rate or cohort_retention?" in err
+    assert "docs/reference/kpis.md" in err
     assert not out.exists()  # nothing simulated, nothing left behind
 
 
@@ -205,9 +207,9 @@ def test_a_failed_sweep_leaves_no_default_results_directory(
 
 @pytest.mark.parametrize(("argv", "expected"), [
     (["run", str(BASELINE), "-r", "auto", "--kpis", "retention"],
-     "did you mean retention_rate?"),
+     "did you mean retention_rate or cohort_retention?"),
     (["compare", str(BASELINE), str(BASELINE), "--replications", "2",
-      "--kpis", "retention,profit"], "did you mean retention_rate?"),
+      "--kpis", "retention,profit"], "did you mean retention_rate or cohort_retention?"),
     (["compare", str(MMC), str(MMC), "--kpis", "nps"], "queue mode"),
 ])
 def test_unknown_or_empty_kpis_option_exits_2_before_running(

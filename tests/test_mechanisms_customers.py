@@ -70,7 +70,8 @@ def test_smooth_stays_between(c: float, x: float, w: float) -> None:
 
 def test_recommend_score_values() -> None:
     s = SatisfactionSection()
-    assert sat.recommend_score(0.9, s.recommend_intercept, s.recommend_slope, 0.0) == 9  # 9.3
+    assert sat.recommend_score(0.9, s.recommend_intercept, s.recommend_slope, 0.0) == 10  # 9.8
+    assert sat.recommend_score(0.8, s.recommend_intercept, s.recommend_slope, 0.0) == 9  # 8.6
     assert sat.recommend_score(0.6, -1.5, 12.0, 0.0) == 6  # 5.7
     assert sat.recommend_score(0.6, -1.5, 12.0, 1.6) == 7  # 7.3
     assert sat.recommend_score(0.0, -1.5, 12.0, -3.0) == 0
@@ -162,8 +163,8 @@ def test_switch_probability_is_a_logit() -> None:
                                    0.08)
     assert p == pytest.approx([0.5])
     stay = 0.7 + 0.25 * 0.5 + 0.15 * 0.4 + 0.15 * 0.2
-    offer = 0.62 + 0.2 * 0.5
-    expected = 1 / (1 + math.exp(-(offer - stay) / 0.08))
+    offer = 0.45 + 0.55 * 0.5
+    expected = 1 / (1 + math.exp(-(offer - stay) / 0.05))
     assert _switch(0.7, 0.4, 0.5, 0.2) == pytest.approx(expected)
     # extreme utilities do not overflow
     with np.errstate(all="raise"):
@@ -210,13 +211,13 @@ def _default_params() -> dict[str, float]:
 def test_retention_by_satisfaction_combines_the_hazards() -> None:
     params = _default_params()
     s = np.array([0.7])
-    hazard = (loyalty.dissatisfaction_hazard(s, 0.08, 14.0, 0.6) + 0.04
+    hazard = (loyalty.dissatisfaction_hazard(s, 0.04, 14.0, 0.6) + 0.04
               + loyalty.offer_rate(0.5, 2.5) * loyalty.switch_probability(
-                  s, np.zeros(1), 0.5, 0.62, 0.2, 0.25, 0.15, 0.08))
+                  s, np.zeros(1), 0.5, 0.45, 0.55, 0.25, 0.15, 0.05))
     assert loyalty.retention_by_satisfaction(s, 0.5, params) == pytest.approx(np.exp(-hazard))
     # no offers in a sheltered market: only dissatisfaction and other reasons
     assert loyalty.retention_by_satisfaction(s, 0.0, params) == pytest.approx(
-        np.exp(-(loyalty.dissatisfaction_hazard(s, 0.08, 14.0, 0.6) + 0.04)))
+        np.exp(-(loyalty.dissatisfaction_hazard(s, 0.04, 14.0, 0.6) + 0.04)))
 
 
 def test_jones_and_sasser_shape_with_default_parameters() -> None:
@@ -224,15 +225,16 @@ def test_jones_and_sasser_shape_with_default_parameters() -> None:
     sheltered one even the merely satisfied do.
 
     Satisfaction 0.6 is the default "not satisfied" threshold, 0.95 a highly satisfied
-    customer.  Intense (competition 1): retention at 0.6 must be less than half of that at
-    0.95 and at least 0.3 lower, i.e. most of the merely satisfied go.  Sheltered
+    customer.  Intense (competition 0.9; at 1 a rival offer is worth as much as perfect
+    service, so nobody is safe): retention at 0.6 must be less than half of that at 0.95 and
+    at least 0.3 lower, i.e. most of the merely satisfied go.  Sheltered
     (competition 0): retention must be at least 0.85 everywhere in [0.6, 0.95] (annual
     defection below 15 %, the middle of the 10-30 % band of MODEL.md section 8) and vary
     by less than 0.1 across it: high and flat.
     """
     params = _default_params()
     s = np.linspace(0.6, 0.95, 8)
-    intense = loyalty.retention_by_satisfaction(s, 1.0, params)
+    intense = loyalty.retention_by_satisfaction(s, 0.9, params)
     sheltered = loyalty.retention_by_satisfaction(s, 0.0, params)
     assert intense[0] < 0.5 * intense[-1]
     assert intense[-1] - intense[0] > 0.3

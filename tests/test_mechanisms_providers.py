@@ -322,7 +322,7 @@ def test_reliability_cost_values() -> None:
     assert money.reliability_cost(0.5, 800.0, 1.0) == pytest.approx(800.0)
     assert money.reliability_cost(0.9, 800.0, 2.0) == pytest.approx(800.0 * 9 * 2)
     assert money.reliability_cost(0.93, MoneySection().reliability_cost, 1.0) == pytest.approx(
-        800 * 0.93 / 0.07)
+        500 * 0.93 / 0.07)
     # finite at perfect reliability (capped at 0.999)
     assert money.reliability_cost(1.0, 800.0, 1.0) == pytest.approx(800.0 * 999)
 

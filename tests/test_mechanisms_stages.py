@@ -113,7 +113,8 @@ def test_coefficient_defaults_reproduce_the_former_constants_bit_for_bit() -> No
         assert rec.complaint_probability(0.004, 2.0, 0.4, 3.0, s) == 1.0 / (1.0 + math.exp(-logit))
     k = VisitSettings(p)
     assert k.escalation_responsiveness == 1.0 / (1.0 + p.recovery.escalation_days / 28.0)
-    assert k.repurchase_window == 90 * 24.0
+    assert k.grievance == (p.recovery.grievance_minor, p.recovery.grievance_major)
+    assert k.grievance_left == (1.0, 1.0, 0.5, 0.0)
     assert (k.dissatisfied, k.proactive_bond_factor, k.walk_away_quality) == (0.5, 2.0, 1.0)
     assert money.reliability_cost(1.0, 1.0, 1.0) == 0.999 / (1.0 - 0.999)
 

@@ -44,6 +44,7 @@ def _summary_kpi_names() -> set[str]:
         "failures_by_source": SOURCES[1:],
         "dissatisfaction_by_source": SOURCES[1:],
         "repurchase_by_outcome": OUTCOMES,
+        "repurchase_by_outcome_major": OUTCOMES,
         "acquired_by_channel": ("paid", "referral"),
     }
     tree = ast.parse(KPIS_SOURCE.read_text())

@@ -186,6 +186,10 @@ def test_kpi_table_holds_the_computed_intervals(dirs: dict[str, Path],
         assert set(shown.index) == set(expected["kpi"])
         mean_col, ci_col = shown.columns[2 * i], shown.columns[2 * i + 1]
         for row in expected.itertuples():
+            if math.isnan(row.mean):  # undefined in every replication (a short run closes no
+                # 12-month repurchase horizon)
+                assert shown.loc[row.kpi, mean_col] == "n/a", row.kpi
+                continue
             assert close(numbers(shown.loc[row.kpi, mean_col])[0], row.mean), row.kpi
             if math.isnan(row.ci_low):  # fewer than two replications with a value
                 assert shown.loc[row.kpi, ci_col] == "n/a"

@@ -54,7 +54,7 @@ def _captions(manifest: dict[str, Any]) -> dict[str, str]:
             "retention_by_satisfaction) with the scenario's parameters: expected one-year "
             "retention of a customer at a constant satisfaction, with no bond or tenure, at "
             "several competition intensities (Jones & Sasser 1995). Markers: the simulated "
-            f"mean satisfaction index / 100 and annual cohort retention of each {what} (95 % "
+            f"mean satisfaction index / 100 and annual retention of each {what} (95 % "
             "interval over replications), a population average with bonds and tenure, so it "
             "need not lie on a line. The curves are computed, not measured. Dots (results "
             "written with --panel): the simulated customers by satisfaction decile at a review "

@@ -112,7 +112,8 @@ def failure_sources(tables: dict[str, pd.DataFrame], manifest: dict[str, Any]
 def complaints_recovery(tables: dict[str, pd.DataFrame], manifest: dict[str, Any]
                         ) -> Figure | None:
     """Failures, complaints and recovery per scenario, and the repurchase ladder: the share
-    who came back within 90 days after each outcome of a failure (TARP)."""
+    still a customer 12 months after a minor problem that left them dissatisfied, by its
+    outcome (TARP)."""
     grouped = _grouped(tables, manifest)
     if grouped is None:
         return None
@@ -121,7 +122,7 @@ def complaints_recovery(tables: dict[str, pd.DataFrame], manifest: dict[str, Any
     ladder = _long(rows, {f"repurchase_by_outcome.{o}": lab for o, lab in OUTCOMES.items()})
     panels = [(title, ylabel, data, order) for title, ylabel, data, order in (
         ("Failures, complaints and recovery", "share", handling, list(HANDLING.values())),
-        ("Repurchase after a failure, by what followed", "came back within 90 days (share)",
+        ("Repurchase after a problem, by what followed", "still a customer 12 months on",
          ladder, list(OUTCOMES.values())),
     ) if not data.empty]
     if not panels:

@@ -5,7 +5,7 @@ of ``sim/model/loyalty.py``, evaluated on a grid of satisfaction with the
 parameters of the scenario run: the expected one-year retention of a customer
 whose satisfaction stays at that level, with no bond and no tenure.  The
 simulated outcome of each scenario or design point (its mean satisfaction
-index against its annual cohort retention) is marked on top: a population
+index against its annual retention) is marked on top: a population
 average, bonds, tenure and the spread of satisfaction included, so it need not
 sit on a curve.
 
@@ -192,7 +192,7 @@ def satisfaction_retention(tables: dict[str, pd.DataFrame], manifest: dict[str, 
                    ncols=1 if longest > 45 else 2 if longest > 22 else 4,
                    fontsize="small", title_fontsize="small")
     title = ("lines: the model's response (no bond, no tenure); markers: simulated "
-             "mean\nsatisfaction and annual cohort retention, 95 % interval over "
+             "mean\nsatisfaction and annual retention, 95 % interval over "
              "replications")
     if has_panel:
         title += "; dots: simulated customers"

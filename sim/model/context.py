@@ -16,11 +16,12 @@ from typing import Any
 import numpy as np
 import simpy
 
-from sim.clock import HOURS_PER_DAY, HOURS_PER_YEAR, MINUTES_PER_HOUR, MONTHS_PER_YEAR
+from sim.clock import HOURS_PER_YEAR, MINUTES_PER_HOUR, MONTHS_PER_YEAR
 from sim.model import cops
 from sim.model.expectations import MarketExpectation
 from sim.model.population import CustomerPopulation
 from sim.model.providers import Provider
+from sim.model.satisfaction import fresh_noise_sd
 from sim.model.unit import Unit
 from sim.recording import Recorder
 from sim.scenario.schema import ScenarioParameters
@@ -31,6 +32,7 @@ class VisitSettings:
     """The scenario's numbers that every visit needs, read once."""
 
     __slots__ = (
+        "anchor_years",
         "bond_efficiency",
         "bond_gain",
         "compensation",
@@ -48,6 +50,9 @@ class VisitSettings:
         "escalation_success",
         "expectation_adaptation",
         "fixable_share",
+        "grievance",
+        "grievance_left",
+        "major_share",
         "negative_weight",
         "paradox",
         "paradox_bonus",
@@ -64,8 +69,8 @@ class VisitSettings:
         "recommend",
         "relationship",
         "relationship_patience",
-        "repurchase_window",
         "revenue_per_visit",
+        "satisfied",
         "smoothing",
         "special_request_error",
         "special_request_rate",
@@ -105,8 +110,10 @@ class VisitSettings:
         self.positive_weight = s.positive_weight
         self.negative_weight = s.negative_weight
         self.smoothing = s.smoothing
+        self.anchor_years = s.anchor_years
         self.expectation_adaptation = s.expectation_adaptation
-        self.recommend = (s.recommend_intercept, s.recommend_slope, s.recommend_noise)
+        self.recommend = (s.recommend_intercept, s.recommend_slope,
+                          fresh_noise_sd(s.recommend_noise, s.recommend_persistence))
         self.weights = e.weights
         self.relationship = o.service_model == cops.RELATIONSHIP
         self.pseudo = o.service_model == cops.PSEUDO_RELATIONSHIP
@@ -122,7 +129,12 @@ class VisitSettings:
         self.complaint_centre = c.complaint_satisfaction_centre
         self.complaint_scale = c.complaint_satisfaction_scale
         self.complaint_tenure = c.complaint_tenure_years
-        self.repurchase_window = c.repurchase_window_days * HOURS_PER_DAY
+        self.major_share = r.major_share
+        self.grievance = (r.grievance_minor, r.grievance_major)  # by severity
+        # share of the grievance left, by outcome: silent, unresolved, resolved, quickly
+        self.grievance_left = (1.0, r.grievance_unresolved, r.grievance_resolved,
+                               r.grievance_quick)
+        self.satisfied = r.grievance_threshold
         self.walk_away_quality = c.walk_away_quality
         self.dissatisfied = s.dissatisfied_threshold
         self.proactive_bond_factor = e.proactive_bond_factor

@@ -35,8 +35,9 @@ from sim.model.encounter_stages import (
     VISIT_DRAWS,
     Visit,
     encounter_outcome,
+    tenure_weight,
 )
-from sim.model.population import INITIAL, CustomerPopulation
+from sim.model.population import ACTIVE, INITIAL, CustomerPopulation
 from sim.model.providers import Provider
 from sim.model.unit import Unit
 from sim.streams import CounterBatch, CounterStream
@@ -175,6 +176,7 @@ def add_customers(ctx: RunContext, count: int, channel: int) -> None:
                                c.visit_rate_cv),
         patience=c.patience_mean / MINUTES_PER_HOUR,
     )
+    draw_personal_traits(ctx, rows)
     schedule_first_visits(ctx.population, rows, now, ctx.visit_streams["visit_gaps"],
                           ctx.demand_multiplier())
     with ctx.population.np() as col:
@@ -185,17 +187,57 @@ def add_customers(ctx: RunContext, count: int, channel: int) -> None:
                 col["provider"][mine] = cops.assign_providers(unit.staff(), mine.size)
 
 
+def draw_personal_traits(ctx: RunContext, rows: range) -> None:
+    """Each new customer's own lasting traits, drawn at acquisition and kept (persistent
+    heterogeneity; Bolton 1998): the standard their expectation adapts to, tolerance for
+    waiting, propensity for special requests and offset of the likelihood to recommend
+    (Reichheld 2003).  Each comes from a counter stream
+    keyed by customer id, so a customer has the same traits in every scenario run with the
+    same seed."""
+    c, s = ctx.p.customers, ctx.p.satisfaction
+    ids = np.arange(rows.start, rows.stop)
+    streams = ctx.streams
+    request = c.special_request_rate * sat.personal_factors(
+        streams.counter("personal_requests").normal(ids, 0), c.request_spread)
+    with ctx.population.np("tolerance", "request_rate", "recommend_offset", "standard") as col:
+        col["standard"][ids] = c.expectation_spread * streams.counter(
+            "personal_standard").normal(ids, 0)
+        col["tolerance"][ids] = sat.personal_factors(
+            streams.counter("personal_tolerance").normal(ids, 0), c.tolerance_spread)
+        col["request_rate"][ids] = np.minimum(request, 1.0)
+        col["recommend_offset"][ids] = sat.lasting_noise_sd(
+            s.recommend_noise, s.recommend_persistence) * streams.counter(
+            "personal_recommend").normal(ids, 0)
+
+
 def close_pending_failures(units: list[Unit], col: dict[str, np.ndarray],
                            gone: np.ndarray) -> None:
-    """Customers who leave after a failure did not come back: count them for the
-    repurchase ladder."""
-    outcomes = col["failure_outcome"][gone]
+    """Customers who leave while a problem of theirs is pending in the repurchase ladder
+    did not stay: count them in its base, not among those kept."""
+    book_problems(units, col, gone, kept=False)
+
+
+def book_problems(units: list[Unit], col: dict[str, np.ndarray], who: np.ndarray,
+                  kept: bool) -> None:
+    """Close the pending problems of the customers ``who`` into the repurchase ladder
+    (severity x outcome), as still a customer (``kept``) or not."""
+    pending = col["failure_outcome"][who]
     for unit in units:
-        in_unit = col["unit"][gone] == unit.index
-        counts = np.bincount(outcomes[in_unit & (outcomes >= 0)], minlength=4)
-        for k in range(4):
+        in_unit = col["unit"][who] == unit.index
+        counts = np.bincount(pending[in_unit & (pending >= 0)], minlength=8)
+        for k in range(8):
             unit.chain.repurchase_base[k] += int(counts[k])
-    col["failure_outcome"][gone] = -1
+            if kept:
+                unit.chain.repurchased[k] += int(counts[k])
+    col["failure_outcome"][who] = -1
+
+
+def close_due_problems(units: list[Unit], col: dict[str, np.ndarray], now: float,
+                       horizon_hours: float) -> None:
+    """Pending problems whose horizon has passed with the customer still active: kept."""
+    due = np.flatnonzero((col["failure_outcome"] >= 0) & (col["status"] == ACTIVE)
+                         & (col["failure_at"].astype(float) + horizon_hours <= now))
+    book_problems(units, col, due, kept=True)
 
 
 def chain_visit(ctx: RunContext, unit: Unit, c: int, base_service: float, patience: float,
@@ -211,7 +253,7 @@ def chain_visit(ctx: RunContext, unit: Unit, c: int, base_service: float, patien
     ctx.population.in_visit[c] = 1
     unit.tally.arrived += 1
     unit.arrivals_since_workload += 1
-    tolerance = k.wait_tolerance
+    tolerance = k.wait_tolerance * ctx.population.tolerance[c]
     own = ctx.own_provider(c) if k.relationship else None
     if own is not None:  # waiting for one's own provider (Gutek): more patient, more tolerant
         patience *= k.relationship_patience
@@ -250,7 +292,7 @@ def walk_away(ctx: RunContext, customer: int) -> None:
     s_enc = sat.encounter_satisfaction(quality, expectation, k.positive_weight,
                                        k.negative_weight)
     pop.satisfaction[customer] = sat.smooth(float(pop.satisfaction[customer]), s_enc,
-                                            k.smoothing)
+                                            tenure_weight(ctx, customer))
 
 
 def serve(ctx: RunContext, visit: Visit, provider: Provider, base_service: float) -> None:
@@ -265,7 +307,8 @@ def serve(ctx: RunContext, visit: Visit, provider: Provider, base_service: float
     unit.tally.start(visit.wait, k.wait_target)
     chain, policy = unit.chain, unit.policy
     request, proactive, extra = encounter_kinds.encounter_kind(
-        u[SPECIAL], u[FLEX], u[PROACTIVE], k.special_request_rate, policy.flexibility,
+        u[SPECIAL], u[FLEX], u[PROACTIVE], ctx.population.request_rate[visit.customer],
+        policy.flexibility,
         policy.proactivity, k.special_request_time, k.proactive_time,
     )
     if request:

@@ -5,15 +5,18 @@ stages in order, each a short function:
 
 1. :func:`end_service`: the provider is free again; the desk's tallies.
 2. :func:`failure_stage`: did the encounter fail, and whose failure was it
-   (process, provider, customer: Goodman 2009); the repurchase ladder of the
-   customer's previous failure is closed.
+   (process, provider, customer: Goodman 2009).
 3. :func:`recovery_stage`: does the failed customer complain, and is the
    complaint put right on the spot, after escalation, or not at all.
 4. :func:`judgement_stage`: the five dimensions of quality (reliability,
    responsiveness, competency, empathy, feeling valued; Kotelnikov) and perceived
    quality with the SERVQUAL weights (Parasuraman, Zeithaml & Berry 1988).
 5. :func:`customer_update_stage`: encounter and cumulative satisfaction (Oliver
-   1980), adapted expectation, bond, likelihood to recommend (Reichheld 2003).
+   1980) anchored more by the past the longer the tenure (Bolton 1998), adapted
+   expectation, bond, likelihood to recommend with the customer's own lasting
+   offset (Reichheld 2003); a problem that leaves the customer dissatisfied
+   leaves a grievance unless recovered (:func:`problem_stage`; Keaveney 1995,
+   TARP 1986).
 6. :func:`bookkeeping_stage`: revenue and the encounter log.
 
 A :class:`Visit` carries what the stages need to know of the visit so far.
@@ -29,8 +32,8 @@ from sim.model import encounter as enc
 from sim.model import recovery as rec
 from sim.model import satisfaction as sat
 from sim.model.context import RunContext
-from sim.model.population import RESOLVED, RESOLVED_QUICKLY, UNRESOLVED
-from sim.model.providers import Provider
+from sim.model.population import OUTCOMES, RESOLVED, RESOLVED_QUICKLY, SILENT, UNRESOLVED
+from sim.model.providers import PARITY, Provider
 from sim.model.unit import Unit
 
 # the random numbers of one visit, in this order; each from its own counter-based stream
@@ -49,9 +52,11 @@ VISIT_DRAWS: tuple[tuple[str, str], ...] = (
     ("quality_noise", "normal"),
     ("empathy_noise", "normal"),
     ("recommend_noise", "normal"),
+    ("severity", "uniform"),
+    ("unprompted_recovery", "uniform"),
 )
 (SERVICE, PATIENCE, SPECIAL, FLEX, PROACTIVE, FAILURE, COMPLAINT, SPOT, ESCALATED,
- QUALITY_NOISE, EMPATHY_NOISE, RECOMMEND_NOISE) = range(len(VISIT_DRAWS))
+ QUALITY_NOISE, EMPATHY_NOISE, RECOMMEND_NOISE, SEVERITY, UNPROMPTED) = range(len(VISIT_DRAWS))
 
 
 class Visit:
@@ -59,7 +64,7 @@ class Visit:
 
     __slots__ = (
         "arrived", "competency", "customer", "knows", "own", "proactive", "provider",
-        "request", "service", "tolerance", "u", "unit", "wait",
+        "request", "service", "tolerance", "u", "unit", "unprompted", "wait",
     )
 
     def __init__(self, unit: Unit, customer: int, arrived: float, tolerance: float,
@@ -77,6 +82,7 @@ class Visit:
         self.knows = 1.0  # service-time factor of a provider who knows the customer
         self.competency = 1.0  # the provider's competency when service began
         self.service = 0.0  # hours of service
+        self.unprompted = False  # a silent failure the provider noticed and put right
 
 
 def encounter_outcome(ctx: RunContext, v: Visit, provider: Provider) -> None:
@@ -102,7 +108,7 @@ def end_service(ctx: RunContext, v: Visit, provider: Provider) -> None:
 
 def failure_stage(ctx: RunContext, v: Visit, provider: Provider) -> int:
     """Whether and from which source the encounter failed (Goodman 2009); a proactive provider
-    forewarns the customer for the next visit; the previous failure's repurchase is booked."""
+    forewarns the customer for the next visit."""
     k = ctx.settings
     pop = ctx.population
     unit, c = v.unit, v.customer
@@ -123,13 +129,6 @@ def failure_stage(ctx: RunContext, v: Visit, provider: Provider) -> int:
     pop.forewarned[c] = 1 if v.proactive else 0
     chain = unit.chain
     chain.failures_by_source[source] += 1
-    # the first visit after a failure shows whether the customer came back
-    pending = pop.failure_outcome[c]
-    if pending >= 0:
-        chain.repurchase_base[pending] += 1
-        if ctx.env.now - pop.failure_at[c] <= k.repurchase_window:
-            chain.repurchased[pending] += 1
-        pop.failure_outcome[c] = -1
     return source
 
 
@@ -155,12 +154,20 @@ def recovery_stage(ctx: RunContext, v: Visit, source: int) -> tuple[int, bool, f
     outcome = rec.recovery_outcome(
         complained, u[SPOT], u[ESCALATED], unit.on_spot_probability, k.escalation_success
     )
+    if not complained and u[UNPROMPTED] < unit.unprompted_probability:
+        # an empowered provider notices the silent failure and puts it right at once
+        v.unprompted = True
+        outcome = RESOLVED_QUICKLY
+        unit.chain.recovered_unprompted += 1
+        unit.chain.compensation += k.compensation
     if complained:
         book_complaint(unit, source, outcome, k.compensation)
-        pop.complaints[c] += 1
+        if v.provider is not None:  # the provider lives the complaint they handle
+            if outcome == RESOLVED_QUICKLY:
+                v.provider.complaints_won += 1
+            else:
+                v.provider.complaints_lost += 1
     pop.failures[c] += 1
-    pop.failure_outcome[c] = outcome
-    pop.failure_at[c] = now
     return outcome, complained, rec.reliability_score(outcome, k.quick_score,
                                                       k.escalated_score)
 
@@ -210,6 +217,9 @@ def judgement_stage(
     )
     quality = enc.perceived_quality(scores, k.weights)
     provider.quality_sum += quality
+    if v.competency >= PARITY:  # the quality of the experienced front line
+        unit.seasoned_quality += quality
+        unit.seasoned_served += 1
     return scores, quality
 
 
@@ -241,22 +251,59 @@ def customer_update_stage(
         )
         if s_enc < k.dissatisfied:
             chain.dissatisfied_by_source[source] += 1
-    satisfaction = sat.smooth(satisfaction, s_enc, k.smoothing)
+    weight = tenure_weight(ctx, c)
+    if source:
+        problem_stage(ctx, v, outcome, sat.smooth(satisfaction, sat.encounter_satisfaction(
+            quality - k.weights[0] * reliability, expectation, k.positive_weight,
+            k.negative_weight), weight))
+    satisfaction = sat.smooth(satisfaction, s_enc, weight)
     pop.satisfaction[c] = satisfaction
-    pop.expectation[c] = expectations.adapt_expectation(own_expectation, quality,
+    pop.expectation[c] = expectations.adapt_expectation(own_expectation,
+                                                        quality + pop.standard[c],
                                                         k.expectation_adaptation)
     chain.quality_sum += quality
     chain.encounter_satisfaction_sum += s_enc
+    if v.provider is not None:  # the customer's mood reaches the provider's job satisfaction
+        v.provider.mood_sum += s_enc
     if k.relationship:  # proactive attention builds the bond faster
         pop.bond[c] = cops.grow_bond(pop.bond[c], k.bond_gain, v.proactive,
                                      k.proactive_bond_factor)
     intercept, slope, noise = k.recommend
-    score = sat.recommend_score(satisfaction, intercept, slope, noise * v.u[RECOMMEND_NOISE])
+    score = sat.recommend_score(satisfaction, intercept, slope,
+                                pop.recommend_offset[c] + noise * v.u[RECOMMEND_NOISE])
     pop.recommend[c] = score
     if score >= sat.PROMOTER_MIN_SCORE and not pop.ever_promoter[c]:
         pop.ever_promoter[c] = 1
         pop.promoter_at[c] = ctx.env.now
     return satisfaction, score
+
+
+def problem_stage(ctx: RunContext, v: Visit, outcome: int, unrecovered: float) -> None:
+    """A failure is a problem of some severity (TARP 1986); one that leaves the customer
+    dissatisfied (``unrecovered``, their cumulative satisfaction had it not been recovered,
+    below the satisfied threshold) is a critical incident that adds a grievance to their
+    defection hazard (Keaveney 1995), less what recovery removes; it enters the repurchase
+    ladder unless an earlier problem of the customer is still pending there."""
+    k = ctx.settings
+    if unrecovered >= k.satisfied:
+        return
+    pop, c = ctx.population, v.customer
+    severity = rec.severity(v.u[SEVERITY], k.major_share)
+    pop.grievance[c] += rec.grievance(k.grievance[severity], k.grievance_left[outcome])
+    if pop.failure_outcome[c] < 0:  # the ladder is by complaint outcome (TARP 1986)
+        pop.failure_outcome[c] = severity * len(OUTCOMES) + (SILENT if v.unprompted else outcome)
+        pop.failure_at[c] = ctx.env.now
+
+
+def tenure_weight(ctx: RunContext, customer: int) -> float:
+    """Weight of the latest encounter in the customer's cumulative satisfaction, falling with
+    their tenure (Bolton 1998; see :func:`sim.model.satisfaction.anchor_weight`).  The
+    starting population's cumulative satisfaction is an assumed initial value, not
+    experience, so their tenure counts from the start of the run here."""
+    k = ctx.settings
+    joined = ctx.population.joined[customer]
+    tenure = (ctx.env.now - (joined if joined > 0.0 else 0.0)) / HOURS_PER_YEAR
+    return sat.anchor_weight(k.smoothing, tenure, k.anchor_years)
 
 
 def bookkeeping_stage(
@@ -268,6 +315,7 @@ def bookkeeping_stage(
     c, unit = v.customer, v.unit
     revenue = ctx.settings.revenue_per_visit[pop.segment[c]]
     unit.chain.revenue += revenue
+    unit.chain.compensation += revenue * unit.giveaway  # empowered give-aways
     pop.revenue[c] += revenue
     pop.visits[c] += 1
     pop.in_visit[c] = 0

@@ -24,6 +24,7 @@ from sim.model import loyalty, money
 from sim.model.context import RunContext
 from sim.model.encounter import SOURCES
 from sim.model.population import ACTIVE, CHANNELS, DEFECTED, INITIAL, OUTCOMES, PAID
+from sim.model.providers import PARITY
 from sim.model.satisfaction import (
     DETRACTOR,
     PASSIVE,
@@ -36,6 +37,9 @@ from sim.model.unit import Unit
 from sim.recording import ChainTally, PeriodTally, Recorder
 
 GROUPS = ("detractor", "passive", "promoter")
+# the repurchase ladder's columns: minor problems unprefixed, major ones ``major_``
+LADDER_PREFIXES = ("", "major_")
+NOT_YET_12M = -2  # ``rating_12m`` before the customer's 12-month review
 
 
 def _ratio(num: float, den: float) -> float:
@@ -98,6 +102,7 @@ def chain_row(
                         np.count_nonzero((previous == a) & (groups == b))
                     )
             recorder.previous_group = groups  # type: ignore[attr-defined]
+            record_rating_at_12_months(col, now, dt)
             extra["ever_promoter"] = int(np.count_nonzero(col["ever_promoter"] == 1))
     if acquisitions is not None and everyone:
         extra.update({k: acquisitions[k] for k in ("wom_positive", "wom_negative")})
@@ -137,14 +142,16 @@ def chain_row(
     extra["complaints"] = chain.complaints
     extra["recovered_quickly"] = chain.recovered_quickly
     extra["recovered_escalated"] = chain.recovered_escalated
+    extra["recovered_unprompted"] = chain.recovered_unprompted
     extra["unresolved"] = chain.unresolved
     extra["complaint_share"] = _ratio(chain.complaints, failures)
     extra["recovery_rate"] = _ratio(
         chain.recovered_quickly + chain.recovered_escalated, chain.complaints
     )
-    for k, outcome in enumerate(OUTCOMES):
-        extra[f"repurchase_base_{outcome}"] = chain.repurchase_base[k]
-        extra[f"repurchased_{outcome}"] = chain.repurchased[k]
+    for severity, prefix in enumerate(LADDER_PREFIXES):
+        for k, outcome in enumerate(OUTCOMES):
+            extra[f"repurchase_base_{prefix}{outcome}"] = chain.repurchase_base[4 * severity + k]
+            extra[f"repurchased_{prefix}{outcome}"] = chain.repurchased[4 * severity + k]
     extra["special_requests"] = chain.special_requests
     extra["accommodated"] = chain.accommodated
     extra["refused"] = chain.refused
@@ -168,6 +175,12 @@ def chain_row(
     extra["time_factor"] = float(np.mean([u.time_factor for u in units]))
     extra["quality_factor"] = float(np.mean([u.quality_factor for u in units]))
     extra["standard_minutes"] = MINUTES_PER_HOUR * float(np.mean([u.standard for u in units]))
+    extra["job_satisfaction_sd"] = float(np.std([q.job_satisfaction for q in present])) \
+        if present else math.nan
+    extra["novice_share"] = float(np.mean([q.competency < PARITY for q in present])) \
+        if present else math.nan
+    extra["seasoned_quality"] = _ratio(sum(u.seasoned_quality for u in units),
+                                       sum(u.seasoned_served for u in units))
 
     # money
     m = p.money
@@ -187,13 +200,15 @@ def chain_row(
     acquisition_cost = extra.get("acquired_paid", 0) * m.acquisition_cost
     extra["revenue"] = chain.revenue
     extra["cost_wages"] = wages
-    extra["cost_training"] = training_cost
+    extra["cost_training"] = training_cost + money.empowerment_cost(
+        provider_months, float(np.mean([u.policy.empowerment ** 2 for u in units])),
+        m.empowerment_training_cost)
     extra["cost_hiring"] = hiring
     extra["cost_reliability"] = reliability_cost
     extra["cost_compensation"] = chain.compensation
     extra["cost_acquisition"] = acquisition_cost
-    extra["cost"] = wages + training_cost + hiring + reliability_cost + chain.compensation \
-        + acquisition_cost
+    extra["cost"] = wages + extra["cost_training"] + hiring + reliability_cost \
+        + chain.compensation + acquisition_cost
     extra["profit"] = chain.revenue - extra["cost"]
 
     levels: dict[str, Any] = {
@@ -205,6 +220,16 @@ def chain_row(
         "providers": len(present),
     }
     return recorder.close_period(now, levels, extra, tally=tally)
+
+
+def record_rating_at_12_months(col: dict[str, np.ndarray], now: float, dt: float) -> None:
+    """Keep each customer's rating at the first review at least 12 months after joining
+    (within half a review period) in ``rating_12m``: the current ``recommend`` score if
+    still active, -1 if gone (the population of ``promoter_conversion``). No random draw."""
+    due = (col["rating_12m"] == NOT_YET_12M) & (
+        col["joined"].astype(float) + HOURS_PER_YEAR <= now + dt / 2
+    )
+    col["rating_12m"][due] = np.where(col["status"][due] == ACTIVE, col["recommend"][due], -1)
 
 
 def recorder_state(recorder: Recorder, size: int) -> np.ndarray:
@@ -293,17 +318,13 @@ def behaviour_summary(ctx: RunContext) -> dict[str, Any]:
     end_hours = ctx.env.now
     with ctx.population.np() as col:
         joined = col["joined"].astype(float)
-        left = col["left"].astype(float)
-        active_at_start = (joined <= start_hours) & (np.isnan(left) | (left > start_hours))
-        still = active_at_start & (col["status"] == ACTIVE)
-        cohort_size = int(np.count_nonzero(active_at_start))
-        window_years = (end_hours - start_hours) / HOURS_PER_YEAR
-        kept = _ratio(int(np.count_nonzero(still)), cohort_size)
-        retention = kept ** (1.0 / window_years) if cohort_size and window_years > 0 else math.nan
+        everyone = np.ones(joined.size, dtype=bool)
+        retention = base_retention(col, everyone, start_hours, end_hours)
+        by_cohort = cohort_retention(col, everyone, start_hours, end_hours)
         acquired_in_run = col["channel"] != INITIAL
         n_acquired = int(np.count_nonzero(acquired_in_run))
         converted = acquired_in_run & (col["ever_promoter"] == 1)
-        conversion = _ratio(int(np.count_nonzero(converted)), n_acquired)
+        conversion = promoter_conversion(col, start_hours)
         to_promoter = (
             col["promoter_at"][converted].astype(float) - joined[converted]
         ) / HOURS_PER_DAY
@@ -312,22 +333,19 @@ def behaviour_summary(ctx: RunContext) -> dict[str, Any]:
         revenue_per_customer_year = _ratio(
             revenue, _time_mean(rows, "active_customers")
         )
-        pending = col["failure_outcome"]
-        window = p.customers.repurchase_window_days * HOURS_PER_DAY
-        late = col["failure_at"].astype(float) > end_hours - window
-        pending_counts = np.bincount(pending[(pending >= 0) & ~late], minlength=4)
 
     defection = 1.0 - retention if not math.isnan(retention) else math.nan
     acquisition_per_customer = _ratio(paid * p.money.acquisition_cost, n_acquired)
     clv = money.lifetime_value(revenue_per_customer_year, defection, acquisition_per_customer)
-    repurchase = {}
-    for k, outcome in enumerate(OUTCOMES):
-        base = _total(all_rows, f"repurchase_base_{outcome}") + int(pending_counts[k])
-        repurchase[outcome] = _ratio(_total(all_rows, f"repurchased_{outcome}"), base)
+    repurchase = {prefix: {
+        outcome: _ratio(_total(all_rows, f"repurchased_{prefix}{outcome}"),
+                        _total(all_rows, f"repurchase_base_{prefix}{outcome}"))
+        for outcome in OUTCOMES} for prefix in LADDER_PREFIXES}
 
     return {
         "retention_rate": retention,
         "annual_defection": defection,
+        "cohort_retention": by_cohort,
         "promoter_share": _time_mean(rows, "promoter_share"),
         "passive_share": _time_mean(rows, "passive_share"),
         "detractor_share": _time_mean(rows, "detractor_share"),
@@ -346,7 +364,8 @@ def behaviour_summary(ctx: RunContext) -> dict[str, Any]:
         "recovery_rate": _ratio(
             _total(rows, "recovered_quickly") + _total(rows, "recovered_escalated"), complaints
         ),
-        "repurchase_by_outcome": repurchase,
+        "repurchase_by_outcome": repurchase[""],
+        "repurchase_by_outcome_major": repurchase["major_"],
         "provider_turnover": _ratio(_total(rows, "quits") + _total(rows, "removed"), staff_years),
         "provider_job_satisfaction": _time_mean(rows, "provider_job_satisfaction"),
         "mean_competency": _time_mean(rows, "mean_competency"),
@@ -373,8 +392,58 @@ def behaviour_summary(ctx: RunContext) -> dict[str, Any]:
         "referrals": int(_total(rows, "acquired_referral")),
         "wom_ratio": _ratio(_total(rows, "wom_positive"), _total(rows, "wom_negative")),
         "warmup_years": p.run.warmup_years,
+        "job_satisfaction_sd": _time_mean(rows, "job_satisfaction_sd"),
+        "novice_share": _time_mean(rows, "novice_share"),
+        "seasoned_quality": _time_mean(rows, "seasoned_quality"),
         **({"by_unit": unit_summaries(ctx)} if len(ctx.units) > 1 else {}),
     }
+
+
+def exposure(col: dict[str, np.ndarray], mask: np.ndarray, start: float, end: float
+             ) -> tuple[int, float]:
+    """Defections in (``start``, ``end``] hours and customer-years at risk over that window
+    of the customers in ``mask``: each customer counts from max(joined, start) to
+    min(left, end)."""
+    joined = col["joined"][mask].astype(float)
+    left = col["left"][mask].astype(float)
+    gone = ~np.isnan(left)
+    defections = int(np.count_nonzero(gone & (left > start) & (left <= end)))
+    until = np.where(gone, np.minimum(left, end), end)
+    hours = np.clip(until - np.maximum(joined, start), 0.0, None)
+    return defections, float(hours.sum()) / HOURS_PER_YEAR
+
+
+def base_retention(col: dict[str, np.ndarray], mask: np.ndarray, start: float, end: float
+                   ) -> float:
+    """The whole base's annual retention after the warm-up: ``exp(-D / E)``, with D the
+    defections and E the customer-years at risk between ``start`` and ``end`` hours
+    (the annual defection hazard, new customers included)."""
+    defections, years_at_risk = exposure(col, mask, start, end)
+    return math.exp(-defections / years_at_risk) if years_at_risk > 0 else math.nan
+
+
+def cohort_retention(col: dict[str, np.ndarray], mask: np.ndarray, start: float, end: float
+                     ) -> float:
+    """Annualised survival of the customers in ``mask`` active at ``start`` hours (the end of
+    the warm-up): ``kept ** (1 / years)`` with ``kept`` the share still active at the end."""
+    joined = col["joined"].astype(float)
+    left = col["left"].astype(float)
+    cohort = mask & (joined <= start) & (np.isnan(left) | (left > start))
+    size = int(np.count_nonzero(cohort))
+    years = (end - start) / HOURS_PER_YEAR
+    if not size or years <= 0:
+        return math.nan
+    return (int(np.count_nonzero(cohort & (col["status"] == ACTIVE))) / size) ** (1.0 / years)
+
+
+def promoter_conversion(col: dict[str, np.ndarray], start: float) -> float:
+    """Share of the customers acquired after the warm-up (from ``start`` hours) whose 12-month
+    review fell within the run who rated 9 or 10 at that review; those gone before it count
+    as not converted (cohort conversion, survival included)."""
+    eligible = (col["channel"] != INITIAL) & (col["joined"].astype(float) >= start - 1.0) \
+        & (col["rating_12m"] != NOT_YET_12M)
+    promoters = eligible & (col["rating_12m"] >= PROMOTER_MIN_SCORE)
+    return _ratio(int(np.count_nonzero(promoters)), int(np.count_nonzero(eligible)))
 
 
 def unit_summaries(ctx: RunContext) -> dict[str, dict[str, float]]:
@@ -384,20 +453,15 @@ def unit_summaries(ctx: RunContext) -> dict[str, dict[str, float]]:
     years = (ctx.env.now - start_hours) / HOURS_PER_YEAR
     out: dict[str, dict[str, float]] = {}
     with ctx.population.np() as col:
-        joined = col["joined"].astype(float)
-        left = col["left"].astype(float)
-        cohort = (joined <= start_hours) & (np.isnan(left) | (left > start_hours))
         for unit, recorder in zip(ctx.units, ctx.unit_recorders, strict=True):
             rows = _after(recorder.rows, warmup_days)
-            mine = cohort & (col["unit"] == unit.index)
-            kept = int(np.count_nonzero(mine & (col["status"] == ACTIVE)))
-            size = int(np.count_nonzero(mine))
+            mine = col["unit"] == unit.index
             staff_years = sum(r["mean_staff"] * (r["t_end_days"] - r["t_start_days"])
                               for r in rows) / DAYS_PER_YEAR
             served = _total(rows, "served")
             out[unit.policy.name] = {
-                "retention_rate": _ratio(kept, size) ** (1.0 / years) if size and years > 0
-                else math.nan,
+                "retention_rate": base_retention(col, mine, start_hours, ctx.env.now),
+                "cohort_retention": cohort_retention(col, mine, start_hours, ctx.env.now),
                 "satisfaction_index": _time_mean(rows, "satisfaction_index"),
                 "nps": _time_mean(rows, "nps"),
                 "promoter_share": _time_mean(rows, "promoter_share"),

@@ -1,8 +1,9 @@
 """Money: revenue, costs, profit and lifetime value (Heskett et al. 1994: the chain closes at
 profit).
 
-Costs are wages, training, hiring, the cost of reliability (rising steeply as
-it approaches 1), recovery compensation and marketing spend per paid
+Costs are wages, training (with the selection and training that empowerment
+needs), hiring, the cost of reliability (rising steeply as it approaches 1),
+recovery compensation and empowered give-aways, and marketing spend per paid
 acquisition.  A customer's lifetime value is the revenue of their expected lifetime less
 what their acquisition cost.
 """
@@ -50,3 +51,19 @@ def lifetime_value(
     if not annual_defection or math.isnan(annual_defection):
         return math.nan
     return revenue_per_customer_year / annual_defection - acquisition_per_customer
+
+
+def empowered_service_time(
+    mean: float, cv: float, empowerment: float, handling: float, variability: float
+) -> tuple[float, float]:
+    """(mean, cv) of the service time of empowered providers: both rise in proportion to
+    empowerment, by ``handling`` and ``variability`` at full empowerment (Bowen & Lawler
+    1992: slower, less consistent service)."""
+    return mean * (1.0 + handling * empowerment), cv * (1.0 + variability * empowerment)
+
+
+def empowerment_cost(provider_months: float, empowerment_squared: float,
+                     cost_per_month: float) -> float:
+    """Selection and training that empowerment needs: ``cost_per_month`` per provider at full
+    empowerment, rising with the square of empowerment (Bowen & Lawler 1992)."""
+    return provider_months * empowerment_squared * cost_per_month

@@ -15,14 +15,15 @@ import math
 
 import numpy as np
 
-from sim.clock import HOURS_PER_MONTH, HOURS_PER_WEEK, HOURS_PER_YEAR
-from sim.model import growth, loyalty, providers, workload
+from sim.clock import HOURS_PER_MONTH, HOURS_PER_WEEK, HOURS_PER_YEAR, MINUTES_PER_HOUR
+from sim.model import growth, loyalty, providers, recovery, staffing_plan, workload
 from sim.model.context import RunContext
-from sim.model.customers import close_pending_failures
+from sim.model.customers import close_due_problems, close_pending_failures
 from sim.model.expectations import drift_expectations
 from sim.model.population import ACTIVE, DEFECTED
 from sim.model.satisfaction import PASSIVE_MIN_SCORE, PROMOTER_MIN_SCORE
 from sim.model.unit import Unit
+from sim.scenario.schema import OrganizationSection, ProvidersSection
 
 
 def update_workload(ctx: RunContext, unit: Unit, dt_hours: float) -> None:
@@ -33,13 +34,15 @@ def update_workload(ctx: RunContext, unit: Unit, dt_hours: float) -> None:
     capacity = sum(p.competency for p in unit.providers if not p.leaving)
     desired = workload.desired_capacity(demand, unit.standard, pr.target_utilisation)
     unit.work_pressure = workload.work_pressure(desired, capacity)
+    recovery = pr.standards_drift and pr.standard_recovery
     if pr.corner_cutting:
-        tpo = workload.time_per_order(unit.standard, unit.work_pressure, pr.pressure_sensitivity)
+        tpo = workload.time_per_order(unit.standard, unit.work_pressure, pr.pressure_sensitivity,
+                                      unit.full_quality_time if recovery else None)
     else:
         tpo = unit.standard
     if pr.standards_drift:
         unit.standard = workload.drift_standard(
-            unit.standard, tpo, dt_hours / HOURS_PER_WEEK, pr.standard_adjust_weeks
+            unit.standard, tpo, dt_hours / HOURS_PER_WEEK, pr.standard_adjust_weeks, recovery
         )
     unit.time_factor = tpo / unit.full_quality_time
     unit.quality_factor = workload.quality_of_time(
@@ -63,6 +66,7 @@ def update_providers(ctx: RunContext, unit: Unit, dt_hours: float) -> list[provi
         empowerment_weight=p.providers.job_satisfaction_empowerment,
     )
     js_tau = p.providers.job_satisfaction_months * HOURS_PER_MONTH
+    bar = low_performer_bar(unit, o, now)
     remove = []
     for prov in list(unit.providers):
         if prov.leaving:
@@ -70,21 +74,47 @@ def update_providers(ctx: RunContext, unit: Unit, dt_hours: float) -> list[provi
         prov.competency = providers.learning_curve(
             prov.novice_competency, prov.tenure(now) / HOURS_PER_MONTH, tau
         )
+        own = personal_target(p.providers, target, prov, prov.period_experience(now, dt_hours))
         prov.job_satisfaction = providers.adjust_towards(
-            prov.job_satisfaction, target, dt_hours, js_tau
+            prov.job_satisfaction, own, dt_hours, js_tau
         )
         if p.organization.accountability and prov.served_in_period:
             mean_quality = prov.quality_sum / prov.served_in_period
             seasoned = prov.tenure(now) / HOURS_PER_MONTH >= o.low_performer_min_tenure
-            if seasoned and mean_quality < p.organization.low_performer_quality:
+            if seasoned and mean_quality < bar:
                 prov.low_reviews += 1
             else:
                 prov.low_reviews = 0
             if prov.low_reviews >= o.low_performer_reviews:
                 remove.append(prov)
-        prov.quality_sum = 0.0
-        prov.served_in_period = 0
+        prov.start_period()
     return remove
+
+
+def low_performer_bar(unit: Unit, o: OrganizationSection, now: float) -> float:
+    """The delivered quality below which a seasoned provider counts as a low performer this
+    period: the absolute floor, or the mean of the unit's seasoned providers less the
+    margin, whichever is higher (the bottom of the unit, not only the hopeless)."""
+    seasoned = [q.quality_sum / q.served_in_period for q in unit.providers
+                if not q.leaving and q.served_in_period
+                and q.tenure(now) / HOURS_PER_MONTH >= o.low_performer_min_tenure]
+    if not seasoned:
+        return o.low_performer_quality
+    return max(o.low_performer_quality, sum(seasoned) / len(seasoned) - o.low_performer_margin)
+
+
+def personal_target(pr: ProvidersSection, unit_target: float, prov: providers.Provider,
+                    experience: tuple[float, float, float]) -> float:
+    """Where ``prov``'s job satisfaction heads: the unit's target with their disposition, own
+    workload and experiences (see :func:`sim.model.providers.personal_target`)."""
+    return providers.personal_target(
+        unit_target, prov.disposition, experience,
+        comfortable_utilisation=pr.comfortable_utilisation,
+        load_effect=pr.job_satisfaction_load,
+        mood_reference=pr.job_satisfaction_mood_reference,
+        mood_weight=pr.job_satisfaction_mood,
+        complaint_weight=pr.job_satisfaction_complaints,
+    )
 
 
 def failure_information_system(unit: Unit, learning: float) -> None:
@@ -113,6 +143,8 @@ def population_review(ctx: RunContext, dt_hours: float) -> np.ndarray:
     for name in ("rival_offers", "switching", "defection"):  # the streams exist even if unused
         ctx.streams.counter(name)
     with ctx.population.np() as col:
+        close_due_problems(ctx.units, col, ctx.env.now,
+                           ctx.p.customers.repurchase_horizon_months * HOURS_PER_MONTH)
         candidates = np.flatnonzero(col["status"] == ACTIVE)
         candidates = candidates[col["in_visit"][candidates] == 0]
         gone = [
@@ -120,6 +152,8 @@ def population_review(ctx: RunContext, dt_hours: float) -> np.ndarray:
             for i in range(0, candidates.size, REVIEW_CHUNK)
         ]
         idx = np.concatenate(gone) if gone else candidates
+        col["grievance"][:] = recovery.fade(col["grievance"], dt_hours,
+                                            ctx.p.recovery.grievance_months)
         ctx.market.rise(m.expectation_drift * m.competition * years)
         close_pending_failures(ctx.units, col, idx)
         return idx
@@ -156,6 +190,7 @@ def review_block(
     h_dis = loyalty.dissatisfaction_hazard(
         s, c.dissatisfaction_defection, c.defection_sensitivity, c.satisfied_threshold
     )
+    h_dis = h_dis + col["grievance"][candidates]  # unrecovered critical incidents
     total = h_dis + c.other_defection
     p_leave = loyalty.period_probability(total, years)
     leave = u_defect < p_leave
@@ -202,11 +237,28 @@ def acquisitions(ctx: RunContext, dt_hours: float) -> dict[str, float]:
 
 
 def staffing_gap(ctx: RunContext, unit: Unit) -> int:
-    """Adaptive staffing: providers to hire (positive) or release (negative) to plan."""
-    pr = ctx.p.providers
+    """Adaptive staffing: providers to hire (positive) or release (negative) to plan.
+
+    The plan follows ``organization.staffing_rule``: planned utilisation, or the fewest
+    providers whose Erlang C service level reaches the goal
+    (:func:`staffing_plan.service_level_staff`).
+    """
+    pr, o = ctx.p.providers, ctx.p.organization
     present = [p for p in unit.providers if not p.leaving]
     mean_competency = (sum(p.competency for p in present) / len(present)) if present else 1.0
+    mean_competency = max(mean_competency, 0.05)
     demand = unit.tally.arrived / max(ctx.env.now - ctx.recorder.period_start, 1e-9)
-    needed = workload.desired_capacity(demand, unit.full_quality_time, pr.target_utilisation)
-    needed = max(1, math.ceil(needed / max(mean_competency, 0.05)))
+    if o.staffing_rule == "service_level":  # planned at the period's mean handling time
+        tally = unit.tally
+        handling = (tally.service_sum / tally.served if tally.served
+                    else unit.full_quality_time / mean_competency)
+        needed = staffing_plan.service_level_staff(
+            demand, handling,
+            o.wait_target / MINUTES_PER_HOUR, o.service_level,
+        )
+    else:
+        # planned at the (possibly eroded) standard: management reads a lower time per
+        # customer as higher productivity (Oliva & Sterman 2001)
+        capacity = workload.desired_capacity(demand, unit.standard, pr.target_utilisation)
+        needed = max(1, math.ceil(capacity / mean_competency))
     return needed - (len(present) + unit.vacancies)

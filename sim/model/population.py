@@ -22,6 +22,9 @@ DEFECTED = 2
 # outcome of a customer's last failure (for the repurchase ladder), -1 = none pending
 SILENT, UNRESOLVED, RESOLVED, RESOLVED_QUICKLY = 0, 1, 2, 3
 OUTCOMES = ("did_not_complain", "complained_unresolved", "resolved", "resolved_quickly")
+# severity of a problem (TARP 1986); a pending problem is stored as severity x 4 + outcome
+MINOR, MAJOR = 0, 1
+SEVERITIES = ("minor", "major")
 
 # channel of acquisition
 INITIAL, PAID, REFERRAL = 0, 1, 2
@@ -35,9 +38,11 @@ COLUMNS: dict[str, str] = {
     "ever_promoter": "b",
     "forewarned": "b",  # proactive attention lowers the next visit's failure risk
     "recommend": "b",  # last likelihood-to-recommend score, -1 before the first rating
+    "rating_12m": "b",  # recommend score at the first review 12 months after joining,
+    # -1 if not rated or no longer active then, -2 before that review
     "failures": "h",
-    "complaints": "h",
-    "failure_outcome": "b",  # outcome of the last failure not yet followed by a visit
+    "failure_outcome": "b",  # severity x 4 + outcome of the pending problem (repurchase
+    # ladder): a failure that left the customer dissatisfied, -1 if none is pending
     "channel": "b",
     "defect_reason": "b",  # -1 while active
     "unit": "h",
@@ -49,23 +54,30 @@ COLUMNS: dict[str, str] = {
     "joined": "f",  # hours
     "left": "f",  # hours, NaN while active
     "promoter_at": "f",  # hours of the first promoter rating, NaN before
-    "failure_at": "f",  # hours of the last failure
+    "failure_at": "f",  # hours of the pending problem
     "visit_rate": "f",  # visits per hour
     "patience": "f",  # mean patience, hours (0 = infinitely patient)
     "expectation": "f",  # expected quality, [0, 1]
     "satisfaction": "f",  # cumulative satisfaction, [0, 1]
     "bond": "f",  # bond with own provider, [0, 1]
     "revenue": "f",  # revenue brought so far
+    "tolerance": "f",  # own tolerance for waiting, multiple of the scenario's
+    "request_rate": "f",  # own probability of a special request per visit
+    "recommend_offset": "f",  # own lasting offset of the likelihood to recommend, points
+    "standard": "f",  # own lasting offset of the expected quality from the quality received
+    "grievance": "f",  # defection hazard per year added by unrecovered problems (fading)
 }
 _FILL: dict[str, float] = {
     "left": float("nan"),
     "promoter_at": float("nan"),
     "failure_at": float("nan"),
     "recommend": -1,
+    "rating_12m": -2,
     "provider": -1,
     "defect_reason": -1,
     "failure_outcome": -1,
     "next_visit": float("inf"),
+    "tolerance": 1.0,
 }
 # capacity grows by 1 / GROWTH_DIVISOR when full: little idle slack, rare copies
 GROWTH_DIVISOR = 8
@@ -82,8 +94,8 @@ class CustomerPopulation:
     ever_promoter: array.array
     forewarned: array.array
     recommend: array.array
+    rating_12m: array.array
     failures: array.array
-    complaints: array.array
     failure_outcome: array.array
     channel: array.array
     defect_reason: array.array
@@ -103,6 +115,11 @@ class CustomerPopulation:
     satisfaction: array.array
     bond: array.array
     revenue: array.array
+    tolerance: array.array
+    request_rate: array.array
+    recommend_offset: array.array
+    standard: array.array
+    grievance: array.array
 
     def __init__(self, capacity: int = 1024) -> None:
         self.size = 0

@@ -5,6 +5,12 @@ with training, from a start set by recruitment); each provider has a personal
 variability of delivered quality; job satisfaction moves towards a target set
 by internal service quality, empowerment and workload; the quit hazard rises
 as job satisfaction falls; a leaver is replaced by a novice after a delay.
+
+Each provider lives their own job ("love what you do", Kotelnikov; Heskett et
+al. 1994): their target job satisfaction adds to the unit's policies a
+persistent personal disposition drawn at hiring, their OWN utilisation against
+a comfortable level, and their experiences of the period (the mood of the
+customers they served, the complaints they put right or could not).
 """
 
 from __future__ import annotations
@@ -26,14 +32,19 @@ class Provider:
 
     __slots__ = (
         "busy",
+        "busy_at_review",
         "busy_time",
         "competency",
+        "complaints_lost",
+        "complaints_won",
         "customers",
+        "disposition",
         "hired_at",
         "id",
         "job_satisfaction",
         "leaving",
         "low_reviews",
+        "mood_sum",
         "novice_competency",
         "quality_sd",
         "quality_sum",
@@ -50,6 +61,7 @@ class Provider:
         competency: float = 1.0,
         job_satisfaction: float = 0.65,
         quality_sd: float = 0.0,
+        disposition: float = 0.0,
     ) -> None:
         self.id = pid
         self.unit = unit
@@ -66,10 +78,36 @@ class Provider:
         self.low_reviews = 0  # consecutive reviews as a low performer
         self.busy_time = 0.0
         self.customers = 0  # own customers (relationship service)
+        self.disposition = disposition  # persistent personal offset of job satisfaction
+        self.busy_at_review = 0.0  # busy_time at the last review
+        self.mood_sum = 0.0  # encounter satisfaction of the customers served this period
+        self.complaints_won = 0  # complaints put right on the spot this period
+        self.complaints_lost = 0  # complaints escalated or left unresolved this period
+
+    def period_experience(self, now: float, dt: float) -> tuple[float, float, float]:
+        """This review period's (own utilisation, mean customer mood, complaint balance);
+        the mood is NaN when nobody was served, the balance 0 without complaints."""
+        present = min(dt, max(self.tenure(now), 0.0))
+        utilisation = (self.busy_time - self.busy_at_review) / present if present > 0 else 0.0
+        mood = self.mood_sum / self.served_in_period if self.served_in_period else math.nan
+        handled = self.complaints_won + self.complaints_lost
+        balance = (self.complaints_won - self.complaints_lost) / handled if handled else 0.0
+        return min(utilisation, 1.0), mood, balance
+
+    def start_period(self) -> None:
+        """Reset the period's experiences after a review."""
+        self.busy_at_review = self.busy_time
+        self.mood_sum = 0.0
+        self.complaints_won = self.complaints_lost = 0
+        self.quality_sum = 0.0
+        self.served_in_period = 0
 
     def tenure(self, now: float) -> float:
         """Hours since hiring."""
         return now - self.hired_at
+
+
+PARITY = 0.95  # competency at which a provider counts as at parity with a seasoned one
 
 
 def learning_curve(novice: float, tenure_months: float, time_constant_months: float) -> float:
@@ -105,6 +143,33 @@ def job_satisfaction_target(
     """
     target = base + isq_weight * internal_service_quality + empowerment_weight * empowerment
     target -= workload_effect * max(work_pressure, 0.0)
+    return min(max(target, 0.0), 1.0)
+
+
+def personal_target(
+    unit_target: float,
+    disposition: float,
+    experience: tuple[float, float, float],
+    *,
+    comfortable_utilisation: float = _DEFAULT.comfortable_utilisation,
+    load_effect: float = _DEFAULT.job_satisfaction_load,
+    mood_reference: float = _DEFAULT.job_satisfaction_mood_reference,
+    mood_weight: float = _DEFAULT.job_satisfaction_mood,
+    complaint_weight: float = _DEFAULT.job_satisfaction_complaints,
+) -> float:
+    """One provider's job-satisfaction target ("love what you do", Kotelnikov; Heskett et
+    al. 1994): the unit's target plus their disposition, less ``load_effect`` per unit of
+    their own utilisation above the comfortable level (more when below it), plus the mood
+    of the customers they served against a reference and the balance of the complaints
+    they put right on the spot (+1) or could not (-1); limited to [0, 1].
+
+    ``experience`` is :meth:`Provider.period_experience` (utilisation, mood, balance).
+    """
+    utilisation, mood, balance = experience
+    target = unit_target + disposition - load_effect * (utilisation - comfortable_utilisation)
+    if not math.isnan(mood):
+        target += mood_weight * (mood - mood_reference)
+    target += complaint_weight * balance
     return min(max(target, 0.0), 1.0)
 
 

@@ -7,13 +7,22 @@ escalated, resolved later with a lower chance.  A failed recovery hurts more
 than the failure alone (double deviation); a good first recovery may lift
 satisfaction above the no-failure level (the recovery paradox, off by
 default, de Matos et al. 2007).
+
+A failure is a minor or a major problem (TARP 1986).  One that leaves the
+customer dissatisfied is a critical incident (Keaveney 1995): it adds a
+grievance to the customer's defection hazard, larger for a major problem,
+which recovery removes in part (after escalation) or in full (on the spot)
+and which fades with time.
 """
 
 from __future__ import annotations
 
 import math
 
-from sim.model.population import RESOLVED, RESOLVED_QUICKLY, SILENT, UNRESOLVED
+import numpy as np
+
+from sim.clock import HOURS_PER_MONTH
+from sim.model.population import MAJOR, MINOR, RESOLVED, RESOLVED_QUICKLY, SILENT, UNRESOLVED
 from sim.scenario.schema import CustomersSection
 
 _DEFAULT = CustomersSection()  # the scenario's defaults, defined once in the schema
@@ -89,3 +98,19 @@ def satisfaction_adjustment(
     if paradox and first_failure and outcome == RESOLVED_QUICKLY:
         return min(no_failure_satisfaction + paradox_bonus, 1.0)
     return satisfaction
+
+
+def severity(u: float, major_share: float) -> int:
+    """MAJOR with probability ``major_share``, else MINOR (TARP 1986)."""
+    return MAJOR if u < major_share else MINOR
+
+
+def grievance(hazard: float, left: float) -> float:
+    """The defection hazard per year a problem adds: its severity's ``hazard`` times the
+    share ``left`` after recovery (1 for a silent sufferer)."""
+    return hazard * left
+
+
+def fade(grievance: np.ndarray, dt_hours: float, months: float) -> np.ndarray:
+    """Grievances fade exponentially with time constant ``months``."""
+    return grievance * math.exp(-dt_hours / (months * HOURS_PER_MONTH))

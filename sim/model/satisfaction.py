@@ -2,9 +2,10 @@
 
 Satisfaction follows disconfirmation of expectations (Oliver 1980), with
 negative disconfirmation weighing more than positive (Anderson & Sullivan
-1993); cumulative satisfaction is a smoothed average of encounters; the
-likelihood to recommend (0-10) and the promoter/passive/detractor split follow
-Reichheld (2003).
+1993); cumulative satisfaction is a smoothed average of encounters whose weight
+on the past grows with tenure (Bolton 1998); the likelihood to recommend (0-10),
+from that anchor plus each customer's lasting offset, and the
+promoter/passive/detractor split follow Reichheld (2003).
 """
 
 from __future__ import annotations
@@ -30,6 +31,37 @@ def encounter_satisfaction(
 def smooth(cumulative: float, latest: float, weight: float) -> float:
     """Exponentially smoothed update of a cumulative score."""
     return cumulative + weight * (latest - cumulative)
+
+
+def anchor_weight(smoothing: float, tenure_years: float, anchor_years: float) -> float:
+    """Weight of the latest encounter in cumulative satisfaction: ``smoothing / (1 + tenure /
+    anchor_years)``; the longer the relationship, the more the customer's prior cumulative
+    satisfaction anchors the new one (Bolton 1998).  ``anchor_years`` of 0 keeps it constant."""
+    if anchor_years <= 0.0 or tenure_years <= 0.0:
+        return smoothing
+    return smoothing / (1.0 + tenure_years / anchor_years)
+
+
+def personal_factors(normals: np.ndarray, cv: float) -> np.ndarray:
+    """Customers' own lasting multipliers of a trait, lognormal with mean 1 and coefficient
+    of variation ``cv``, from standard normal draws (persistent heterogeneity, Bolton 1998);
+    all 1 when ``cv`` is 0."""
+    if cv <= 0.0:
+        return np.ones_like(normals)
+    sigma = float(np.sqrt(np.log1p(cv * cv)))
+    return np.exp(sigma * normals - sigma * sigma / 2.0)
+
+
+def lasting_noise_sd(noise: float, persistence: float) -> float:
+    """The sd of a customer's lasting offset: the ``persistence`` share of the variance of a
+    noise of sd ``noise`` (the rest is drawn anew each time, :func:`fresh_noise_sd`)."""
+    return noise * float(np.sqrt(persistence))
+
+
+def fresh_noise_sd(noise: float, persistence: float) -> float:
+    """The sd of the part of a noise of sd ``noise`` drawn anew each time: the variance the
+    lasting offset (:func:`lasting_noise_sd`) leaves over."""
+    return noise * float(np.sqrt(1.0 - persistence))
 
 
 def recommend_score(satisfaction: float, intercept: float, slope: float, noise: float) -> int:

@@ -47,7 +47,12 @@ def hire(ctx: RunContext, unit: Unit, seasoned: bool = False) -> Provider:
         u = float(ctx.streams.counter("founding_tenure").uniform(pid, 0))
         months = pr.founding_tenure_min_months + pr.founding_tenure_span_months * u
         hired_at -= HOURS_PER_MONTH * months
-    provider = Provider(pid, unit.index, hired_at, novice, pr.job_satisfaction_initial, sd)
+    # a persistent personal disposition towards the job ("love what you do", Kotelnikov)
+    disposition = pr.job_satisfaction_disposition_sd * float(
+        ctx.streams.counter("provider_disposition").normal(pid, 0))
+    initial = min(max(pr.job_satisfaction_initial + disposition, 0.0), 1.0)
+    provider = Provider(pid, unit.index, hired_at, novice, initial, sd, disposition)
+    provider.busy_at_review = 0.0
     provider.competency = learning_curve(
         novice, provider.tenure(now) / HOURS_PER_MONTH,
         learning_time_constant(pr.learning_months, unit.policy.training),

@@ -20,7 +20,7 @@ import numpy as np
 import simpy
 
 from sim.clock import HOURS_PER_DAY, HOURS_PER_WEEK, HOURS_PER_YEAR, MINUTES_PER_HOUR
-from sim.model import organization, staffing
+from sim.model import money, organization, staffing
 from sim.model.context import RunContext, VisitSettings
 from sim.model.customers import (
     add_customers,
@@ -184,6 +184,8 @@ def build_chain(env: simpy.Environment, scenario: Scenario, streams: Streams,
         unit.on_spot_probability = on_spot_recovery_probability(
             p.recovery.on_spot_base, p.recovery.on_spot_gain, unit.policy.empowerment
         )
+        unit.giveaway = p.money.giveaway_share * unit.policy.empowerment
+        unit.unprompted_probability = p.recovery.unprompted_gain * unit.policy.empowerment
     shares = np.array([u.policy.share for u in units], dtype=float)
     ctx = RunContext(
         env=env, p=p, streams=streams, recorder=recorder, settings=VisitSettings(p),
@@ -208,13 +210,17 @@ def build_chain(env: simpy.Environment, scenario: Scenario, streams: Streams,
 def visit_starter(ctx: RunContext) -> Callable[[int, list[float]], None]:
     """The function that starts customer ``c``'s visit with its random numbers ``u``: an
     active customer not already visiting goes to their unit."""
-    p = ctx.p
-    mu, sigma = lognormal_parameters(p.providers.service_time_mean / MINUTES_PER_HOUR,
-                                     p.providers.service_time_cv)
+    pr = ctx.p.providers
+    shapes = [lognormal_parameters(
+        *money.empowered_service_time(pr.service_time_mean / MINUTES_PER_HOUR,
+                                      pr.service_time_cv, unit.policy.empowerment,
+                                      pr.empowered_handling, pr.empowered_variability))
+        for unit in ctx.units]
     pop, units, exp = ctx.population, ctx.units, math.exp
 
     def start_visit(customer: int, u: list[float]) -> None:
         if pop.status[customer] == ACTIVE and not pop.in_visit[customer]:
+            mu, sigma = shapes[pop.unit[customer]]
             service = exp(mu + sigma * u[SERVICE])
             patience = pop.patience[customer] * u[PATIENCE]
             chain_visit(ctx, units[pop.unit[customer]], customer, service, patience, u)

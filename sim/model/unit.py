@@ -82,8 +82,12 @@ class Unit:
     removed: int = 0
     vacancies: int = 0
     on_spot_probability: float = 0.0  # chance a complaint is put right at once
+    unprompted_probability: float = 0.0  # chance a silent failure is noticed and put right
+    giveaway: float = 0.0  # share of a visit's revenue given away (empowerment)
     followed: int = 0  # customers who followed a departing provider this period
     areas: tuple[float, float, float] = (0.0, 0.0, 0.0)  # queue, busy, staff this period
+    seasoned_quality: float = 0.0  # perceived quality served by providers at parity, summed
+    seasoned_served: int = 0  # encounters served by providers at parity this period
 
     @classmethod
     def create(cls, env: simpy.Environment, index: int, policy: LocalPolicy,
@@ -110,3 +114,5 @@ class Unit:
         self.chain = ChainTally()
         self.process_complaints = 0
         self.quits = self.hires = self.removed = self.followed = 0
+        self.seasoned_quality = 0.0
+        self.seasoned_served = 0

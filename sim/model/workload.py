@@ -25,16 +25,24 @@ def desired_capacity(
     return visits_per_hour * standard_hours / target_utilisation
 
 
-def time_per_order(standard: float, pressure: float, sensitivity: float) -> float:
-    """``TPO = standard x exp(-k WP)``, never above the standard (slack is not gold-plated)."""
-    return standard * min(math.exp(-sensitivity * pressure), 1.0)
+def time_per_order(
+    standard: float, pressure: float, sensitivity: float, ceiling: float | None = None
+) -> float:
+    """``TPO = standard x exp(-k WP)``.  Without a ``ceiling`` never above the standard
+    (slack is not gold-plated); with one, slack lets providers take up to ``ceiling``
+    (the full-quality time) even when the standard has eroded below it."""
+    if ceiling is None:
+        return standard * min(math.exp(-sensitivity * pressure), 1.0)
+    return min(standard * math.exp(-sensitivity * pressure), max(ceiling, standard))
 
 
 def drift_standard(
-    standard: float, time_per_order_: float, dt_weeks: float, adjust_weeks: float
+    standard: float, time_per_order_: float, dt_weeks: float, adjust_weeks: float,
+    upward: bool = False,
 ) -> float:
-    """The standard moves towards the time actually spent when that is lower, never up."""
-    if time_per_order_ >= standard:
+    """The standard moves towards the time actually spent when that is lower, and never up
+    (Oliva & Sterman 2001's asymmetry) unless ``upward``: then it follows both ways."""
+    if time_per_order_ >= standard and not upward:
         return standard
     return time_per_order_ + (standard - time_per_order_) * math.exp(-dt_weeks / adjust_weeks)
 

@@ -163,6 +163,22 @@ class CustomersSection(Section):
     special_request_rate: float = param(
         0.15, "per visit", "probability that a visit comes with a special request", ge=0, le=1
     )
+    expectation_spread: float = param(
+        0.2, "quality points", "spread (sd) of each customer's own lasting standard: the "
+        "offset from the quality received towards which their expectation adapts, drawn at "
+        "acquisition and kept (persistent heterogeneity, Bolton 1998; Oliver 1980); 0 = "
+        "expectations adapt to the quality received itself", ge=0, le=0.5,
+    )
+    tolerance_spread: float = param(
+        0.3, "ratio", "spread (coefficient of variation, lognormal) of each customer's own "
+        "tolerance for waiting around wait_tolerance, drawn at acquisition and kept (Bolton "
+        "1998); 0 = everyone the same", ge=0, le=3,
+    )
+    request_spread: float = param(
+        0.5, "ratio", "spread (coefficient of variation, lognormal) of each customer's own "
+        "propensity for special requests around special_request_rate, drawn at acquisition "
+        "and kept; 0 = everyone the same", ge=0, le=3,
+    )
     error_rate: float = param(
         0.02, "per visit", "probability of a failure caused by the customer (customer error or "
         "mistaken expectations; Goodman)", ge=0, le=1,
@@ -176,7 +192,7 @@ class CustomersSection(Section):
         "complain (per unit of each, on the log-odds scale)", ge=0, le=20,
     )
     dissatisfaction_defection: float = param(
-        0.08, "per year", "defection hazard of a customer at the satisfaction threshold", ge=0,
+        0.04, "per year", "defection hazard of a customer at the satisfaction threshold", ge=0,
         le=50,
     )
     defection_sensitivity: float = param(
@@ -205,9 +221,10 @@ class CustomersSection(Section):
         5.0, "years", "tenure at which tenure's effect on the propensity to complain is full "
         "(one unit in the complaint logit; pro rata below, capped above)", gt=0, le=100,
     )
-    repurchase_window_days: float = param(
-        90.0, "days", "a customer who visits again within this time after a failure counts as "
-        "having repurchased (the repurchase ladder of TARP, Goodman 2009)", gt=0, le=3650,
+    repurchase_horizon_months: float = param(
+        12.0, "months", "the repurchase ladder counts a customer whose problem left them "
+        "dissatisfied as having repurchased if they are still a customer this long after the "
+        "problem (TARP 1986's 'will buy again')", gt=0, le=120,
     )
     initial_tenure_years: float = param(
         5.0, "years", "the starting population joined uniformly over this many years before "
@@ -329,6 +346,45 @@ class ProvidersSection(Section):
         30.0, "months", "founding tenures are uniform from founding_tenure_min_months over this "
         "span (3 to 33 months by default)", ge=0, le=600,
     )
+    empowered_handling: float = param(
+        0.05, "share", "extra mean service time at full empowerment: empowered providers take "
+        "time to decide and tailor (Bowen & Lawler 1992: slower service delivery)", ge=0, le=5,
+    )
+    empowered_variability: float = param(
+        0.5, "ratio", "relative rise of the service-time coefficient of variation at full "
+        "empowerment (Bowen & Lawler 1992: inconsistent service)", ge=0, le=10,
+    )
+    job_satisfaction_disposition_sd: float = param(
+        0.08, "satisfaction [0, 1]", "sd of each provider's persistent personal offset of "
+        "job satisfaction, drawn at hiring (\"love what you do\", Kotelnikov)", ge=0, le=1,
+    )
+    comfortable_utilisation: float = param(
+        0.55, "share", "own utilisation at which a provider's workload neither lifts nor lowers "
+        "their job satisfaction", ge=0, le=1,
+    )
+    job_satisfaction_load: float = param(
+        0.5, "satisfaction per unit", "fall of a provider's job-satisfaction target per unit of "
+        "their own utilisation above comfortable_utilisation (rise below it)", ge=0, le=5,
+    )
+    job_satisfaction_mood: float = param(
+        0.3, "satisfaction per unit", "rise of a provider's job-satisfaction target per unit of "
+        "the mean encounter satisfaction of the customers they served, above "
+        "job_satisfaction_mood_reference", ge=0, le=5,
+    )
+    job_satisfaction_mood_reference: float = param(
+        0.76, "satisfaction [0, 1]", "customers' mean encounter satisfaction at which their "
+        "mood neither lifts nor lowers their provider's job satisfaction", ge=0, le=1,
+    )
+    job_satisfaction_complaints: float = param(
+        0.05, "satisfaction per unit", "rise of a provider's job-satisfaction target when "
+        "every complaint they handle is put right on the spot (fall when none is)", ge=0, le=1,
+    )
+    standard_recovery: bool = param(
+        False, "switch", "with standards drift: the standard may also drift back up, and "
+        "providers with slack spend up to the full-quality time (no asymmetry; off = Oliva & "
+        "Sterman 2001: the standard essentially never rises)",
+    )
+
 
 class OrganizationSection(Section):
     """The organization's policies."""
@@ -368,7 +424,18 @@ class OrganizationSection(Section):
         0.5, "share", "share of process failures that root-cause fixes can remove", ge=0, le=1
     )
     adaptive_staffing: bool = param(
-        False, "switch", "at each review, set headcount so that planned utilisation is met",
+        False, "switch", "at each review, set headcount by `organization.staffing_rule`",
+    )
+    staffing_rule: Literal["utilisation", "service_level"] = param(
+        "utilisation", "choice", "adaptive staffing's rule: 'utilisation' hires so that "
+        "`providers.target_utilisation` is met; 'service_level' hires the fewest providers "
+        "whose Erlang C service level reaches `organization.service_level` within "
+        "`organization.wait_target`, so waits stay level as the base grows",
+    )
+    service_level: float = param(
+        0.8, "share", "service-level goal of the 'service_level' staffing rule: share of "
+        "visits to start within `organization.wait_target` (call-centre 80/20 practice; "
+        "Gans, Koole & Mandelbaum 2003)", gt=0, lt=1,
     )
     accountability: bool = param(
         False, "switch", "remove providers whose delivered quality stays in the bottom for "
@@ -384,8 +451,13 @@ class OrganizationSection(Section):
         "removes a provider", ge=1, le=1000,
     )
     low_performer_min_tenure: float = param(
-        6.0, "months", "tenure before which a provider is never counted as a low performer "
-        "(still learning)", ge=0, le=600,
+        12.0, "months", "tenure before which a provider is never counted as a low performer "
+        "(still learning: parity comes after 8 to 12 months)", ge=0, le=600,
+    )
+    low_performer_margin: float = param(
+        0.015, "quality [0, 1]", "a seasoned provider whose mean delivered quality is this far "
+        "below the mean of the unit's seasoned providers also counts as a low performer", ge=0,
+        le=1,
     )
 
 class RecoverySection(Section):
@@ -430,6 +502,42 @@ class RecoverySection(Section):
         28.0, "days", "an escalated complaint's responsiveness is divided by 1 + escalation_days "
         "/ this (a week's escalation costs a fifth of responsiveness by default)", gt=0,
         le=3650,
+    )
+    major_share: float = param(
+        0.2, "share", "share of failures that are major problems (TARP 1986: problems with a "
+        "large loss, against minor ones of a few dollars)", ge=0, le=1,
+    )
+    grievance_minor: float = param(
+        0.3, "per year", "defection hazard a minor problem that leaves the customer dissatisfied "
+        "adds while unrecovered: a critical incident (Keaveney 1995; TARP 1986)", ge=0, le=50,
+    )
+    grievance_major: float = param(
+        0.8, "per year", "the same for a major problem", ge=0, le=50,
+    )
+    grievance_months: float = param(
+        3.0, "months", "time constant over which a grievance fades", gt=0, le=600,
+    )
+    grievance_threshold: float = param(
+        0.6, "satisfaction [0, 1]", "a problem leaves the customer dissatisfied (a critical "
+        "incident with a grievance, counted in the repurchase ladder) when their cumulative "
+        "satisfaction, had the problem not been recovered, falls below this", ge=0, le=1,
+    )
+    grievance_unresolved: float = param(
+        1.0, "share", "share of the grievance left after a complaint that was not resolved",
+        ge=0, le=2,
+    )
+    grievance_resolved: float = param(
+        0.5, "share", "share of the grievance left after a complaint resolved after escalation",
+        ge=0, le=1,
+    )
+    grievance_quick: float = param(
+        0.0, "share", "share of the grievance left after a complaint put right on the spot",
+        ge=0, le=1,
+    )
+    unprompted_gain: float = param(
+        0.15, "probability", "chance, at full empowerment (pro rata below), that a provider "
+        "notices a failure the customer does not complain about and puts it right on the spot "
+        "(Bowen & Lawler 1992; Hart, Heskett & Sasser 1990)", ge=0, le=1,
     )
 
 class EncounterSection(Section):
@@ -527,19 +635,32 @@ class SatisfactionSection(Section):
         ge=0, le=5,
     )
     smoothing: float = param(
-        0.4, "share", "weight of the latest encounter in cumulative satisfaction", gt=0, le=1
+        0.4, "share", "weight of the latest encounter in a new customer's cumulative "
+        "satisfaction", gt=0, le=1
+    )
+    anchor_years: float = param(
+        0.4, "years", "tenure at which the weight of the latest encounter has halved: weight = "
+        "smoothing / (1 + tenure / anchor_years), so the past weighs more the longer a "
+        "customer stays (Bolton 1998); 0 = the weight never falls", ge=0, le=100,
     )
     expectation_adaptation: float = param(
         0.15, "share", "share of the gap to experienced quality that expectation closes per "
         "visit", ge=0, le=1,
     )
     recommend_intercept: float = param(
-        -1.5, "points", "likelihood to recommend = intercept + slope x satisfaction + noise",
+        -1.0, "points", "likelihood to recommend = intercept + slope x satisfaction + noise",
         ge=-20, le=20,
     )
     recommend_slope: float = param(12.0, "points per unit", "see recommend_intercept", ge=0, le=50)
     recommend_noise: float = param(
-        1.5, "points", "sd of the noise in the likelihood to recommend", ge=0, le=10
+        1.5, "points", "sd of the noise in the likelihood to recommend (lasting and per-rating "
+        "together, see recommend_persistence)", ge=0, le=10
+    )
+    recommend_persistence: float = param(
+        0.8, "share", "share of the variance of recommend_noise that is each customer's own "
+        "lasting offset, drawn at acquisition and kept; the rest is drawn anew at every rating, "
+        "so a promoter tends to stay a promoter (Reichheld 2003); 0 = all noise per rating",
+        ge=0, le=1,
     )
     dissatisfied_threshold: float = param(
         0.5, "satisfaction [0, 1]", "encounter satisfaction below which a failed encounter "
@@ -558,10 +679,10 @@ class MarketSection(Section):
         2.5, "per year", "rival offers per customer per year at competition 1", ge=0, le=365
     )
     rival_quality: float = param(
-        0.62, "utility", "attractiveness of a rival offer at competition 0", ge=0, le=2
+        0.45, "utility", "attractiveness of a rival offer at competition 0", ge=0, le=2
     )
     rival_quality_gain: float = param(
-        0.2, "utility", "added attractiveness of rival offers at competition 1", ge=0, le=2
+        0.55, "utility", "added attractiveness of rival offers at competition 1", ge=0, le=2
     )
     switching_cost: float = param(
         0.25, "utility", "cost of switching in a sheltered market (falls to 0 at competition 1)",
@@ -576,7 +697,7 @@ class MarketSection(Section):
         "loyalty effect), pro rata below", ge=0, le=2,
     )
     choice_scale: float = param(
-        0.08, "utility", "scale of the logit choice between staying and switching", gt=0, le=2
+        0.05, "utility", "scale of the logit choice between staying and switching", gt=0, le=2
     )
     expectation_drift: float = param(
         0.02, "per year", "rise of expectations per year at competition 1", ge=0, le=1
@@ -633,8 +754,10 @@ class MoneySection(Section):
     )
     hiring_cost: float = param(3000.0, "money", "cost of hiring a provider", ge=0, le=1e7)
     reliability_cost: float = param(
-        800.0, "money per month", "cost of reliability r is this x r / (1 - r): rising "
-        "steeply towards 1 (split among units by their share of customers)", ge=0, le=1e7,
+        500.0, "money per month", "cost of reliability r is this x r / (1 - r): rising "
+        "steeply towards 1 (split among units by their share of customers); about 10 % of "
+        "revenue at the default reliability (cost of conformance: Crosby 1979; Schiffauerova "
+        "& Thomson 2006)", ge=0, le=1e7,
     )
     acquisition_cost: float = param(
         150.0, "money", "marketing spend per paid acquisition", ge=0, le=1e7
@@ -642,6 +765,16 @@ class MoneySection(Section):
     reliability_cap: float = param(
         0.999, "share", "reliability above which its cost rises no more (keeps r / (1 - r) "
         "finite at r = 1)", gt=0, lt=1,
+    )
+    giveaway_share: float = param(
+        0.02, "share of revenue", "share of a visit's revenue that empowered providers give "
+        "away at full empowerment, pro rata below (Bowen & Lawler 1992: give-aways)", ge=0,
+        le=1,
+    )
+    empowerment_training_cost: float = param(
+        800.0, "money per month", "cost per provider of the selection and training that full "
+        "empowerment needs; it rises with the square of empowerment (Bowen & Lawler 1992: "
+        "high involvement needs the largest investment in people)", ge=0, le=1e7,
     )
 
 

@@ -1,0 +1,106 @@
+"""Complaints that matter (TARP 1986; Keaveney 1995; Goodman 2009): problem severity, the
+grievance a problem leaves, and the repurchase ladder measured the TARP way (still a
+customer 12 months after a problem that left the customer dissatisfied).
+
+The mechanisms one by one, then the ladder on the default market with common random numbers:
+the same seeds with grievances switched off give the ladder that complaint selection alone
+produces, so the spread that grievances add is measured, not assumed."""
+
+from __future__ import annotations
+
+from concurrent.futures import ProcessPoolExecutor
+from typing import Any
+
+import numpy as np
+import pytest
+
+from sim.model import recovery as rec
+from sim.model.population import MAJOR, MINOR
+from sim.model.system import simulate
+from sim.scenario import load_scenario
+
+BASELINE = "scenarios/baseline.toml"
+REPLICATIONS = 3
+SHORT = ["run.years=3.0"]  # two years of problems whose 12-month horizon ends in the run
+NO_GRIEVANCE = ["recovery.grievance_minor=0.0", "recovery.grievance_major=0.0"]
+LADDER = ("did_not_complain", "complained_unresolved", "resolved", "resolved_quickly")
+
+
+def test_severity_is_major_with_the_given_share() -> None:
+    u = np.random.default_rng(3).random(100_000)
+    major = np.mean([rec.severity(x, 0.2) == MAJOR for x in u])
+    assert major == pytest.approx(0.2, abs=0.01)
+    assert rec.severity(0.5, 0.0) == MINOR and rec.severity(0.5, 1.0) == MAJOR
+
+
+def test_grievance_is_what_recovery_leaves_and_fades() -> None:
+    assert rec.grievance(0.8, 1.0) == 0.8 and rec.grievance(0.8, 0.0) == 0.0
+    g = rec.fade(np.array([1.0]), 3.0 * 730.0, 3.0)  # one time constant
+    assert g[0] == pytest.approx(np.exp(-1.0))
+
+
+def _summary(job: tuple[tuple[str, ...], int]) -> dict[str, Any]:
+    sets, replication = job
+    return simulate(load_scenario(BASELINE, SHORT + list(sets)), replication).summary
+
+
+@pytest.fixture(scope="module")
+def runs() -> dict[str, list[dict[str, Any]]]:
+    jobs = [(tuple(sets), r) for sets in ([], NO_GRIEVANCE) for r in range(REPLICATIONS)]
+    with ProcessPoolExecutor(max_workers=2) as pool:
+        out = list(pool.map(_summary, jobs))
+    return {"on": out[:REPLICATIONS], "off": out[REPLICATIONS:]}
+
+
+def _rung(runs: list[dict[str, Any]], ladder: str, outcome: str) -> float:
+    return float(np.mean([r[ladder][outcome] for r in runs]))
+
+
+def test_ladder_keeps_tarp_order_for_minor_problems(runs) -> None:  # type: ignore[no-untyped-def]
+    """TARP 1986: resolved quickly > resolved > complained, unresolved > did not complain."""
+    ladder = [_rung(runs["on"], "repurchase_by_outcome", k) for k in reversed(LADDER)]
+    assert ladder == sorted(ladder, reverse=True), ladder
+
+
+def test_major_problems_cost_more_customers(runs) -> None:  # type: ignore[no-untyped-def]
+    """A major problem left unrecovered loses more customers than a minor one, and a quick
+    recovery keeps more than silence does, for major problems too (TARP 1986)."""
+    on = runs["on"]
+    minor_silent = _rung(on, "repurchase_by_outcome", "did_not_complain")
+    major_silent = _rung(on, "repurchase_by_outcome_major", "did_not_complain")
+    assert major_silent < minor_silent - 0.04, (major_silent, minor_silent)
+    assert _rung(on, "repurchase_by_outcome_major", "resolved_quickly") > major_silent + 0.1
+
+
+def test_grievances_spread_the_ladder(runs) -> None:  # type: ignore[no-untyped-def]
+    """Same seeds, grievances off: silent sufferers are kept far more often and the gap to
+    quickly recovered complainers shrinks, so the spread of the ladder comes from the
+    grievance that recovery removes, not from the measurement."""
+    gap = {
+        key: _rung(runs[key], "repurchase_by_outcome", "resolved_quickly")
+        - _rung(runs[key], "repurchase_by_outcome", "did_not_complain")
+        for key in ("on", "off")
+    }
+    silent_drop = _rung(runs["off"], "repurchase_by_outcome", "did_not_complain") - _rung(
+        runs["on"], "repurchase_by_outcome", "did_not_complain")
+    assert silent_drop > 0.05, silent_drop
+    assert gap["on"] > gap["off"] + 0.05, gap
+
+
+def test_complainers_are_the_loyal_ones(runs) -> None:  # type: ignore[no-untyped-def]
+    """Goodman 2009: even an unresolved complainer is kept more often than a silent
+    sufferer, because the loyal are the ones who complain (minor problems: the major ones
+    complained about are too few in this design to compare rung by rung)."""
+    assert _rung(runs["on"], "repurchase_by_outcome", "complained_unresolved") > _rung(
+        runs["on"], "repurchase_by_outcome", "did_not_complain")
+
+
+@pytest.mark.xfail(strict=True, reason=(
+    "conflicts with the defection band: about 1.6 failures per customer-year, most of them "
+    "silent, so a silent rung near 37 % would lose far more than 30 % of the base a year; "
+    "see docs/background/model.md section 5.4"))
+def test_minor_ladder_within_15_points_of_tarp(runs) -> None:  # type: ignore[no-untyped-def]
+    """TARP 1986, minor problems: 37 / 46 / 70 / 95 %."""
+    targets = dict(zip(LADDER, (0.37, 0.46, 0.70, 0.95), strict=True))
+    for outcome, target in targets.items():
+        assert abs(_rung(runs["on"], "repurchase_by_outcome", outcome) - target) <= 0.15
