@@ -67,9 +67,9 @@ def _captions(manifest: dict[str, Any]) -> dict[str, str]:
             "with 95 % t-intervals, after the warm-up."),
         "complaints_recovery": (
             "Left: failures per encounter, complaints per failure and complaints recovered. "
-            "Right: the repurchase ladder, the share of customers who came back within 90 days "
-            "of a failure by what followed it. Means over replications with 95 % "
-            "t-intervals."),
+            "Right: the repurchase ladder, the share of customers whose minor problem left "
+            "them dissatisfied who are still customers 12 months later (TARP 1986), by what "
+            "became of the problem. Means over replications with 95 % t-intervals."),
         "sweep_response": (
             "Each analysed KPI against each factor of the sweep: dots are design points (mean "
             "over replications), the line the mean over the points at each level of the "

@@ -194,10 +194,13 @@ def ladder(spec: TeachingSpec, res: Results) -> Finding:
           f"{100 * wide.loc[name, 'unresolved']:.1f}"] for name in names])
     return Finding(
         headline,
-        [("The repurchase ladder: share of customers whose next visit came within 90 days "
-          "of a failure, by what became of the failure. Per scenario the mean over "
+        [("The repurchase ladder, measured the TARP way: of the customers whose minor "
+          "problem left them dissatisfied, the share still a customer 12 months later "
+          "(`customers.repurchase_horizon_months`), by what became of the problem; problems "
+          "whose 12 months end after the run are left out. Per scenario the mean over "
           "replications; pooled over all runs with a 95 % interval (each scenario alone has "
-          "only a few dozen complaints per run).", ladder_table),
+          "only a few dozen complaints per run, so a rung may rest on a handful of "
+          "customers).", ladder_table),
          ("What became of the complaints after the warm-up, all replications together.",
           outcome_table),
          (f"Means over {spec.replications} replications, and paired differences from "

@@ -157,7 +157,7 @@ def ladder(pooled: pd.DataFrame, outcomes: pd.DataFrame, names: Sequence[str],
     left.set_xticks(x, [display(o).label.replace(", ", ",\n").replace(" after", "\nafter")
                         .replace(" on the", "\non the") for o in pooled["outcome"]])
     left.set_xlabel("what became of the failure\n(TARP's ladder: expected to rise left to right)")
-    left.set_ylabel("repurchase within 90 days (%)")
+    left.set_ylabel("still a customer 12 months later (%)")
     words = {"recovered_quickly": "resolved on the spot",
              "recovered_escalated": "resolved after escalation", "unresolved": "unresolved"}
     bottom = np.zeros(len(names))
