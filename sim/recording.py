@@ -12,6 +12,7 @@ import math
 from typing import Any
 
 from sim.clock import HOURS_PER_DAY, HOURS_PER_YEAR
+from sim.model.population import LADDER_CELLS
 
 __all__ = ["HOURS_PER_DAY", "HOURS_PER_YEAR", "ChainTally", "PeriodTally", "Recorder"]
 
@@ -186,10 +187,11 @@ class ChainTally:
         self.quality_sum = 0.0
         self.encounter_satisfaction_sum = 0.0
         self.revenue = 0.0
-        # problems that left the customer dissatisfied, by severity x 4 + outcome, whose
-        # horizon passed or whose customer left; of which the customer was still active
-        self.repurchase_base = [0] * 8
-        self.repurchased = [0] * 8
+        # problems that left the customer dissatisfied, by ladder cell (severity and outcome:
+        # sim.model.population.ladder_cell), whose horizon passed or whose customer left; of
+        # which the customer was still active
+        self.repurchase_base = [0] * LADDER_CELLS
+        self.repurchased = [0] * LADDER_CELLS
 
     def merge(self, other: ChainTally) -> None:
         """Add ``other``'s counts to this one."""

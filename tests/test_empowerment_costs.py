@@ -11,11 +11,11 @@ from typing import Any
 
 import numpy as np
 import pytest
-from scipy import stats
 
 from sim.model import money
 from sim.model.system import simulate
 from sim.scenario import load_scenario
+from sim.statistics.intervals import t_interval
 
 BASELINE = "scenarios/baseline.toml"
 REPLICATIONS = 3
@@ -62,9 +62,8 @@ def _at(key: str, value: float, default: float) -> tuple[str, ...]:
 def _paired(runs: dict[str, list[dict[str, Any]]], a: str, b: str, kpi: str
             ) -> tuple[float, float, float]:
     """Mean of b - a over replications and its 95 % t interval."""
-    d = np.array([y[kpi] - x[kpi] for x, y in zip(runs[a], runs[b], strict=True)])
-    half = stats.t.ppf(0.975, d.size - 1) * d.std(ddof=1) / np.sqrt(d.size)
-    return float(d.mean()), float(d.mean() - half), float(d.mean() + half)
+    ci = t_interval([y[kpi] - x[kpi] for x, y in zip(runs[a], runs[b], strict=True)])
+    return ci.mean, ci.low, ci.high
 
 
 def test_empowered_service_is_slower_and_less_consistent() -> None:

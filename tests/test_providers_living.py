@@ -16,7 +16,6 @@ from typing import Any
 import numpy as np
 import pytest
 import simpy
-from scipy import stats
 
 from sim.model import workload
 from sim.model.organization import low_performer_bar
@@ -25,6 +24,7 @@ from sim.model.system import ServiceSystem, simulate
 from sim.model.unit import Unit, local_policies
 from sim.scenario import load_scenario
 from sim.scenario.schema import OrganizationSection, ScenarioParameters
+from sim.statistics.intervals import t_interval
 
 BASELINE = "scenarios/baseline.toml"
 SURGE = "scenarios/demand_surge.toml"
@@ -160,9 +160,8 @@ def _pairs(market: dict[str, list[dict[str, Any]]], a: str, b: str
 def _interval(pairs: list[tuple[dict[str, Any], dict[str, Any]]], key: str
               ) -> tuple[float, float]:
     """95 % t interval of the paired difference b - a."""
-    d = np.array([y[key] - x[key] for x, y in pairs])
-    half = stats.t.ppf(0.975, d.size - 1) * d.std(ddof=1) / math.sqrt(d.size)
-    return float(d.mean() - half), float(d.mean() + half)
+    ci = t_interval([y[key] - x[key] for x, y in pairs])
+    return ci.low, ci.high
 
 
 @pytest.mark.slow

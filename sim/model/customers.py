@@ -37,7 +37,7 @@ from sim.model.encounter_stages import (
     encounter_outcome,
     tenure_weight,
 )
-from sim.model.population import ACTIVE, INITIAL, CustomerPopulation
+from sim.model.population import ACTIVE, INITIAL, LADDER_CELLS, CustomerPopulation
 from sim.model.providers import Provider
 from sim.model.unit import Unit
 from sim.streams import CounterBatch, CounterStream
@@ -224,8 +224,8 @@ def book_problems(units: list[Unit], col: dict[str, np.ndarray], who: np.ndarray
     pending = col["failure_outcome"][who]
     for unit in units:
         in_unit = col["unit"][who] == unit.index
-        counts = np.bincount(pending[in_unit & (pending >= 0)], minlength=8)
-        for k in range(8):
+        counts = np.bincount(pending[in_unit & (pending >= 0)], minlength=LADDER_CELLS)
+        for k in range(LADDER_CELLS):
             unit.chain.repurchase_base[k] += int(counts[k])
             if kept:
                 unit.chain.repurchased[k] += int(counts[k])

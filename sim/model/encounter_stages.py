@@ -32,7 +32,7 @@ from sim.model import encounter as enc
 from sim.model import recovery as rec
 from sim.model import satisfaction as sat
 from sim.model.context import RunContext
-from sim.model.population import OUTCOMES, RESOLVED, RESOLVED_QUICKLY, SILENT, UNRESOLVED
+from sim.model.population import RESOLVED, RESOLVED_QUICKLY, SILENT, UNRESOLVED, ladder_cell
 from sim.model.providers import PARITY, Provider
 from sim.model.unit import Unit
 
@@ -291,7 +291,7 @@ def problem_stage(ctx: RunContext, v: Visit, outcome: int, unrecovered: float) -
     severity = rec.severity(v.u[SEVERITY], k.major_share)
     pop.grievance[c] += rec.grievance(k.grievance[severity], k.grievance_left[outcome])
     if pop.failure_outcome[c] < 0:  # the ladder is by complaint outcome (TARP 1986)
-        pop.failure_outcome[c] = severity * len(OUTCOMES) + (SILENT if v.unprompted else outcome)
+        pop.failure_outcome[c] = ladder_cell(severity, SILENT if v.unprompted else outcome)
         pop.failure_at[c] = ctx.env.now
 
 

@@ -23,7 +23,15 @@ from sim.clock import (
 from sim.model import loyalty, money
 from sim.model.context import RunContext
 from sim.model.encounter import SOURCES
-from sim.model.population import ACTIVE, CHANNELS, DEFECTED, INITIAL, OUTCOMES, PAID
+from sim.model.population import (
+    ACTIVE,
+    CHANNELS,
+    DEFECTED,
+    INITIAL,
+    OUTCOMES,
+    PAID,
+    ladder_cell,
+)
 from sim.model.providers import PARITY
 from sim.model.satisfaction import (
     DETRACTOR,
@@ -150,8 +158,9 @@ def chain_row(
     )
     for severity, prefix in enumerate(LADDER_PREFIXES):
         for k, outcome in enumerate(OUTCOMES):
-            extra[f"repurchase_base_{prefix}{outcome}"] = chain.repurchase_base[4 * severity + k]
-            extra[f"repurchased_{prefix}{outcome}"] = chain.repurchased[4 * severity + k]
+            cell = ladder_cell(severity, k)
+            extra[f"repurchase_base_{prefix}{outcome}"] = chain.repurchase_base[cell]
+            extra[f"repurchased_{prefix}{outcome}"] = chain.repurchased[cell]
     extra["special_requests"] = chain.special_requests
     extra["accommodated"] = chain.accommodated
     extra["refused"] = chain.refused

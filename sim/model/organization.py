@@ -34,15 +34,15 @@ def update_workload(ctx: RunContext, unit: Unit, dt_hours: float) -> None:
     capacity = sum(p.competency for p in unit.providers if not p.leaving)
     desired = workload.desired_capacity(demand, unit.standard, pr.target_utilisation)
     unit.work_pressure = workload.work_pressure(desired, capacity)
-    recovery = pr.standards_drift and pr.standard_recovery
+    upward = pr.standards_drift and pr.standard_recovery  # no Oliva & Sterman asymmetry
     if pr.corner_cutting:
         tpo = workload.time_per_order(unit.standard, unit.work_pressure, pr.pressure_sensitivity,
-                                      unit.full_quality_time if recovery else None)
+                                      unit.full_quality_time if upward else None)
     else:
         tpo = unit.standard
     if pr.standards_drift:
         unit.standard = workload.drift_standard(
-            unit.standard, tpo, dt_hours / HOURS_PER_WEEK, pr.standard_adjust_weeks, recovery
+            unit.standard, tpo, dt_hours / HOURS_PER_WEEK, pr.standard_adjust_weeks, upward
         )
     unit.time_factor = tpo / unit.full_quality_time
     unit.quality_factor = workload.quality_of_time(

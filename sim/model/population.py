@@ -22,9 +22,18 @@ DEFECTED = 2
 # outcome of a customer's last failure (for the repurchase ladder), -1 = none pending
 SILENT, UNRESOLVED, RESOLVED, RESOLVED_QUICKLY = 0, 1, 2, 3
 OUTCOMES = ("did_not_complain", "complained_unresolved", "resolved", "resolved_quickly")
-# severity of a problem (TARP 1986); a pending problem is stored as severity x 4 + outcome
+# severity of a problem (TARP 1986)
 MINOR, MAJOR = 0, 1
 SEVERITIES = ("minor", "major")
+# the repurchase ladder's cells, one per severity and complaint outcome
+LADDER_CELLS = len(SEVERITIES) * len(OUTCOMES)
+
+
+def ladder_cell(severity: int, outcome: int) -> int:
+    """The repurchase-ladder cell of a problem of ``severity`` with complaint ``outcome``:
+    how a pending problem is stored and how the ladder's counts are indexed."""
+    return severity * len(OUTCOMES) + outcome
+
 
 # channel of acquisition
 INITIAL, PAID, REFERRAL = 0, 1, 2
@@ -41,7 +50,7 @@ COLUMNS: dict[str, str] = {
     "rating_12m": "b",  # recommend score at the first review 12 months after joining,
     # -1 if not rated or no longer active then, -2 before that review
     "failures": "h",
-    "failure_outcome": "b",  # severity x 4 + outcome of the pending problem (repurchase
+    "failure_outcome": "b",  # ladder_cell of the pending problem (repurchase
     # ladder): a failure that left the customer dissatisfied, -1 if none is pending
     "channel": "b",
     "defect_reason": "b",  # -1 while active

@@ -52,7 +52,6 @@ def hire(ctx: RunContext, unit: Unit, seasoned: bool = False) -> Provider:
         ctx.streams.counter("provider_disposition").normal(pid, 0))
     initial = min(max(pr.job_satisfaction_initial + disposition, 0.0), 1.0)
     provider = Provider(pid, unit.index, hired_at, novice, initial, sd, disposition)
-    provider.busy_at_review = 0.0
     provider.competency = learning_curve(
         novice, provider.tenure(now) / HOURS_PER_MONTH,
         learning_time_constant(pr.learning_months, unit.policy.training),
