@@ -209,6 +209,23 @@ def test_customer_of_a_departed_provider_takes_an_idle_colleague() -> None:
     assert got is b or not (desk.idle and desk.shared_waiting)
 
 
+def test_levels_before_a_dismissal_are_booked_at_the_old_levels() -> None:
+    """A busy provider quits; a colleague at once takes the customer who waited for them.
+
+    The busy level rises from 1 to 2 at that instant, so the area before it counts 1
+    (found by the randomised machine below: the level was raised before being booked).
+    """
+    env, desk, (a, _b) = _desk(2)
+    desk.flush()
+    desk.seize(own=a)  # t=0: a busy, b idle
+    desk.join(1, env.now, own=a)  # waits for a
+    env.run(until=0.25)
+    desk.dismiss(a)  # b takes the customer: busy 2 from t=0.25
+    env.run(until=1.0)
+    # waiting 1 on [0, 0.25); busy 1 then 2; staff 2 throughout (a leaves at release)
+    assert desk.flush() == pytest.approx((0.25, 0.25 + 2 * 0.75, 2.0))
+
+
 def test_hire_serves_the_head_of_the_queue() -> None:
     env, desk, _ = _desk(1)
     desk.seize()

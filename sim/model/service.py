@@ -82,6 +82,7 @@ class ServiceDesk:
 
         Customers waiting for this provider in particular join the shared queue.
         """
+        self._advance()  # the levels change below (a colleague may take a moved customer)
         provider.leaving = True
         own = self.own_queues.pop(provider.id, None)
         if own:
@@ -91,7 +92,6 @@ class ServiceDesk:
                     self.shared_waiting += 1
                     self.queue.append(ticket)
         if not provider.busy:
-            self._advance()
             self.idle.remove(provider)
             self.providers.remove(provider)
         self._serve_shared_queue()
