@@ -226,6 +226,61 @@ def test_levels_before_a_dismissal_are_booked_at_the_old_levels() -> None:
     assert desk.flush() == pytest.approx((0.25, 0.25 + 2 * 0.75, 2.0))
 
 
+def test_cover_hands_a_waiting_customer_to_an_idle_colleague() -> None:
+    env, desk, (a, b) = _desk(2)
+    desk.seize(own=a)  # a busy, b idle
+    mine = desk.join(1, env.now, own=a)  # waits for a although b is free
+    assert desk.waiting == 1 and desk.shared_waiting == 0 and not mine.event.triggered
+    desk.cover(mine)  # b covers
+    assert _served_by(mine) is b and mine.covered and desk.waiting == 0 == desk.shared_waiting
+    desk.cover(mine)  # no second effect
+    desk.release(a)  # a finds the stale entry in their queue and skips it
+    assert not a.busy and list(desk.idle) == [a] and desk.busy == 1
+
+
+def test_own_provider_free_first_takes_a_covered_customer() -> None:
+    env, desk, (a, b) = _desk(2)
+    desk.seize(own=a)
+    desk.seize(own=b)  # both busy
+    mine = desk.join(1, env.now, own=a)
+    desk.cover(mine)  # into the shared queue too: whoever is free first
+    assert desk.shared_waiting == 1
+    desk.release(a)
+    assert _served_by(mine) is a and desk.shared_waiting == 0 and desk.waiting == 0
+    desk.release(b)  # the stale shared entry is skipped: b goes idle
+    assert list(desk.idle) == [b]
+
+
+def test_dismissing_the_own_provider_does_not_count_a_covered_customer_twice() -> None:
+    env, desk, (a, b) = _desk(2)
+    desk.seize(own=a)
+    desk.seize(own=b)
+    mine = desk.join(1, env.now, own=a)
+    desk.cover(mine)
+    desk.dismiss(a)
+    assert desk.shared_waiting == 1 and desk.waiting == 1
+    desk.release(b)
+    assert _served_by(mine) is b and desk.shared_waiting == 0 == desk.waiting
+
+
+def test_cover_timer_covers_after_the_delay_only_if_still_waiting() -> None:
+    env, desk, (a, b) = _desk(2)
+    desk.seize(own=a)
+    mine = desk.join(1, env.now, own=a)
+    desk.cover_timer(mine, 0.5)
+    env.run(until=0.49)
+    assert not mine.event.triggered
+    env.run(until=0.51)
+    assert _served_by(mine) is b
+    # queued after a, given up before the timer: nothing happens when it fires
+    desk.release(b)
+    gone = desk.join(2, env.now, own=a)
+    desk.cover_timer(gone, 0.5)
+    desk.give_up(gone)
+    env.run(until=2.0)
+    assert desk.waiting == 0 and list(desk.idle) == [b]
+
+
 def test_hire_serves_the_head_of_the_queue() -> None:
     env, desk, _ = _desk(1)
     desk.seize()
@@ -299,9 +354,12 @@ class DeskMachine(RuleBasedStateMachine):
     # reference helpers
     def _serve(self, pid: int, tid: int) -> None:
         self.outcome[tid] = pid
+        for queue in (self.shared, *self.own.values()):  # a covered ticket is in two queues
+            if tid in queue:
+                queue.remove(tid)
 
     def _waiting(self) -> list[int]:
-        return self.shared + [t for q in self.own.values() for t in q]
+        return list(dict.fromkeys(self.shared + [t for q in self.own.values() for t in q]))
 
     @rule()
     def hire(self) -> None:
@@ -355,7 +413,7 @@ class DeskMachine(RuleBasedStateMachine):
             return
         for queue in (self.own.get(pid, []), self.shared):
             if queue:
-                self._serve(pid, queue.pop(0))
+                self._serve(pid, queue[0])
                 return
         self.busy.discard(pid)
         self.idle.append(pid)
@@ -376,14 +434,28 @@ class DeskMachine(RuleBasedStateMachine):
         pid = data.draw(st.sampled_from([p for p in self.staff if p not in self.leaving]))
         self.desk.dismiss(self.providers[pid])
         self.leaving.add(pid)
-        self.shared.extend(self.own.pop(pid, []))
+        self.shared.extend(t for t in self.own.pop(pid, []) if t not in self.shared)
         if pid not in self.busy:
             self.idle.remove(pid)
             self.staff.remove(pid)
+        self._idle_take_shared()
+
+    def _idle_take_shared(self) -> None:
         while self.idle and self.shared:  # idle colleagues take the moved customers
             q = self.idle.pop(0)
             self.busy.add(q)
-            self._serve(q, self.shared.pop(0))
+            self._serve(q, self.shared[0])
+
+    @precondition(lambda self: any(self.own.values()))
+    @rule(data=st.data())
+    def cover(self, data: st.DataObject) -> None:
+        """A colleague may cover for a customer's own provider (the ticket also stays in the
+        own queue, for whoever is free first)."""
+        tid = data.draw(st.sampled_from(sorted(t for q in self.own.values() for t in q)))
+        self.desk.cover(self.tickets[tid])
+        if tid not in self.shared:
+            self.shared.append(tid)
+        self._idle_take_shared()
 
     @rule(dt=st.sampled_from([0.25, 0.5, 1.0, 3.0]))
     def advance(self, dt: float) -> None:

@@ -68,6 +68,7 @@ class VisitSettings:
         "recognition",
         "recommend",
         "relationship",
+        "relationship_cover",
         "relationship_patience",
         "revenue_per_visit",
         "satisfied",
@@ -106,6 +107,7 @@ class VisitSettings:
         self.recognition = e.recognition
         self.bond_gain = e.bond_gain
         self.relationship_patience = e.relationship_patience
+        self.relationship_cover = e.relationship_cover_minutes / MINUTES_PER_HOUR
         self.bond_efficiency = e.bond_efficiency
         self.positive_weight = s.positive_weight
         self.negative_weight = s.negative_weight

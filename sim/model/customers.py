@@ -276,11 +276,15 @@ def wait_in_line(
     ticket = desk.join(visit.customer, visit.arrived, visit.own)
     if patience > 0.0:
         desk.abandonment_timer(ticket, patience, lambda: unit.tally.abandon())
+    cover = ctx.settings.relationship_cover
+    if not ticket.shared and cover > 0.0:  # a colleague covers after a while
+        desk.cover_timer(ticket, cover)
     provider = yield ticket.event
     if provider is None:
         walk_away(ctx, visit.customer)
         ctx.population.in_visit[visit.customer] = 0
         return
+    visit.covered = ticket.covered and provider is not visit.own
     serve(ctx, visit, provider, base_service)
 
 

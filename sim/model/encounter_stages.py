@@ -63,7 +63,8 @@ class Visit:
     """One visit of one customer from arrival to the end of the encounter."""
 
     __slots__ = (
-        "arrived", "competency", "customer", "knows", "own", "proactive", "provider",
+        "arrived", "competency", "covered", "customer", "knows", "own", "proactive",
+        "provider",
         "request", "service", "tolerance", "u", "unit", "unprompted", "wait",
     )
 
@@ -74,6 +75,7 @@ class Visit:
         self.arrived = arrived
         self.tolerance = tolerance  # hours of waiting the customer tolerates
         self.own = own  # own provider (relationship service), or None
+        self.covered = False  # served by a colleague covering for the busy own provider
         self.u = u  # the visit's random numbers, see VISIT_DRAWS
         self.provider: Provider | None = None
         self.wait = 0.0
@@ -196,7 +198,7 @@ def judgement_stage(
     k = ctx.settings
     pop = ctx.population
     c, u, unit = v.customer, v.u, v.unit
-    bond = pop.bond[c]
+    bond = 0.0 if v.covered else pop.bond[c]  # a covering colleague does not know them
     if k.pseudo:
         bond = cops.pseudo_recognition(pop.provider[c], provider.id, k.recognition)
         pop.provider[c] = provider.id
@@ -265,7 +267,7 @@ def customer_update_stage(
     chain.encounter_satisfaction_sum += s_enc
     if v.provider is not None:  # the customer's mood reaches the provider's job satisfaction
         v.provider.mood_sum += s_enc
-    if k.relationship:  # proactive attention builds the bond faster
+    if k.relationship and not v.covered:  # proactive attention builds the bond faster
         pop.bond[c] = cops.grow_bond(pop.bond[c], k.bond_gain, v.proactive,
                                      k.proactive_bond_factor)
     intercept, slope, noise = k.recommend

@@ -22,7 +22,7 @@ from sim.model.providers import Provider
 class Ticket:
     """A place in the queue: who waits since when, and the event that ends the wait."""
 
-    __slots__ = ("arrived", "customer", "event", "on_give_up", "shared", "waiting")
+    __slots__ = ("arrived", "covered", "customer", "event", "on_give_up", "shared", "waiting")
 
     def __init__(self, env: simpy.Environment, customer: int, arrived: float) -> None:
         self.customer = customer
@@ -30,6 +30,7 @@ class Ticket:
         self.event = env.event()
         self.waiting = True
         self.shared = True  # in the shared queue (not waiting for one provider)
+        self.covered = False  # moved from an own provider's queue to the shared queue
         self.on_give_up: Callable[[], None] | None = None
 
 
@@ -87,7 +88,7 @@ class ServiceDesk:
         own = self.own_queues.pop(provider.id, None)
         if own:
             for ticket in own:
-                if ticket.waiting:
+                if ticket.waiting and not ticket.shared:  # (a covered one is there already)
                     ticket.shared = True
                     self.shared_waiting += 1
                     self.queue.append(ticket)
@@ -141,6 +142,26 @@ class ServiceDesk:
             self.own_queues.setdefault(own.id, deque()).append(ticket)
         self.waiting += 1
         return ticket
+
+    def cover(self, ticket: Ticket) -> None:
+        """A customer waiting for their own provider accepts any colleague: the ticket joins
+        the shared queue (an idle colleague takes it at once).  It stays in the own queue
+        too, so the own provider takes it if they are free first."""
+        if ticket.waiting and not ticket.shared:
+            self._advance()
+            ticket.shared = ticket.covered = True
+            self.shared_waiting += 1
+            self.queue.append(ticket)
+            self._serve_shared_queue()
+
+    def cover_timer(self, ticket: Ticket, after: float) -> None:
+        """Schedule :meth:`cover` of an own-provider ticket ``after`` hours from now."""
+        timer = self.env.timeout(after)
+
+        def expire(_event: simpy.Event) -> None:
+            self.cover(ticket)
+
+        timer.callbacks.append(expire)
 
     def give_up(self, ticket: Ticket) -> None:
         """The customer's patience ran out: leave the queue if still in it.

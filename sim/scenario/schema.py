@@ -600,6 +600,11 @@ class EncounterSection(Section):
         6.0, "ratio", "how many times more patient and tolerant of waiting a customer is when "
         "waiting for their own provider (relationship service)", ge=1, le=100,
     )
+    relationship_cover_minutes: float = param(
+        5.0, "minutes", "how long a relationship customer waits for their own provider "
+        "before a free colleague covers the visit (without the bond: the colleague does not "
+        "know them); 0 means never covered", ge=0, le=10_000,
+    )
     follow_provider: float = param(
         0.25, "probability per bond", "chance, times the bond, that a relationship customer "
         "follows a provider who leaves", ge=0, le=1,
