@@ -1,9 +1,9 @@
 """The service encounter: failures and their sources, and quality on five dimensions.
 
-Quality is judged on the five dimensions of customer care (Kotelnikov seed
-``001``): reliability, responsiveness, feeling valued, empathy, competency,
+Quality is judged on the five dimensions of customer care (Kotelnikov):
+reliability, responsiveness, feeling valued, empathy, competency,
 combined with SERVQUAL importance weights (Parasuraman, Zeithaml & Berry).
-Failures come from three sources (Goodman seed ``004``): the organization's
+Failures come from three sources (Goodman 2009): the organization's
 processes and products, the provider, and the customer.
 """
 
@@ -86,7 +86,7 @@ def feeling_valued(
     """Recognition: the bond with the provider, proactive attention, minus refusals.
 
     ``request`` is 0 (no special request), 1 (accommodated) or -1 (refused: "we don't do
-    this", seed ``002``).
+    this", "Service Encounters of the Third Kind", 2011).
     """
     value = base + bond_weight * bond
     if proactive:

@@ -1,4 +1,4 @@
-"""Key performance indicators: the period rows and the run summary (MODEL.md section 6).
+"""Key performance indicators: the period rows and the run summary.
 
 Period rows are built at each review from the units' tallies and a vectorised
 look at the population; the run summary is computed from the rows after the
@@ -307,7 +307,7 @@ def _total(rows: list[dict[str, Any]], key: str) -> float:
 
 
 def behaviour_summary(ctx: RunContext) -> dict[str, Any]:
-    """Every KPI of the run, after the warm-up (MODEL.md section 6)."""
+    """Every KPI of the run, after the warm-up."""
     p = ctx.p
     warmup_days = p.run.warmup_years * DAYS_PER_YEAR
     all_rows = ctx.recorder.rows

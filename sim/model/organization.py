@@ -1,8 +1,8 @@
 """The organization's periodic work: providers, workload, failure learning, the market.
 
-MODEL.md section 2, "Organization": at each review the organization updates
-its providers (learning, job satisfaction, accountability), feeds complaints
-into root-cause fixes (the failure information system of the Kotelnikov seed),
+At each review the organization updates its providers (learning, job
+satisfaction, accountability), feeds complaints into root-cause fixes (the
+failure information system of Kotelnikov),
 adapts staffing if it does so, and the population's per-period changes
 (rising expectations, defections, rival offers, acquisitions) are applied,
 vectorised over all customers.  A weekly workload review sets work pressure

@@ -1,7 +1,7 @@
 """Front-line providers: individuals with competency, job satisfaction and a career.
 
-MODEL.md section 2, "Providers": competency grows on a learning curve (faster
-with training, from a start set by recruitment); each provider has a personal
+Competency grows on a learning curve (faster with training, from a start set by
+recruitment); each provider has a personal
 variability of delivered quality; job satisfaction moves towards a target set
 by internal service quality, empowerment and workload; the quit hazard rises
 as job satisfaction falls; a leaver is replaced by a novice after a delay.

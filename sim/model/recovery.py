@@ -1,4 +1,4 @@
-"""Complaints and service recovery (Goodman seed ``004``; TARP studies).
+"""Complaints and service recovery (Goodman 2009; TARP studies).
 
 Most customers who suffer a failure never complain; those who do are more
 often the loyal ones (bond, tenure, prior satisfaction).  A complaint is put
@@ -40,7 +40,7 @@ def complaint_probability(
     ``logit p = logit(base) + effect x (bond + min(tenure, T) / T + (S - centre) / scale)``
     with ``T = full_tenure`` (5 years, centre 0.75, scale 0.1 by default).
 
-    "Complaining customers are often the loyal ones" (seed ``004``).
+    "Complaining customers are often the loyal ones" (Goodman 2009).
     """
     if base <= 0.0:
         return 0.0

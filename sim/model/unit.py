@@ -1,8 +1,8 @@
 """A unit (branch) of the organization: its desk, local policies and operating state.
 
 Units share the organization's policies unless the scenario gives local
-values, so that variability among units (seed ``003``) can be studied next to
-variability within providers.
+values, so that variability among units (the encyclopaedia article "Customer
+service") can be studied next to variability within providers.
 """
 
 from __future__ import annotations
