@@ -95,7 +95,8 @@ def compare(
 ) -> pd.DataFrame:
     """Paired comparison of each other scenario with the base on common random numbers:
     one row per (scenario, kpi) with base_mean, other_mean, diff, ci_low, ci_high, verdict
-    and crn_ratio."""
+    and crn_ratio.  ``objective="profit"`` and ``constraints=["retention_rate>=0.8"]``
+    (options) set the decision summary, stored as the ``decision`` table of ``out``."""
     b = _scenario(base, overrides)
     exp = run_comparison(b, [_scenario(o, overrides) for o in others],
                          _out(out, f"compare-{b.name}"), replications,

@@ -105,6 +105,37 @@ def _kpi_list(text: str | None, default: tuple[str, ...], scenario: Any) -> list
     return check_scenario_kpis(names, "--kpis", None, scenario)
 
 
+def print_decision(exp: Any, base: str, replications: int) -> None:
+    """The decision summary: the ranking table, then one plain line per scenario."""
+    from sim.statistics.decision import decision_lines, format_amount
+
+    table = exp.tables.get("decision", pd.DataFrame())
+    if table.empty:
+        return
+    decision = exp.manifest.get("decision", {})
+    objective = decision.get("objective", "")
+    constraints = decision.get("constraints") or []
+    print(f"Decision: {objective} ({kpi_unit(objective, 'summary')}), "
+          f"{replications} paired replications"
+          + (f", constraints {', '.join(constraints)}" if constraints else ""))
+    print(f"  {'rank':<5}{'scenario':<28}{'mean':>14}{'vs base':>14}{'%':>7}"
+          f"{'95% interval':>26}{'P(best)':>9}  constraints")
+    for r in table.itertuples():
+        diff = "" if r.scenario == base else format_amount(objective, r.diff)
+        pct = f"{r.diff_pct:+.0f}" if r.scenario != base and math.isfinite(r.diff_pct) else ""
+        ci = "" if r.scenario == base else (f"[{format_amount(objective, r.ci_low)}, "
+                                            f"{format_amount(objective, r.ci_high)}]")
+        ok = "met" if r.meets_constraints else f"fails {r.violated}"
+        print(f"  {r.rank:<5}{str(r.scenario)[:27]:<28}"
+              f"{format_amount(objective, r.mean, False):>14}{diff:>14}{pct:>7}{ci:>26}"
+              f"{r.p_best:>9.2f}  {ok if constraints else '-'}")
+    print()
+    for line in decision_lines(table, exp.tables["summary"], base):
+        print(f"  {line}")
+    print(f"  P(best): {decision.get('method', '')}")
+    print()
+
+
 def _number(value: Any) -> Any:
     if isinstance(value, float) and not math.isfinite(value):
         return None
@@ -186,10 +217,13 @@ def cmd_compare(args: argparse.Namespace) -> int:
     base = load_scenario(locate(Path(args.base)), overrides)
     others = [load_scenario(locate(Path(p)), overrides) for p in args.others]
     kpis = _kpi_list(args.kpis, (), base)
+    from sim.experiment.runner import check_decision
+
+    objective, constraints = check_decision(base, args.objective, args.constraint or ())
     out = Path(args.out) if args.out else default_out(f"compare-{base.name}")
     exp = run_comparison(base, others, out, args.replications, _executor(args), seed=args.seed,
                          resume=args.resume, force=args.force, fmt=args.format,
-                         quiet=args.quiet)
+                         quiet=args.quiet, objective=objective, constraints=constraints)
     comp = exp.tables["comparisons"]
     if kpis and not comp.empty:
         comp = comp[comp["kpi"].isin(kpis)]
@@ -198,10 +232,18 @@ def cmd_compare(args: argparse.Namespace) -> int:
         rows = [{k: _number(v) for k, v in row.items()} for row in comp[
             ["scenario", "kpi", "base_mean", "other_mean", "diff", "ci_low", "ci_high",
              "verdict", "crn_ratio"]].to_dict("records")]
+        from sim.statistics.decision import decision_lines
+
+        table = exp.tables.get("decision", pd.DataFrame())
+        decision = {**exp.manifest.get("decision", {}),
+                    "ranking": [{k: _number(v) for k, v in row.items()}
+                                for row in table.to_dict("records")],
+                    "lines": decision_lines(table, exp.tables["summary"], base.name)}
         print(json.dumps({"base": base.name, "replications": args.replications,
-                          "comparisons": rows, "differences": differences}, indent=2,
-                         default=str))
+                          "decision": decision, "comparisons": rows,
+                          "differences": differences}, indent=2, default=str))
     elif not args.quiet:
+        print_decision(exp, base.name, args.replications)
         for other in others:
             print(f"{other.name} vs {base.name} ({args.replications} paired replications)")
             diff = differences.get(other.name, {})
@@ -260,6 +302,12 @@ def add_experiment_parsers(sub: Any) -> None:
     comp.add_argument("--set", action="append", metavar="KEY=VALUE", help=SET_HELP)
     comp.add_argument("--kpis", type=cli_args.kpi_list,
                       help="comma-separated KPIs to show (default: all)")
+    comp.add_argument("--objective", metavar="KPI",
+                      help="outcome KPI the decision summary ranks the scenarios on "
+                           "(default: profit; mean_wait in queue mode)")
+    comp.add_argument("--constraint", action="append", metavar="KPI>=VALUE",
+                      help="a requirement on a KPI's mean, e.g. retention_rate>=0.8 "
+                           "(KPI<=VALUE too; repeatable)")
     add_execution_options(comp)
     comp.set_defaults(func=cmd_compare)
 

@@ -230,12 +230,14 @@ The columns of the tables below:
 * **label**: the name figures and the report show;
 * **range**: the values the KPI can take (NaN aside);
 * **better**: the direction read by the verdicts of `spc compare` (a difference
-  whose interval excludes 0 is *better* or *worse*); a KPI marked `—` has no
-  direction, and its verdict says *higher* or *lower*;
+  of an outcome whose interval excludes 0 is *better* or *worse*); a KPI marked
+  `—` has no direction, and its verdict says *higher* or *lower*, as does the
+  verdict of a mix share or a diagnostic (they have a direction only for
+  figures);
 * **kind**: *outcome* (a result with a direction), *mix share* (a share of a
   mix, such as the sources of failures), *diagnostic* (a count or a level that
-  explains the outcomes), *setting* (an input repeated for reference) or
-  *identifier* (names a row, never a KPI).
+  explains the outcomes), *setting* (an input repeated for reference, neither
+  summarised nor compared) or *identifier* (names a row, never a KPI).
 """
 
 WARMUP = """## The warm-up

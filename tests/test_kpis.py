@@ -117,14 +117,19 @@ def test_verdict_direction_comes_from_the_registry() -> None:
     lower = [k for k in registry.summary_kpis().values() if k.direction is registry.LOWER]
     higher = [k for k in registry.summary_kpis().values() if k.direction is registry.HIGHER]
     assert {"mean_wait", "cost", "failure_rate"} <= {k.name for k in lower}
-    for kpi in lower:  # the value falls: better
-        assert verdict(kpi.name, -2.0, -1.0) == "better"
-        assert verdict(kpi.name, 1.0, 2.0) == "worse"
+    for kpi in lower:  # the value falls: better, for an outcome
+        outcome = kpi.kind is registry.OUTCOME
+        assert verdict(kpi.name, -2.0, -1.0) == ("better" if outcome else "lower")
+        assert verdict(kpi.name, 1.0, 2.0) == ("worse" if outcome else "higher")
         assert direction(kpi.name) is False
     for kpi in higher:
-        assert verdict(kpi.name, -2.0, -1.0) == "worse"
+        outcome = kpi.kind is registry.OUTCOME
+        assert verdict(kpi.name, -2.0, -1.0) == ("worse" if outcome else "lower")
         assert direction(kpi.name) is True
     assert verdict("utilisation", 1.0, 2.0) == "higher"  # no direction
+    # a mix share moves when another does: no verdict, only which way (Goodman's sources)
+    assert verdict("failures_by_source.process", -2.0, -1.0) == "lower"
+    assert verdict("dissatisfaction_by_source.customer", 1.0, 2.0) == "higher"
     assert verdict("by_unit.North.mean_wait", -2.0, -1.0) == "better"
     assert HIGHER_IS_BETTER["complaint_share"] is True
     assert set(HIGHER_IS_BETTER) == {k.name for k in lower + higher}

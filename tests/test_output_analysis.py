@@ -147,6 +147,19 @@ def test_paired_verdicts_follow_each_kpis_direction() -> None:
     assert (out["n"] == 30).all()
 
 
+def test_only_outcomes_get_verdicts_and_settings_are_not_compared() -> None:
+    """A mix share falls when another share rises: it gets higher/lower, not worse; the
+    warm-up chosen is a setting of the run, not a result."""
+    base, other = _pair({"failures_by_source.process": -2.0, "failures_by_source.customer": 2.0,
+                         "utilisation": 2.0, "failure_rate": -2.0, "warmup_years": 0.0})
+    out = paired_comparison(base, other).set_index("kpi")
+    assert out["verdict"].to_dict() == {
+        "failures_by_source.process": "lower", "failures_by_source.customer": "higher",
+        "utilisation": "higher", "failure_rate": "better"}
+    assert "warmup_years" not in kpi_columns(base)
+    assert "warmup_years" not in set(summarise_replications(base)["kpi"])
+
+
 def test_pairs_are_matched_on_the_replication_not_the_row_order() -> None:
     base, other = _pair({"profit": 1.0})
     shuffled = other.sample(frac=1.0, random_state=3)

@@ -23,6 +23,7 @@ import pandas as pd
 
 from analysis.report.content import (
     comparison_section,
+    decision_section,
     kpi_section,
     sensitivity_section,
     slug,
@@ -80,8 +81,8 @@ def build_report(study: Study, figures: list[Figure]) -> Report:
     """The report's sections, in reading order."""
     report = Report(title(study), f"spc report of {KIND_TITLES[study.kind]}, results in "
                                   f"{study.directory}, written {study.created()}")
-    sections = [what_was_run(study), kpi_section(study), comparison_section(study),
-                sensitivity_section(study)]
+    sections = [decision_section(study), what_was_run(study), kpi_section(study),
+                comparison_section(study), sensitivity_section(study)]
     fig_section = Section("Figures", "figures")
     if figures:
         fig_section.blocks.extend(figures)

@@ -29,7 +29,7 @@ from analysis.report.document import (
 from analysis.report.study import Study, scenario_run
 from sim import kpis as kpis_registry
 from sim.experiment.runner import MAIN_KPIS
-from sim.statistics.output_analysis import ID_COLUMNS, summarise_replications
+from sim.statistics.output_analysis import ID_COLUMNS, is_outcome, summarise_replications
 
 #: rows of a design shown in the report before the rest is left to the tables
 MAX_POINTS = 60
@@ -346,6 +346,46 @@ def sweep_kpi_table(study: Study) -> Table:
                  ident="kpis-sweep")
 
 
+def decision_section(study: Study) -> Section | None:
+    """The decision summary of a comparison, first in the report: the ranking on the
+    objective under the constraints, in a table and in plain words."""
+    from sim.statistics.decision import decision_lines, format_amount
+
+    table = study.tables.get("decision")
+    if table is None or table.empty:
+        return None
+    meta = study.manifest.get("decision") or {}
+    objective = str(table["objective"].iloc[0])
+    constraints = meta.get("constraints") or []
+    base = str(study.base["name"])
+    sec = Section("Decision", "decision")
+    name = kpis_registry.label(objective, "summary").lower()
+    name = name if name == objective.replace("_", " ") else f"{name} ({objective})"
+    sec.text(f"The scenarios ranked on {name}, in {kpis_registry.unit(objective, 'summary')}"
+             + (f", under the constraints {', '.join(constraints)}" if constraints else "")
+             + "; best first.")
+    rows = []
+    for r in table.itertuples():
+        is_base = r.scenario == base
+        rows.append((str(r.rank), str(r.scenario), format_amount(objective, r.mean, False),
+                     "(base)" if is_base else format_amount(objective, r.diff),
+                     "" if is_base else f"{r.diff_pct:+.0f} %",
+                     "" if is_base else f"{format_amount(objective, r.ci_low)} to "
+                                        f"{format_amount(objective, r.ci_high)}",
+                     f"{r.p_best:.2f}",
+                     ("met" if r.meets_constraints else f"fails {r.violated}")
+                     if constraints else "none set"))
+    sec.blocks.append(Table(
+        ("rank", "scenario", objective, "vs base", "%", "95 % interval", "P(best)",
+         "constraints"), tuple(rows),
+        f"Differences are paired over replications on common random numbers, with paired-t "
+        f"intervals (Law 2015). P(best): {meta.get('method', 'paired bootstrap')} "
+        "(Efron & Tibshirani 1993).", ident="decision"))
+    for line in decision_lines(table, study.tables["summary"], base):
+        sec.text(line)
+    return sec
+
+
 def comparison_section(study: Study) -> Section | None:
     comp = study.tables.get("comparisons")
     if comp is None or comp.empty:
@@ -355,16 +395,18 @@ def comparison_section(study: Study) -> Section | None:
     sec.text("Paired differences (scenario minus base) over replications that shared their "
              "random numbers, with 95 % paired-t intervals (Law 2015, section 10.2.1). The "
              "verdict is better or worse when the interval excludes 0, read through whether "
-             "higher is better for the KPI (its direction in the KPI reference; higher or "
-             "lower for KPIs without a direction), "
-             "else no clear difference. CRN: the paired half-width relative to independent "
+             "higher is better for the KPI (its direction in the KPI reference), for outcome "
+             "KPIs only; mix shares, diagnostics and KPIs without a direction get higher or "
+             "lower; otherwise no clear difference. The counts are over outcome KPIs. "
+             "CRN: the paired half-width relative to independent "
              "seeds (below 1: common random numbers narrowed the interval).")
     for name, rows in comp.groupby("scenario", sort=False):
         order = ordered_kpis(list(rows["kpi"]))
         rows = rows.set_index("kpi").loc[order].reset_index()
-        counts = rows["verdict"].value_counts()
-        sec.text(f"{name} against {study.base['name']}: " + ", ".join(
-            f"{n} {v}" for v, n in counts.items()) + ".")
+        outcomes = rows[[is_outcome(k) for k in rows["kpi"]]]
+        counts = outcomes["verdict"].value_counts()
+        sec.text(f"{name} against {study.base['name']}, over its {len(outcomes)} outcome "
+                 "KPIs: " + ", ".join(f"{n} {v}" for v, n in counts.items()) + ".")
         sec.blocks.append(Table(
             ("KPI", "base", str(name), "difference", "95 % interval", "CRN", "verdict", "unit"),
             tuple((r.kpi, number(r.base_mean), number(r.other_mean), number(r.diff),

@@ -16,7 +16,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any, ParamSpec, TypeVar
+from typing import TYPE_CHECKING, Any, ParamSpec, TypeVar
 
 import pandas as pd
 from tqdm import tqdm
@@ -30,6 +30,10 @@ from sim.output import environment, json_safe
 from sim.results.lock import command_line, released_afterwards
 from sim.results.manifest import Manifest
 from sim.scenario import Scenario
+from sim.streams import Streams
+
+if TYPE_CHECKING:
+    from sim.statistics.decision import Constraint
 
 MAIN_KPIS = ("retention_rate", "promoter_share", "satisfaction_index", "nps")
 SEED_DERIVATION = ("numpy SeedSequence(entropy=root_seed, spawn_key=(replication, "
@@ -270,15 +274,20 @@ def run_comparison(
     quiet: bool = True,
     kind: str | None = None,
     about: dict[str, Any] | None = None,
+    objective: str | None = None,
+    constraints: Sequence[Constraint | str] = (),
 ) -> Experiment:
     """All scenarios on the same replication seeds, then paired differences against the
-    base for every KPI."""
+    base for every KPI, and the decision summary (:mod:`sim.statistics.decision`): the
+    scenarios ranked on ``objective`` (default :func:`default_objective`) under
+    ``constraints``."""
 
     if replications < 2:
         raise UserError(f"--replications {replications}: a comparison needs at least 2")
     names = [base.name, *(o.name for o in others)]
     if len(set(names)) != len(names):
         raise UserError(f"scenario names must differ to be compared: {', '.join(names)}")
+    objective, rules = check_decision(base, objective, constraints)
     scenarios = align_seeds(base, others, seed)
     executor = executor or SequentialExecutor()
     store = ResultsStore(out, kind, about)
@@ -297,10 +306,63 @@ def run_comparison(
         comp = paired_comparison(base_rows, loaded[loaded["scenario"] == other.name])
         frames.append(comp.assign(scenario=other.name))
     comparisons = pd.concat(frames, ignore_index=True) if frames else pd.DataFrame()
+    from sim.statistics.decision import METHOD  # lazy: scipy is slow to load
+
+    decision = decide(loaded, base.name, names, objective, rules,
+                      scenarios[0].params.run.seed)
     extra = {"seeds": seeds_record(scenarios, replications),
-             "differences": scenario_differences(scenarios[0], scenarios[1:])}
+             "differences": scenario_differences(scenarios[0], scenarios[1:]),
+             "decision": {"objective": objective,
+                          "constraints": [str(c) for c in rules], "method": METHOD}}
     return _finish(store, plan, executor, started, fmt, names, extra,
-                   {"comparisons": comparisons})
+                   {"comparisons": comparisons, "decision": decision})
+
+
+def default_objective(scenario: Scenario) -> str:
+    """The KPI a comparison is decided on unless the user names one: profit (behaviour
+    mode), the mean wait (queue mode, which has no money)."""
+    return "profit" if scenario.params.run.mode == "behaviour" else "mean_wait"
+
+
+def check_decision(base: Scenario, objective: str | None,
+                   constraints: Sequence[Constraint | str]) -> tuple[str, list[Constraint]]:
+    """The objective (default :func:`default_objective`) and the constraints (parsed from
+    ``KPI>=VALUE`` text) of a comparison, checked against the run summary of ``base``
+    before anything runs: the objective must be an outcome KPI with a better direction."""
+    from sim.kpis import Direction, Kind, lookup
+    from sim.statistics.decision import parse_constraint
+
+    objective = objective or default_objective(base)
+    check_scenario_kpis([objective], "--objective", None, base)
+    entry = lookup(objective, "summary")
+    if entry is not None and (entry.direction is Direction.NEITHER
+                              or entry.kind is not Kind.OUTCOME):
+        raise UserError(f"--objective {objective}: not an outcome KPI with a better direction "
+                        f"(it is a {entry.kind.value}, {entry.direction.value}); allowed: an "
+                        "outcome KPI such as profit, retention_rate, nps or satisfaction_index")
+    rules = []
+    for item in constraints:
+        if isinstance(item, str):
+            try:
+                item = parse_constraint(item)
+            except ValueError as exc:
+                raise UserError(f"--constraint {exc}") from None
+        check_scenario_kpis([item.kpi], "--constraint", None, base)
+        rules.append(item)
+    return objective, rules
+
+
+def decide(summary: pd.DataFrame, base: str, names: Sequence[str], objective: str,
+           constraints: Sequence[Constraint], root_seed: int) -> pd.DataFrame:
+    """The decision table of a comparison (its bootstrap draws from the named stream
+    ``decision.bootstrap`` of the root seed); empty if a replication is missing."""
+    from sim.statistics.decision import decision_table  # lazy: scipy is slow to load
+
+    rng = Streams(root_seed).generator("decision.bootstrap")
+    try:
+        return decision_table(summary, base, names, objective, rng, constraints)
+    except ValueError:  # fewer than 2 replications of some scenario survived
+        return pd.DataFrame()
 
 
 def scenario_differences(base: Scenario, others: Sequence[Scenario]) -> dict[str, dict[str, Any]]:

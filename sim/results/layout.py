@@ -9,8 +9,8 @@
     shards/NAME/p00000/r00000.customers.parquet, .panel.parquet  (with --panel)
     shards/NAME/p00000/r00000.check.json     scenario hash and sha256 of the shard's files
     errors/NAME/p00000/r00000.json           a failed replication's traceback
-    periods, summary, cohorts, events, customers, panel, comparisons, design,
-    sensitivity (.parquet or .csv)
+    periods, summary, cohorts, events, customers, panel, comparisons, decision,
+    design, sensitivity (.parquet or .csv)
     figures/FIGURE.png|svg|pdf               spc plot
     report.html, report.md, report_figures/  spc report
     results.md, figure.png                   spc experiment run
@@ -34,7 +34,7 @@ from sim.errors import ResultsError
 MANIFEST = "manifest.json"
 LOCK = ".spc.lock"
 TABLES = ("periods", "summary", "cohorts", "events", "customers", "panel", "comparisons",
-          "design", "sensitivity")
+          "decision", "design", "sensitivity")
 TABLE_SUFFIXES = (".parquet", ".csv")
 SPC_FOLDERS = ("shards", "errors", "report_figures")
 SPC_FILES = (MANIFEST, LOCK, "report.html", "report.md", "results.md", "figure.png")

@@ -18,7 +18,7 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
-from sim.kpis import IDENTIFIERS, Direction, summary_kpis
+from sim.kpis import IDENTIFIERS, Direction, Kind, lookup, summary_kpis
 from sim.kpis import direction as kpi_direction
 from sim.statistics.intervals import t_interval
 
@@ -56,15 +56,31 @@ def direction(kpi: str) -> bool | None:
     return None if better is Direction.NEITHER else better is Direction.HIGHER
 
 
+def is_outcome(kpi: str) -> bool:
+    """Whether ``kpi`` is an outcome in the KPI registry (not a mix share, a diagnostic or a
+    setting): only outcomes get better/worse verdicts and are counted in votes."""
+    entry = lookup(kpi, "summary")
+    return entry is not None and entry.kind is Kind.OUTCOME
+
+
+def is_setting(kpi: str) -> bool:
+    """Whether the summary column ``kpi`` is a setting of the run (such as the warm-up
+    chosen), not a result: it is neither summarised nor compared."""
+    entry = lookup(kpi, "summary")
+    return entry is not None and entry.kind is Kind.SETTING
+
+
 def verdict(kpi: str, low: float, high: float) -> str:
-    """The verdict on other - base: better/worse (higher/lower) if its interval excludes 0.
+    """The verdict on other - base: better/worse if its interval excludes 0, for an outcome
+    KPI; higher/lower for a mix share, a diagnostic or a KPI without a direction (a mix
+    share falls when another rises, so it is not good or bad in itself).
 
     The paired-t decision of Law (2015) section 10.2.1, read through the KPI's direction.
     """
     if not low > 0.0 and not high < 0.0:  # also NaN bounds: no evidence
         return NO_DIFFERENCE
     up = low > 0.0
-    better_up = direction(kpi)
+    better_up = direction(kpi) if is_outcome(kpi) else None
     if better_up is None:
         return "higher" if up else "lower"
     return "better" if up == better_up else "worse"
@@ -73,11 +89,12 @@ def verdict(kpi: str, low: float, high: float) -> str:
 def kpi_columns(frame: pd.DataFrame) -> list[str]:
     """The numeric, non-identifying columns of a summary table, in table order.
 
-    Identifying columns are :data:`ID_COLUMNS`; booleans and text are not KPIs.
+    Identifying columns are :data:`ID_COLUMNS`; booleans and text are not KPIs, and
+    neither are settings (:func:`is_setting`, such as ``warmup_years``).
     """
     return [c for c in frame.columns
             if c not in ID_COLUMNS and pd.api.types.is_numeric_dtype(frame[c])
-            and not pd.api.types.is_bool_dtype(frame[c])]
+            and not pd.api.types.is_bool_dtype(frame[c]) and not is_setting(c)]
 
 
 def summarise_replications(
