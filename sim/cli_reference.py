@@ -228,7 +228,12 @@ NaN. The mechanisms behind the numbers are in [the model](../background/model.md
 The columns of the tables below:
 
 * **label**: the name figures and the report show;
-* **range**: the values the KPI can take (NaN aside);
+* **range**: the values the KPI can take (NaN aside). Confidence intervals of a
+  KPI's mean (`spc run -r`, the report, the figures) and of a paired difference
+  (`spc compare`) are Student-t intervals truncated to this range (for a
+  difference, to minus and plus its width): the true value lies in the range, so
+  truncation never drops it, and no interval shows an impossible value such as a
+  share above 1 or a negative wait;
 * **better**: the direction read by the verdicts of `spc compare` (a difference
   of an outcome whose interval excludes 0 is *better* or *worse*); a KPI marked
   `—` has no direction, and its verdict says *higher* or *lower*, as does the

@@ -160,6 +160,28 @@ def test_only_outcomes_get_verdicts_and_settings_are_not_compared() -> None:
     assert "warmup_years" not in set(summarise_replications(base)["kpi"])
 
 
+def test_intervals_stay_inside_the_kpis_range() -> None:
+    """Turnover cannot be negative, a share not above 1: the t interval is truncated there
+    (it still contains every value the untruncated interval contained that is possible)."""
+    frame = pd.DataFrame({"replication": range(3),
+                          "provider_turnover": [0.0, 0.05, 0.6],
+                          "recovery_rate": [0.99, 1.0, 0.9],
+                          "profit": [-5.0, 0.0, 40.0]})
+    out = summarise_replications(frame).set_index("kpi")
+    raw = {k: t_interval(frame[k].to_numpy()) for k in ("provider_turnover", "recovery_rate",
+                                                        "profit")}
+    assert raw["provider_turnover"].low < 0.0 and raw["recovery_rate"].high > 1.0
+    assert out.loc["provider_turnover", "ci_low"] == 0.0
+    assert out.loc["provider_turnover", "ci_high"] == pytest.approx(raw["provider_turnover"].high)
+    assert out.loc["recovery_rate", "ci_high"] == 1.0
+    assert out.loc["profit", "ci_low"] == pytest.approx(raw["profit"].low)  # unbounded
+    # a difference of shares lies in [-1, 1]
+    base = pd.DataFrame({"replication": range(3), "recovery_rate": [0.0, 0.0, 0.0]})
+    other = pd.DataFrame({"replication": range(3), "recovery_rate": [0.2, 1.0, 0.9]})
+    diff = paired_comparison(base, other).iloc[0]
+    assert diff["ci_high"] == 1.0 and diff["ci_low"] < 0.7
+
+
 def test_pairs_are_matched_on_the_replication_not_the_row_order() -> None:
     base, other = _pair({"profit": 1.0})
     shuffled = other.sample(frac=1.0, random_state=3)

@@ -52,7 +52,8 @@ def _bars(ax: Axes, data: pd.DataFrame, order: list[str], groups: list[str]) -> 
     """Bars of the mean share of each measure, one per scenario, with 95 % t-intervals."""
     palette = colours(len(groups))
     sns.barplot(data=data, x="measure", y="share", hue=GROUP, order=order, hue_order=groups,
-                palette=palette, saturation=1.0, estimator="mean", errorbar=t_band,
+                palette=palette, saturation=1.0, estimator="mean",
+                errorbar=lambda values: t_band(values, (0.0, 1.0)),  # shares stay in [0, 1]
                 capsize=0.15, err_kws={"linewidth": 1.2}, ax=ax)
     for container in ax.containers:  # name each scenario's bars (by colour: robust)
         face = to_rgb(container[0].get_facecolor()) if len(container) else None

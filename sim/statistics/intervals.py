@@ -45,6 +45,27 @@ def t_interval(values: Sequence[float] | np.ndarray, confidence: float = 0.95) -
     return Interval(mean, mean - h, mean + h, n)
 
 
+def within(interval: Interval, bounds: tuple[float, float]) -> Interval:
+    """``interval`` truncated to ``bounds``, the range the quantity can take.
+
+    The true value lies within its bounds, so the truncated interval contains it whenever
+    the untruncated one does: its coverage is at least the nominal one, and it no longer
+    shows impossible values (a share above 1, a negative wait).
+    """
+    low, high = bounds
+    if math.isnan(interval.low):
+        return interval
+    return Interval(interval.mean, min(max(interval.low, low), high),
+                    max(min(interval.high, high), low), interval.n)
+
+
+def difference_bounds(bounds: tuple[float, float]) -> tuple[float, float]:
+    """The range of a difference of two values of a quantity with ``bounds``."""
+    low, high = bounds
+    span = high - low
+    return -span, span
+
+
 def batch_means_interval(
     values: Sequence[float] | np.ndarray, confidence: float = 0.95
 ) -> Interval:

@@ -20,7 +20,7 @@ from scipy import stats
 
 from sim.kpis import IDENTIFIERS, Direction, Kind, lookup, summary_kpis
 from sim.kpis import direction as kpi_direction
-from sim.statistics.intervals import t_interval
+from sim.statistics.intervals import difference_bounds, t_interval, within
 
 #: columns of the output tables that identify a row, never KPIs (``sim.kpis.IDENTIFIERS``)
 ID_COLUMNS = IDENTIFIERS
@@ -70,6 +70,12 @@ def is_setting(kpi: str) -> bool:
     return entry is not None and entry.kind is Kind.SETTING
 
 
+def kpi_bounds(kpi: str) -> tuple[float, float]:
+    """The range ``kpi`` can take, from the KPI registry (unbounded if unknown)."""
+    entry = lookup(kpi, "summary")
+    return entry.bounds if entry is not None else (-math.inf, math.inf)
+
+
 def verdict(kpi: str, low: float, high: float) -> str:
     """The verdict on other - base: better/worse if its interval excludes 0, for an outcome
     KPI; higher/lower for a mix share, a diagnostic or a KPI without a direction (a mix
@@ -100,7 +106,8 @@ def kpi_columns(frame: pd.DataFrame) -> list[str]:
 def summarise_replications(
     summary: pd.DataFrame, kpis: list[str] | None = None, confidence: float = 0.95
 ) -> pd.DataFrame:
-    """One row per KPI: the mean over replications with its Student-t interval (NaNs dropped).
+    """One row per KPI: the mean over replications with its Student-t interval (NaNs dropped),
+    truncated to the KPI's range (:func:`sim.statistics.intervals.within`).
 
     The fixed-sample-size procedure of Law (2015) section 9.4.1, via ``sim.statistics.intervals``.
     """
@@ -108,7 +115,8 @@ def summarise_replications(
     _require_columns(summary, names, "summary")
     rows = []
     for kpi in names:
-        iv = t_interval(summary[kpi].to_numpy(dtype=float), confidence)
+        iv = within(t_interval(summary[kpi].to_numpy(dtype=float), confidence),
+                    kpi_bounds(kpi))
         rows.append({"kpi": kpi, "mean": iv.mean, "ci_low": iv.low, "ci_high": iv.high,
                      "n": iv.n})
     return pd.DataFrame(rows, columns=["kpi", "mean", "ci_low", "ci_high", "n"])
@@ -121,7 +129,8 @@ def paired_comparison(
     confidence: float = 0.95,
     on: str = "replication",
 ) -> pd.DataFrame:
-    """Paired-t intervals of other - base per KPI, replications matched on ``on`` (CRN).
+    """Paired-t intervals of other - base per KPI, replications matched on ``on`` (CRN),
+    truncated to the range a difference of the KPI can take.
 
     Law (2015) section 10.2.1 (paired-t) and section 11.2 (common random numbers).
 
@@ -153,7 +162,7 @@ def paired_comparison(
         y = b[kpi].to_numpy(dtype=float)
         keep = ~(np.isnan(x) | np.isnan(y))
         x, y = x[keep], y[keep]
-        iv = t_interval(y - x, confidence)
+        iv = within(t_interval(y - x, confidence), difference_bounds(kpi_bounds(kpi)))
         rows.append({
             "kpi": kpi,
             "base_mean": float(x.mean()) if x.size else math.nan,
