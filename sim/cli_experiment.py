@@ -14,7 +14,7 @@ import pandas as pd
 from sim import cli_args
 from sim.errors import UserError
 from sim.experiment.executors import EXECUTORS
-from sim.kpis import check_scenario_kpis
+from sim.kpis import SURVIVOR_NOTE, check_scenario_kpis, registry_order, survivors
 from sim.kpis import unit as kpi_unit
 from sim.scenario.library import locate
 
@@ -217,7 +217,7 @@ def cmd_compare(args: argparse.Namespace) -> int:
     base = load_scenario(locate(Path(args.base)), overrides)
     others = [load_scenario(locate(Path(p)), overrides) for p in args.others]
     kpis = _kpi_list(args.kpis, (), base)
-    from sim.experiment.runner import check_decision
+    from sim.experiment.runner import MAIN_KPIS, check_decision
 
     objective, constraints = check_decision(base, args.objective, args.constraint or ())
     out = Path(args.out) if args.out else default_out(f"compare-{base.name}")
@@ -250,18 +250,22 @@ def cmd_compare(args: argparse.Namespace) -> int:
             print("  inputs that differ: " + (", ".join(
                 f"{k} {a!r} -> {b!r}" for k, (a, b) in diff.items()) or "none"))
             rows = comp[comp["scenario"] == other.name]
+            rows = rows.set_index("kpi").loc[
+                registry_order(rows["kpi"], MAIN_KPIS)].reset_index()
             print(f"  {'kpi':<40} {'base':>10} {'other':>10} {'diff':>10} "
                   f"{'95% CI of diff':>24} {'CRN':>5}  {'verdict':<19}  unit")
             for r in rows.itertuples():
                 ci = f"[{r.ci_low:,.3g}, {r.ci_high:,.3g}]"
                 crn = f"{r.crn_ratio:.2f}" if isinstance(r.crn_ratio, float) and \
                     math.isfinite(r.crn_ratio) else "-"
-                print(f"  {r.kpi:<40} {r.base_mean:>10,.4g} {r.other_mean:>10,.4g} "
+                name = r.kpi + (" †" if survivors(r.kpi) else "")
+                print(f"  {name:<40} {r.base_mean:>10,.4g} {r.other_mean:>10,.4g} "
                       f"{r.diff:>10,.3g} {ci:>24} {crn:>5}  {r.verdict:<19}  "
                       f"{kpi_unit(r.kpi, 'summary')}".rstrip())
             print()
         print("CRN: half-width of the paired interval relative to independent seeds "
               "(below 1: common random numbers narrowed it)")
+        print(f"†: {SURVIVOR_NOTE}")
         print(f"results written to {out}")
     return report_failures(exp.failures, out)
 

@@ -239,6 +239,14 @@ The columns of the tables below:
   `—` has no direction, and its verdict says *higher* or *lower*, as does the
   verdict of a mix share or a diagnostic (they have a direction only for
   figures);
+* **†** after a KPI's name: computed on the customers still active, the
+  survivors (`promoter_share`, `passive_share`, `detractor_share`, `nps`,
+  `satisfaction_index`, `share_not_satisfied`, and their period columns): when
+  dissatisfied customers leave, as under fiercer competition, these can rise
+  although no customer is treated better (Jones & Sasser 1995). Whole-base
+  `retention_rate` and the cohort KPIs (`cohort_retention`,
+  `promoter_conversion`) count the leavers too; `spc compare` and the report
+  mark survivor KPIs the same way;
 * **kind**: *outcome* (a result with a direction), *mix share* (a share of a
   mix, such as the sources of failures), *diagnostic* (a count or a level that
   explains the outcomes), *setting* (an input repeated for reference, neither
@@ -335,7 +343,7 @@ _BETTER = {registry.HIGHER: "higher", registry.LOWER: "lower", registry.NEITHER:
 def _kpi_cells(kpi: registry.Kpi, columns: Sequence[str]) -> str:
     """One table row of ``kpi`` with the named columns."""
     cells = {
-        "name": f"`{kpi.name}`",
+        "name": f"`{kpi.name}`" + (" †" if kpi.survivors else ""),
         "label": kpi.label,
         "definition": kpi.definition,
         "unit": kpi.unit or "—",

@@ -79,9 +79,36 @@ class Kpi:
     window: str = ""
 
     @property
+    def survivors(self) -> bool:
+        """Whether the KPI is computed on the current customers only (see
+        :data:`SURVIVOR_KPIS`)."""
+        return self.name in SURVIVOR_KPIS
+
+    @property
     def axis_label(self) -> str:
         """``"Mean wait (hours)"``: the label with its unit."""
         return f"{self.label} ({self.unit})" if self.unit else self.label
+
+
+SURVIVOR_KPIS: frozenset[str] = frozenset({
+    "promoter_share", "passive_share", "detractor_share", "nps", "satisfaction_index",
+    "share_not_satisfied",
+})
+"""KPIs computed on the customers still active (the survivors): when dissatisfied customers
+leave, as under fiercer competition, these can rise although every customer is treated no
+better (Jones & Sasser 1995's survivor selection).  Whole-base retention and the cohort
+KPIs (``cohort_retention``, ``promoter_conversion``) count the leavers too."""
+
+SURVIVOR_NOTE = ("computed on the customers still active: it can rise when dissatisfied "
+                 "customers leave (survivor selection, Jones & Sasser 1995)")
+"""The flag's explanation, printed below tables that mark survivor KPIs with a dagger."""
+
+
+def survivors(name: str) -> bool:
+    """Whether ``name`` (a summary KPI, per-unit KPI or period column) is computed on the
+    customers still active."""
+    short = unit_kpi_name(name)
+    return (short or name) in SURVIVOR_KPIS
 
 
 BEHAVIOUR_SUMMARY: tuple[Kpi, ...] = (
@@ -747,6 +774,23 @@ def unit_kpi_name(name: str) -> str | None:
         return None
     short = name.rsplit(".", 1)[-1]
     return short if short in UNIT_SUMMARY and name.count(".") >= 2 else None
+
+
+def registry_order(names: Iterable[str], first: Sequence[str] = ()) -> list[str]:
+    """``names`` with those in ``first`` (the headline KPIs) first in that order, then the
+    rest in the registry's order (the run summary's documented order; per-unit KPIs after
+    the organization's, unit by unit; names the registry does not know last, sorted)."""
+    names = list(names)
+    head = [n for n in first if n in names]
+    order = {n: i for i, n in enumerate([*TABLES["summary"], *TABLES["queue_summary"]])}
+
+    def key(name: str) -> tuple[int, str, int, str]:
+        short = unit_kpi_name(name)
+        unit = name[len("by_unit."):-len(short) - 1] if short else ""
+        rank = order.get(short or name, len(order))
+        return (1 if short else 0, unit, rank, name)
+
+    return head + sorted((n for n in names if n not in head), key=key)
 
 
 def summary_kpis(mode: str | None = None) -> dict[str, Kpi]:

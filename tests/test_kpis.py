@@ -149,7 +149,9 @@ def test_kpi_reference_states_each_kpi(capsys: pytest.CaptureFixture[str]) -> No
     assert text == render_kpi_reference()
     assert ("| `mean_wait` | Mean wait | total wait / services started (the Erlang C mean wait "
             "`W_q`) | hours | [0, ∞) | lower | outcome |") in text
-    assert "| `nps` | Net promoter score |" in text and "[−100, 100]" in text
+    # nps is computed on the customers still active: marked with a dagger
+    assert "| `nps` † | Net promoter score |" in text and "[−100, 100]" in text
+    assert "| `retention_rate` | Retention |" in text  # the whole base: no dagger
     # encounters: served plus abandoned visits, as sim/model/kpis.py counts them
     assert "| `encounters` | Encounters | visits that ended, served or given up in the queue: " \
         "`served + abandoned` |" in text

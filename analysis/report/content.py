@@ -78,9 +78,9 @@ def file_parameters(scenario: dict[str, Any]) -> dict[str, Any]:
 
 
 def ordered_kpis(names: Sequence[str]) -> list[str]:
-    """The headline KPIs first (``sim.experiment.runner.MAIN_KPIS``), then the rest."""
-    head = [k for k in MAIN_KPIS if k in names]
-    return head + [k for k in names if k not in head]
+    """The headline KPIs first (``sim.experiment.runner.MAIN_KPIS``), then the rest in the
+    KPI registry's order."""
+    return kpis_registry.registry_order(names, MAIN_KPIS)
 
 
 def kpi_intervals(summary: pd.DataFrame, kpis: Sequence[str] | None = None) -> pd.DataFrame:
@@ -409,11 +409,13 @@ def comparison_section(study: Study) -> Section | None:
                  "KPIs: " + ", ".join(f"{n} {v}" for v, n in counts.items()) + ".")
         sec.blocks.append(Table(
             ("KPI", "base", str(name), "difference", "95 % interval", "CRN", "verdict", "unit"),
-            tuple((r.kpi, number(r.base_mean), number(r.other_mean), number(r.diff),
+            tuple((r.kpi + (" †" if kpis_registry.survivors(r.kpi) else ""),
+                   number(r.base_mean), number(r.other_mean), number(r.diff),
                    interval(r.ci_low, r.ci_high), number(r.crn_ratio), str(r.verdict),
                    kpis_registry.unit(r.kpi, "summary"))
                   for r in rows.itertuples()),
-            f"{name} minus {study.base['name']}, {number(int(rows['n'].max()))} pairs.",
+            f"{name} minus {study.base['name']}, {number(int(rows['n'].max()))} pairs. "
+            f"†: {kpis_registry.SURVIVOR_NOTE}.",
             ident=f"comparison-{slug(str(name))}", marked_column=6))
     return sec
 
