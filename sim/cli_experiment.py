@@ -14,7 +14,7 @@ import pandas as pd
 from sim import cli_args
 from sim.errors import UserError
 from sim.experiment.executors import EXECUTORS
-from sim.kpis import SURVIVOR_NOTE, check_scenario_kpis, registry_order, survivors
+from sim.kpis import SURVIVOR_NOTE, check_scenario_kpis, money_unit, registry_order, survivors
 from sim.kpis import unit as kpi_unit
 from sim.scenario.library import locate
 
@@ -105,8 +105,9 @@ def _kpi_list(text: str | None, default: tuple[str, ...], scenario: Any) -> list
     return check_scenario_kpis(names, "--kpis", None, scenario)
 
 
-def print_decision(exp: Any, base: str, replications: int) -> None:
-    """The decision summary: the ranking table, then one plain line per scenario."""
+def print_decision(exp: Any, base: str, replications: int, currency: str = "") -> None:
+    """The decision summary: the ranking table, then one plain line per scenario (money with
+    the scenario's ``currency`` label, if any)."""
     from sim.statistics.decision import decision_lines, format_amount
 
     table = exp.tables.get("decision", pd.DataFrame())
@@ -115,25 +116,36 @@ def print_decision(exp: Any, base: str, replications: int) -> None:
     decision = exp.manifest.get("decision", {})
     objective = decision.get("objective", "")
     constraints = decision.get("constraints") or []
-    print(f"Decision: {objective} ({kpi_unit(objective, 'summary')}), "
+
+    def amount(value: float, signed: bool = True) -> str:
+        return format_amount(objective, value, signed, currency)
+
+    print(f"Decision: {objective} ({money_unit(kpi_unit(objective, 'summary'), currency)}), "
           f"{replications} paired replications"
           + (f", constraints {', '.join(constraints)}" if constraints else ""))
-    print(f"  {'rank':<5}{'scenario':<28}{'mean':>14}{'vs base':>14}{'%':>7}"
-          f"{'95% interval':>26}{'P(best)':>9}  constraints")
+    print(f"  {'rank':<5}{'scenario':<28}{'mean':>16}{'vs base':>16}{'%':>7}"
+          f"{'95% interval':>30}{'P(best)':>9}  constraints")
     for r in table.itertuples():
-        diff = "" if r.scenario == base else format_amount(objective, r.diff)
-        pct = f"{r.diff_pct:+.0f}" if r.scenario != base and math.isfinite(r.diff_pct) else ""
-        ci = "" if r.scenario == base else (f"[{format_amount(objective, r.ci_low)}, "
-                                            f"{format_amount(objective, r.ci_high)}]")
+        is_base = r.scenario == base
+        diff = "" if is_base else amount(r.diff)
+        pct = f"{r.diff_pct:+.0f}" if not is_base and math.isfinite(r.diff_pct) else ""
+        ci = "" if is_base else f"[{amount(r.ci_low)}, {amount(r.ci_high)}]"
         ok = "met" if r.meets_constraints else f"fails {r.violated}"
-        print(f"  {r.rank:<5}{str(r.scenario)[:27]:<28}"
-              f"{format_amount(objective, r.mean, False):>14}{diff:>14}{pct:>7}{ci:>26}"
-              f"{r.p_best:>9.2f}  {ok if constraints else '-'}")
+        print(f"  {r.rank:<5}{str(r.scenario)[:27]:<28}{amount(r.mean, False):>16}{diff:>16}"
+              f"{pct:>7}{ci:>30}{r.p_best:>9.2f}  {ok if constraints else '-'}")
     print()
-    for line in decision_lines(table, exp.tables["summary"], base):
+    for line in decision_lines(table, exp.tables["summary"], base, currency=currency):
         print(f"  {line}")
     print(f"  P(best): {decision.get('method', '')}")
     print()
+
+
+def cli_number(value: float, digits: int = 4) -> str:
+    """A value for the terminal: thousands separated from 1,000 up (no exponent), else
+    ``digits`` significant digits."""
+    if isinstance(value, float) and math.isfinite(value) and abs(value) >= 1000.0:
+        return f"{value:,.0f}"
+    return f"{value:,.{digits}g}"
 
 
 def _number(value: Any) -> Any:
@@ -228,6 +240,7 @@ def cmd_compare(args: argparse.Namespace) -> int:
     if kpis and not comp.empty:
         comp = comp[comp["kpi"].isin(kpis)]
     differences = exp.manifest.get("differences", {})
+    currency = base.params.money.currency if base.params.run.mode == "behaviour" else ""
     if args.json:
         rows = [{k: _number(v) for k, v in row.items()} for row in comp[
             ["scenario", "kpi", "base_mean", "other_mean", "diff", "ci_low", "ci_high",
@@ -238,12 +251,14 @@ def cmd_compare(args: argparse.Namespace) -> int:
         decision = {**exp.manifest.get("decision", {}),
                     "ranking": [{k: _number(v) for k, v in row.items()}
                                 for row in table.to_dict("records")],
-                    "lines": decision_lines(table, exp.tables["summary"], base.name)}
+                    "currency": currency,
+                    "lines": decision_lines(table, exp.tables["summary"], base.name,
+                                            currency=currency)}
         print(json.dumps({"base": base.name, "replications": args.replications,
                           "decision": decision, "comparisons": rows,
                           "differences": differences}, indent=2, default=str))
     elif not args.quiet:
-        print_decision(exp, base.name, args.replications)
+        print_decision(exp, base.name, args.replications, currency)
         for other in others:
             print(f"{other.name} vs {base.name} ({args.replications} paired replications)")
             diff = differences.get(other.name, {})
@@ -255,13 +270,14 @@ def cmd_compare(args: argparse.Namespace) -> int:
             print(f"  {'kpi':<40} {'base':>10} {'other':>10} {'diff':>10} "
                   f"{'95% CI of diff':>24} {'CRN':>5}  {'verdict':<19}  unit")
             for r in rows.itertuples():
-                ci = f"[{r.ci_low:,.3g}, {r.ci_high:,.3g}]"
+                ci = f"[{cli_number(r.ci_low, 3)}, {cli_number(r.ci_high, 3)}]"
                 crn = f"{r.crn_ratio:.2f}" if isinstance(r.crn_ratio, float) and \
                     math.isfinite(r.crn_ratio) else "-"
                 name = r.kpi + (" †" if survivors(r.kpi) else "")
-                print(f"  {name:<40} {r.base_mean:>10,.4g} {r.other_mean:>10,.4g} "
-                      f"{r.diff:>10,.3g} {ci:>24} {crn:>5}  {r.verdict:<19}  "
-                      f"{kpi_unit(r.kpi, 'summary')}".rstrip())
+                print(f"  {name:<40} {cli_number(r.base_mean):>10} "
+                      f"{cli_number(r.other_mean):>10} {cli_number(r.diff, 3):>10} {ci:>24} "
+                      f"{crn:>5}  {r.verdict:<19}  "
+                      f"{money_unit(kpi_unit(r.kpi, 'summary'), currency)}".rstrip())
             print()
         print("CRN: half-width of the paired interval relative to independent seeds "
               "(below 1: common random numbers narrowed it)")

@@ -104,6 +104,12 @@ SURVIVOR_NOTE = ("computed on the customers still active: it can rise when dissa
 """The flag's explanation, printed below tables that mark survivor KPIs with a dagger."""
 
 
+def money_unit(text: str, currency: str = "") -> str:
+    """A unit with ``money`` named by the scenario's currency label: ``"EUR per year"`` for
+    ``"money per year"`` with ``"EUR"``; unchanged without a label or without money."""
+    return currency + text[len("money"):] if currency and text.startswith("money") else text
+
+
 def survivors(name: str) -> bool:
     """Whether ``name`` (a summary KPI, per-unit KPI or period column) is computed on the
     customers still active."""

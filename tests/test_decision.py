@@ -203,3 +203,39 @@ def test_compare_opens_with_the_decision_and_stores_it(
     means = [r["mean"] for r in ranking if r["meets_constraints"]]
     assert means == sorted(means, reverse=True)
     assert len(payload["decision"]["lines"]) == 3
+
+
+# -- money: thousands separated, with the scenario's currency label --------------------------
+def test_money_carries_the_currency_label() -> None:
+    from sim.kpis import money_unit
+
+    assert format_amount("profit", 26_800.0, currency="EUR") == "+26.8k EUR/yr"
+    assert format_amount("clv", 312.0, signed=False, currency="$") == "312 $"
+    assert format_amount("retention_rate", 0.013, currency="EUR") == "+1.3 pp"  # not money
+    assert money_unit("money per year", "EUR") == "EUR per year"
+    assert money_unit("money per year") == "money per year"
+    assert money_unit("share", "EUR") == "share"
+
+
+@pytest.mark.parametrize("label", ["E U R", "\x1b[31m", "TOOLONGLABEL", "EUR\n"])
+def test_a_bad_currency_label_is_refused_before_anything_runs(
+        label: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    path = tmp_path / "s.toml"
+    path.write_text(f'extends = "{Path.cwd() / "scenarios/baseline.toml"}"\n'
+                    f'[money]\ncurrency = {json.dumps(label)}\n')
+    assert main(["run", str(path), "--out", str(tmp_path / "r")]) == 2
+    err = capsys.readouterr().err
+    assert "money.currency" in err and "Traceback" not in err
+    assert not (tmp_path / "r").exists()
+
+
+def test_compare_prints_money_with_separators_and_the_currency(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["compare", "scenarios/baseline.toml", "scenarios/empowerment_high.toml",
+                 "-r", "2", "--out", str(tmp_path / "c"), *SMALL,
+                 "--set", 'money.currency="EUR"']) == 0
+    text = capsys.readouterr().out
+    assert text.startswith("Decision: profit (EUR per year)")
+    assert "k EUR/yr" in text and "e+0" not in text
+    cost = next(line for line in text.splitlines() if line.strip().startswith("cost "))
+    assert cost.rstrip().endswith("EUR per year") and "," in cost

@@ -307,7 +307,9 @@ def kpi_table(study: Study) -> Table:
             r = per[name].loc[kpi]
             cells += [number(r["mean"]), interval(r["ci_low"], r["ci_high"])]
         counts = dict.fromkeys(str(int(per[n].loc[kpi, "n"])) for n in names)
-        rows.append((*cells, ", ".join(counts), kpis_registry.unit(kpi, "summary")))
+        rows.append((*cells, ", ".join(counts),
+                     kpis_registry.money_unit(kpis_registry.unit(kpi, "summary"),
+                                              currency(study))))
     label = (lambda name: f"{name}: ") if len(names) > 1 else (lambda name: "")
     columns = ["KPI"]
     for name in names:
@@ -346,6 +348,12 @@ def sweep_kpi_table(study: Study) -> Table:
                  ident="kpis-sweep")
 
 
+def currency(study: Study) -> str:
+    """The base scenario's currency label (``money.currency``; none in older results)."""
+    money = study.base.get("parameters", {}).get("money") or {}
+    return str(money.get("currency") or "")
+
+
 def decision_section(study: Study) -> Section | None:
     """The decision summary of a comparison, first in the report: the ranking on the
     objective under the constraints, in a table and in plain words."""
@@ -358,20 +366,23 @@ def decision_section(study: Study) -> Section | None:
     objective = str(table["objective"].iloc[0])
     constraints = meta.get("constraints") or []
     base = str(study.base["name"])
+    label = currency(study)
     sec = Section("Decision", "decision")
     name = kpis_registry.label(objective, "summary").lower()
     name = name if name == objective.replace("_", " ") else f"{name} ({objective})"
-    sec.text(f"The scenarios ranked on {name}, in {kpis_registry.unit(objective, 'summary')}"
+    unit = kpis_registry.money_unit(kpis_registry.unit(objective, "summary"), label)
+    sec.text(f"The scenarios ranked on {name}, in {unit}"
              + (f", under the constraints {', '.join(constraints)}" if constraints else "")
              + "; best first.")
     rows = []
     for r in table.itertuples():
         is_base = r.scenario == base
-        rows.append((str(r.rank), str(r.scenario), format_amount(objective, r.mean, False),
-                     "(base)" if is_base else format_amount(objective, r.diff),
+        rows.append((str(r.rank), str(r.scenario),
+                     format_amount(objective, r.mean, False, label),
+                     "(base)" if is_base else format_amount(objective, r.diff, True, label),
                      "" if is_base else f"{r.diff_pct:+.0f} %",
-                     "" if is_base else f"{format_amount(objective, r.ci_low)} to "
-                                        f"{format_amount(objective, r.ci_high)}",
+                     "" if is_base else f"{format_amount(objective, r.ci_low, True, label)} to "
+                                        f"{format_amount(objective, r.ci_high, True, label)}",
                      f"{r.p_best:.2f}",
                      ("met" if r.meets_constraints else f"fails {r.violated}")
                      if constraints else "none set"))
@@ -381,7 +392,7 @@ def decision_section(study: Study) -> Section | None:
         f"Differences are paired over replications on common random numbers, with paired-t "
         f"intervals (Law 2015). P(best): {meta.get('method', 'paired bootstrap')} "
         "(Efron & Tibshirani 1993).", ident="decision"))
-    for line in decision_lines(table, study.tables["summary"], base):
+    for line in decision_lines(table, study.tables["summary"], base, currency=label):
         sec.text(line)
     return sec
 
@@ -412,7 +423,8 @@ def comparison_section(study: Study) -> Section | None:
             tuple((r.kpi + (" †" if kpis_registry.survivors(r.kpi) else ""),
                    number(r.base_mean), number(r.other_mean), number(r.diff),
                    interval(r.ci_low, r.ci_high), number(r.crn_ratio), str(r.verdict),
-                   kpis_registry.unit(r.kpi, "summary"))
+                   kpis_registry.money_unit(kpis_registry.unit(r.kpi, "summary"),
+                                            currency(study)))
                   for r in rows.itertuples()),
             f"{name} minus {study.base['name']}, {number(int(rows['n'].max()))} pairs. "
             f"†: {kpis_registry.SURVIVOR_NOTE}.",

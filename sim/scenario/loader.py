@@ -13,7 +13,13 @@ from typing import Any
 from pydantic import BaseModel, ValidationError
 
 from sim.errors import ScenarioError, clipped
-from sim.scenario.schema import SAFE_NAME_RULE, ScenarioParameters, name_problem
+from sim.scenario.schema import (
+    LABEL_PATTERN,
+    LABEL_RULE,
+    SAFE_NAME_RULE,
+    ScenarioParameters,
+    name_problem,
+)
 
 META_KEYS = ("name", "description", "extends")
 
@@ -221,6 +227,8 @@ def _describe_allowed(model: type[BaseModel], field_name: str) -> str:
         annotation,  # type: ignore[arg-type]
         "a table",
     )
+    if any(getattr(meta, "pattern", None) == LABEL_PATTERN for meta in info.metadata):
+        kind += f" of {LABEL_RULE}"
     if lo is not None or hi is not None:
         left = ("(" if lo_open else "[") + (_number(lo) if lo is not None else "-inf")
         right = (_number(hi) if hi is not None else "inf") + (")" if hi_open else "]")

@@ -50,6 +50,11 @@ SAFE_NAME_RULE = (
 )
 
 
+LABEL_PATTERN = r"^[^\s\x00-\x1f\x7f]{0,8}$"
+"""A short label printed beside numbers (``money.currency``)."""
+LABEL_RULE = "at most 8 characters, without spaces or control characters"
+
+
 def param(default: Any, unit: str, description: str, **bounds: Any) -> Any:
     """A scenario parameter: default, unit, one-line description and bounds (ge, le, gt, lt)."""
     return Field(default, description=description, json_schema_extra={"unit": unit}, **bounds)
@@ -748,6 +753,11 @@ class GrowthSection(Section):
 class MoneySection(Section):
     """Revenue and costs."""
 
+    currency: str = param(
+        "", "text", "currency label printed with money amounts, e.g. EUR or $: up to 8 "
+        "characters, no spaces (none by default: amounts are plain numbers); it changes no "
+        "number", pattern=LABEL_PATTERN,
+    )
     revenue_per_visit: float = param(8.5, "money", "revenue per served visit", ge=0, le=1e6)
     premium_factor: float = param(
         2.0, "ratio", "revenue of a premium customer's visit relative to a standard one",

@@ -171,10 +171,10 @@ def decision_table(
 SIDE_KPIS = ("retention_rate", "promoter_share")
 
 
-def format_amount(kpi: str, value: float, signed: bool = True) -> str:
+def format_amount(kpi: str, value: float, signed: bool = True, currency: str = "") -> str:
     """``value`` of ``kpi`` in its unit, short: shares in % (differences in percentage
-    points), money in thousands with ``k`` and ``/yr`` for yearly amounts, hours in
-    minutes."""
+    points), money in thousands with ``k``, the ``currency`` label if any and ``/yr`` for
+    yearly amounts, hours in minutes."""
     if not math.isfinite(value):
         return "n/a"
     sign = "+" if signed else ""
@@ -182,10 +182,11 @@ def format_amount(kpi: str, value: float, signed: bool = True) -> str:
     if unit.startswith("share"):
         return f"{100 * value:{sign}.1f} {'pp' if signed else '%'}"
     if unit.startswith("money"):
-        per = "/yr" if unit.endswith("per year") else ""
+        per = ("/yr" if unit.endswith("per year") else "")
+        label = f" {currency}" if currency else ""
         if abs(value) >= 1000:
-            return f"{value / 1000:{sign},.1f}k{per}"
-        return f"{value:{sign},.0f}{per}"
+            return f"{value / 1000:{sign},.1f}k{label}{per}"
+        return f"{value:{sign},.0f}{label}{per}"
     if unit == "hours":
         return f"{60 * value:{sign}.2f} min"
     if unit in ("points", "0-100"):
@@ -193,13 +194,15 @@ def format_amount(kpi: str, value: float, signed: bool = True) -> str:
     return f"{value:{sign}.3g} {unit}".rstrip()
 
 
-def _interval_text(kpi: str, low: float, high: float, confidence: float) -> str:
-    return (f"{100 * confidence:.0f} % interval {format_amount(kpi, low, False)} to "
-            f"{format_amount(kpi, high, False)}")
+def _interval_text(kpi: str, low: float, high: float, confidence: float,
+                   currency: str) -> str:
+    return (f"{100 * confidence:.0f} % interval {format_amount(kpi, low, False, currency)} to "
+            f"{format_amount(kpi, high, False, currency)}")
 
 
 def decision_lines(table: pd.DataFrame, summary: pd.DataFrame, base: str,
-                   confidence: float = 0.95, side: Sequence[str] = SIDE_KPIS) -> list[str]:
+                   confidence: float = 0.95, side: Sequence[str] = SIDE_KPIS,
+                   currency: str = "") -> list[str]:
     """One plain-language line per scenario of a decision table, best first, e.g.
     ``empowerment_high: profit +26.8k/yr (+19 %, 95 % interval 11.6k to 42.0k), best with
     probability 0.97; retention +1.3 pp; promoters +4.2 pp``."""
@@ -213,13 +216,15 @@ def decision_lines(table: pd.DataFrame, summary: pd.DataFrame, base: str,
     for row in table.itertuples():
         what = kpi_label(objective, "summary").lower()
         if row.scenario == base:
-            text = (f"{row.scenario} (base): {what} {format_amount(objective, row.mean, False)}"
-                    f", best with probability {row.p_best:.2f}")
+            text = (f"{row.scenario} (base): {what} "
+                    f"{format_amount(objective, row.mean, False, currency)}, best with "
+                    f"probability {row.p_best:.2f}")
         else:
             pct = f"{row.diff_pct:+.0f} %, " if math.isfinite(row.diff_pct) else ""
-            text = (f"{row.scenario}: {what} {format_amount(objective, row.diff)} ({pct}"
-                    f"{_interval_text(objective, row.ci_low, row.ci_high, confidence)}), "
-                    f"best with probability {row.p_best:.2f}")
+            text = (f"{row.scenario}: {what} {format_amount(objective, row.diff, True, currency)}"
+                    f" ({pct}"
+                    f"{_interval_text(objective, row.ci_low, row.ci_high, confidence, currency)}"
+                    f"), best with probability {row.p_best:.2f}")
             i = names.index(row.scenario) + 1
             for kpi, values in side_diffs.items():
                 change = float((values[i] - values[0]).mean())
