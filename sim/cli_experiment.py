@@ -229,13 +229,14 @@ def cmd_compare(args: argparse.Namespace) -> int:
     base = load_scenario(locate(Path(args.base)), overrides)
     others = [load_scenario(locate(Path(p)), overrides) for p in args.others]
     kpis = _kpi_list(args.kpis, (), base)
-    from sim.experiment.runner import MAIN_KPIS, check_decision
+    from sim.experiment.runner import MAIN_KPIS
 
-    objective, constraints = check_decision(base, args.objective, args.constraint or ())
     out = Path(args.out) if args.out else default_out(f"compare-{base.name}")
+    # run_comparison checks the objective and the constraints before anything runs
     exp = run_comparison(base, others, out, args.replications, _executor(args), seed=args.seed,
                          resume=args.resume, force=args.force, fmt=args.format,
-                         quiet=args.quiet, objective=objective, constraints=constraints)
+                         quiet=args.quiet, objective=args.objective,
+                         constraints=args.constraint or ())
     comp = exp.tables["comparisons"]
     if kpis and not comp.empty:
         comp = comp[comp["kpi"].isin(kpis)]

@@ -26,15 +26,9 @@ from matplotlib.figure import Figure
 from scipy.stats import binomtest
 
 from analysis.plots import results
-from analysis.plots.style import (
-    heading,
-    kpi_range,
-    new_figure,
-    ordered_colours,
-    styled,
-    t_band,
-)
+from analysis.plots.style import heading, new_figure, ordered_colours, styled, t_band
 from sim.model.loyalty import retention_by_satisfaction
+from sim.statistics.output_analysis import kpi_bounds
 
 COMPETITION_LEVELS = (0.1, 0.3, 0.5, 0.7, 0.9)
 """Competition intensities drawn besides those of the scenarios run."""
@@ -88,7 +82,7 @@ def simulated_points(tables: dict[str, pd.DataFrame], manifest: dict[str, Any]
         parts = key if isinstance(key, tuple) else (key,)
         name = names.get(int(parts[1]), f"point {parts[1]}") if "point" in keys \
             else str(parts[0])
-        low, high = t_band(one["retention_rate"].to_numpy(float), kpi_range("retention_rate"))
+        low, high = t_band(one["retention_rate"].to_numpy(float), kpi_bounds("retention_rate"))
         rows.append({"name": name, "competition": float(one["competition"].iloc[0]),
                      "satisfaction": float(one["satisfaction_index"].mean()) / 100.0,
                      "retention": float(one["retention_rate"].mean()),

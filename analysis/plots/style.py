@@ -25,6 +25,7 @@ from scipy import stats
 
 from sim import kpis
 from sim.statistics.intervals import t_interval, within
+from sim.statistics.output_analysis import kpi_bounds
 
 PALETTE = "colorblind"
 """Categorical colours (scenarios, sources, verdicts): seaborn's colour-blind-safe set."""
@@ -104,12 +105,6 @@ def ordered_colours(n: int) -> list[tuple[float, float, float]]:
     return list(sns.color_palette(ORDERED_PALETTE, n + 1))[:n]
 
 
-def kpi_range(kpi: str) -> tuple[float, float]:
-    """The range a KPI (or period column) can take, from the KPI registry."""
-    entry = kpis.lookup(kpi)
-    return entry.bounds if entry is not None else (-np.inf, np.inf)
-
-
 def t_band(values: Sequence[float] | np.ndarray,
            bounds: tuple[float, float] = (-np.inf, np.inf)) -> tuple[float, float]:
     """The 95 % Student-t interval of a mean across replications, as seaborn's ``errorbar``,
@@ -130,7 +125,7 @@ def mean_band(frame: pd.DataFrame, by: list[str], value: str) -> pd.DataFrame:
     with np.errstate(invalid="ignore", divide="ignore"):
         quantile = stats.t.ppf(0.975, np.where(n >= 2, n - 1, np.nan))
         half = quantile * out["std"].to_numpy(float) / np.sqrt(n)
-    low, high = kpi_range(value)  # truncated to the KPI's range, as sim.statistics does
+    low, high = kpi_bounds(value)  # truncated to the KPI's range, as sim.statistics does
     return out.assign(low=(out["mean"] - half).clip(lower=low, upper=high),
                       high=(out["mean"] + half).clip(lower=low, upper=high))
 

@@ -300,6 +300,7 @@ def kpi_table(study: Study) -> Table:
            for name in names}
     kpis = ordered_kpis([k for k in per[names[0]].index
                          if all(k in t.index for t in per.values())])
+    money_label = currency(study)
     rows = []
     for kpi in kpis:
         cells: list[str] = [kpi]
@@ -308,8 +309,7 @@ def kpi_table(study: Study) -> Table:
             cells += [number(r["mean"]), interval(r["ci_low"], r["ci_high"])]
         counts = dict.fromkeys(str(int(per[n].loc[kpi, "n"])) for n in names)
         rows.append((*cells, ", ".join(counts),
-                     kpis_registry.money_unit(kpis_registry.unit(kpi, "summary"),
-                                              currency(study))))
+                     kpis_registry.money_unit(kpis_registry.unit(kpi, "summary"), money_label)))
     label = (lambda name: f"{name}: ") if len(names) > 1 else (lambda name: "")
     columns = ["KPI"]
     for name in names:
@@ -403,6 +403,7 @@ def comparison_section(study: Study) -> Section | None:
         return None
     comp = comp[~comp["kpi"].isin(ID_COLUMNS)]  # older runs paired the 'point' column too
     sec = Section("Comparisons with the base", "comparisons")
+    label = currency(study)
     sec.text("Paired differences (scenario minus base) over replications that shared their "
              "random numbers, with 95 % paired-t intervals (Law 2015, section 10.2.1). The "
              "verdict is better or worse when the interval excludes 0, read through whether "
@@ -423,8 +424,7 @@ def comparison_section(study: Study) -> Section | None:
             tuple((r.kpi + (" †" if kpis_registry.survivors(r.kpi) else ""),
                    number(r.base_mean), number(r.other_mean), number(r.diff),
                    interval(r.ci_low, r.ci_high), number(r.crn_ratio), str(r.verdict),
-                   kpis_registry.money_unit(kpis_registry.unit(r.kpi, "summary"),
-                                            currency(study)))
+                   kpis_registry.money_unit(kpis_registry.unit(r.kpi, "summary"), label))
                   for r in rows.itertuples()),
             f"{name} minus {study.base['name']}, {number(int(rows['n'].max()))} pairs. "
             f"†: {kpis_registry.SURVIVOR_NOTE}.",

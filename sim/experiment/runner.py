@@ -329,14 +329,14 @@ def check_decision(base: Scenario, objective: str | None,
     """The objective (default :func:`default_objective`) and the constraints (parsed from
     ``KPI>=VALUE`` text) of a comparison, checked against the run summary of ``base``
     before anything runs: the objective must be an outcome KPI with a better direction."""
-    from sim.kpis import Direction, Kind, lookup
+    from sim.kpis import lookup
     from sim.statistics.decision import parse_constraint
+    from sim.statistics.output_analysis import is_outcome
 
     objective = objective or default_objective(base)
     check_scenario_kpis([objective], "--objective", None, base)
     entry = lookup(objective, "summary")
-    if entry is not None and (entry.direction is Direction.NEITHER
-                              or entry.kind is not Kind.OUTCOME):
+    if entry is not None and not is_outcome(objective):  # outcomes all have a direction
         raise UserError(f"--objective {objective}: not an outcome KPI with a better direction "
                         f"(it is a {entry.kind.value}, {entry.direction.value}); allowed: an "
                         "outcome KPI such as profit, retention_rate, nps or satisfaction_index")

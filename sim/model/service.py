@@ -156,12 +156,11 @@ class ServiceDesk:
 
     def cover_timer(self, ticket: Ticket, after: float) -> None:
         """Schedule :meth:`cover` of an own-provider ticket ``after`` hours from now."""
-        timer = self.env.timeout(after)
+        self._after(after, lambda: self.cover(ticket))
 
-        def expire(_event: simpy.Event) -> None:
-            self.cover(ticket)
-
-        timer.callbacks.append(expire)
+    def _after(self, delay: float, action: Callable[[], None]) -> None:
+        """Run ``action`` ``delay`` hours from now (a timeout's callback, not a process)."""
+        self.env.timeout(delay).callbacks.append(lambda _event: action())
 
     def give_up(self, ticket: Ticket) -> None:
         """The customer's patience ran out: leave the queue if still in it.
@@ -184,12 +183,7 @@ class ServiceDesk:
     ) -> None:
         """Schedule the end of ``ticket``'s patience; ``on_give_up`` books the abandonment."""
         ticket.on_give_up = on_give_up
-        timer = self.env.timeout(patience)
-
-        def expire(_event: simpy.Event) -> None:
-            self.give_up(ticket)
-
-        timer.callbacks.append(expire)
+        self._after(patience, lambda: self.give_up(ticket))
 
     def release(self, provider: Provider) -> None:
         """The provider finished an encounter: hand them to the next in their own line,
