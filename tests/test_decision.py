@@ -113,6 +113,21 @@ def test_decision_table_ranks_and_gives_paired_differences() -> None:
     assert ruled["p_best"].tolist() == [1.0, 0.0, 0.0]
 
 
+def test_the_difference_interval_is_the_comparison_tables_one() -> None:
+    """A share's paired difference lies in [-1, 1]: the decision's interval is truncated
+    there, exactly as paired_comparison's (the comparisons table) is."""
+    from sim.statistics.output_analysis import paired_comparison
+
+    summary = _summary({"base": [0.0, 0.0, 0.0], "a": [0.2, 1.0, 0.9]})
+    summary = summary.rename(columns={"profit": "retention_rate"})
+    table = decision_table(summary, "base", ["base", "a"], "retention_rate",
+                           np.random.default_rng(0)).set_index("scenario")
+    pair = paired_comparison(summary[summary["scenario"] == "base"],
+                             summary[summary["scenario"] == "a"]).iloc[0]
+    assert table.loc["a", "ci_high"] == pair["ci_high"] == 1.0
+    assert table.loc["a", "ci_low"] == pytest.approx(pair["ci_low"])
+
+
 def test_objective_must_have_a_direction() -> None:
     summary = _summary({"base": [1.0, 2.0], "a": [2.0, 3.0]})
     summary["warmup_years"] = 1.0

@@ -32,7 +32,8 @@ from sim.kpis import Direction
 from sim.kpis import direction as kpi_direction
 from sim.kpis import label as kpi_label
 from sim.kpis import unit as kpi_unit
-from sim.statistics.intervals import t_interval
+from sim.statistics.intervals import difference_bounds, t_interval, within
+from sim.statistics.output_analysis import kpi_bounds
 
 #: resamples of the paired bootstrap behind the probability of being best
 RESAMPLES = 10_000
@@ -150,7 +151,9 @@ def decision_table(
         if i == b:
             diff, low, high = 0.0, math.nan, math.nan
         else:
-            ci = t_interval(values[i] - values[b], confidence)
+            # as the comparisons table has it: truncated to the range of a difference
+            ci = within(t_interval(values[i] - values[b], confidence),
+                        difference_bounds(kpi_bounds(objective)))
             diff, low, high = ci.mean, ci.low, ci.high
         violated = [str(c) for c, v in constrained if not c.holds(float(v[i].mean()))]
         rows.append({
