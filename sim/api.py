@@ -5,12 +5,20 @@
 >>> compare("scenarios/baseline.toml", ["scenarios/reliability_high.toml"], replications=10)
 >>> sweep("scenarios/sweeps/reliability_empowerment.toml")
 
-Results are stored as by the command line (in ``out``, or a fresh temporary
-directory) and can be loaded again with :func:`analysis.load`.
+Results are stored as by the command line, in ``out`` or else a fresh temporary
+directory, which is kept: every function says where on stderr (unless ``quiet=True``), and
+the returned DataFrame carries it as ``df.attrs["results"]``; :func:`analysis.load` reads it
+again.  A progress bar shows on a terminal and in Jupyter (tqdm; ``quiet=True`` hides it).
+
+Scripts that use the ``processes`` or ``dask`` executor must call these functions under
+``if __name__ == "__main__":`` on macOS and Windows (and with Dask everywhere), where worker
+processes start by re-running the script; without the guard the workers leave at once and
+the call stops with a message saying so.
 """
 
 from __future__ import annotations
 
+import sys
 import tempfile
 from collections.abc import Sequence
 from pathlib import Path
@@ -18,7 +26,7 @@ from typing import Any
 
 import pandas as pd
 
-from sim.experiment.executors import Executor, make_executor
+from sim.experiment.executors import Executor, leave_if_starting_worker, make_executor
 from sim.experiment.runner import (
     MAIN_KPIS,
     Experiment,
@@ -26,7 +34,7 @@ from sim.experiment.runner import (
     run_replications,
     run_sweep,
 )
-from sim.scenario import Scenario, load_scenario
+from sim.scenario import Scenario, load_scenario, variants
 
 
 def _scenario(scenario: str | Path | Scenario, overrides: Sequence[str] | None) -> Scenario:
@@ -37,6 +45,9 @@ def _scenario(scenario: str | Path | Scenario, overrides: Sequence[str] | None) 
 
 def _executor(executor: str | Executor | None, workers: int | None,
               scheduler: str | None) -> Executor:
+    # first thing of every call: a worker re-running an unguarded script leaves here,
+    # before it makes a results directory of its own
+    leave_if_starting_worker()
     if executor is None or isinstance(executor, str):
         return make_executor(executor, workers, scheduler)
     return executor
@@ -44,6 +55,24 @@ def _executor(executor: str | Executor | None, workers: int | None,
 
 def _out(out: str | Path | None, name: str) -> Path:
     return Path(out) if out is not None else Path(tempfile.mkdtemp(prefix=f"spc-{name}-"))
+
+
+def _told(exp: Experiment, options: dict[str, Any]) -> Experiment:
+    """``exp``, after saying on stderr where its results are (unless ``quiet``)."""
+    if not options.get("quiet", False):
+        print(f"spc: results in {exp.out}", file=sys.stderr)
+    return exp
+
+
+def _with_results(frame: pd.DataFrame, exp: Experiment) -> pd.DataFrame:
+    """``frame`` carrying its results directory as ``frame.attrs["results"]``."""
+    frame.attrs["results"] = str(exp.out)
+    return frame
+
+
+def _shown(options: dict[str, Any]) -> dict[str, Any]:
+    """``options`` with progress shown unless the caller said ``quiet=True``."""
+    return {"quiet": False, **options}
 
 
 def run_experiment(
@@ -60,9 +89,11 @@ def run_experiment(
 ) -> Experiment:
     """Replications of a scenario, returning the whole :class:`Experiment` (tables, store).
     ``panel=True`` also writes the customer-level ``customers`` and ``panel`` tables."""
+    runner = _executor(executor, workers, scheduler)
     sc = _scenario(scenario, overrides)
-    return run_replications(sc, _out(out, sc.name), replications,
-                            _executor(executor, workers, scheduler), panel=panel, **options)
+    options = _shown(options)
+    return _told(run_replications(sc, _out(out, sc.name), replications, runner, panel=panel,
+                                  **options), options)
 
 
 def run(
@@ -78,16 +109,17 @@ def run(
 
     exp = run_experiment(scenario, replications, executor, **kwargs)
     from sim.statistics.output_analysis import summarise_replications  # lazy: scipy is slow to load
-    return summarise_replications(exp.summary)
+    return _with_results(summarise_replications(exp.summary), exp)
 
 
 def compare(
     base: str | Path | Scenario,
-    others: Sequence[str | Path | Scenario],
+    others: Sequence[str | Path | Scenario] = (),
     replications: int = 10,
     executor: str | Executor | None = "sequential",
     *,
     overrides: Sequence[str] | None = None,
+    vary: Sequence[str] = (),
     out: str | Path | None = None,
     workers: int | None = None,
     scheduler: str | None = None,
@@ -95,13 +127,18 @@ def compare(
 ) -> pd.DataFrame:
     """Paired comparison of each other scenario with the base on common random numbers:
     one row per (scenario, kpi) with base_mean, other_mean, diff, ci_low, ci_high, verdict
-    and crn_ratio.  ``objective="profit"`` and ``constraints=["retention_rate>=0.8"]``
-    (options) set the decision summary, stored as the ``decision`` table of ``out``."""
+    and crn_ratio.  ``vary=["organization.reliability=0.9,0.95"]`` adds variants of the base,
+    one per value (as ``spc compare --vary``).  ``objective="profit"`` and
+    ``constraints=["retention_rate>=0.8"]`` (options) set the decision summary, stored as
+    the ``decision`` table of the results: ``analysis.load(df.attrs["results"])``."""
+    runner = _executor(executor, workers, scheduler)
     b = _scenario(base, overrides)
-    exp = run_comparison(b, [_scenario(o, overrides) for o in others],
-                         _out(out, f"compare-{b.name}"), replications,
-                         _executor(executor, workers, scheduler), **options)
-    return exp.tables["comparisons"]
+    alternatives = [_scenario(o, overrides) for o in others]
+    alternatives += [v for spec in vary for v in variants(b, spec, "vary")]
+    options = _shown(options)
+    exp = _told(run_comparison(b, alternatives, _out(out, f"compare-{b.name}"), replications,
+                               runner, **options), options)
+    return _with_results(exp.tables["comparisons"], exp)
 
 
 def sweep(
@@ -116,8 +153,9 @@ def sweep(
     """A sweep file's results: one row per design point and replication, with the factor
     values and every KPI (the sensitivity table is in the results directory and in
     :func:`sweep_experiment`)."""
-    return sweep_experiment(spec, executor, out=out, workers=workers, scheduler=scheduler,
-                            **options).summary
+    exp = sweep_experiment(spec, executor, out=out, workers=workers, scheduler=scheduler,
+                           **options)
+    return _with_results(exp.summary, exp)
 
 
 def sweep_experiment(
@@ -130,8 +168,10 @@ def sweep_experiment(
     **options: Any,
 ) -> Experiment:
     """Like :func:`sweep`, returning the whole :class:`Experiment` (incl. ``sensitivity``)."""
-    return run_sweep(spec, _out(out, f"sweep-{Path(spec).stem}"),
-                     _executor(executor, workers, scheduler), **options)
+    runner = _executor(executor, workers, scheduler)
+    options = _shown(options)
+    return _told(run_sweep(spec, _out(out, f"sweep-{Path(spec).stem}"), runner, **options),
+                 options)
 
 
 __all__ = ["MAIN_KPIS", "compare", "run", "run_experiment", "sweep", "sweep_experiment"]

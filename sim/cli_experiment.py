@@ -223,11 +223,15 @@ def cmd_run_replications(args: argparse.Namespace, scenario: Any) -> int:
 
 def cmd_compare(args: argparse.Namespace) -> int:
     from sim.experiment.runner import run_comparison
-    from sim.scenario import load_scenario
+    from sim.scenario import load_scenario, variants
 
     overrides = list(args.set or [])
     base = load_scenario(locate(Path(args.base)), overrides)
     others = [load_scenario(locate(Path(p)), overrides) for p in args.others]
+    others += [v for spec in args.vary or [] for v in variants(base, spec)]
+    if not others:
+        raise UserError("compare: no OTHER scenario to compare with the base; allowed: one "
+                        "or more scenario files and/or --vary KEY=V1,V2,...")
     kpis = _kpi_list(args.kpis, (), base)
     from sim.experiment.runner import MAIN_KPIS
 
@@ -315,7 +319,12 @@ def add_experiment_parsers(sub: Any) -> None:
     """``spc compare`` and ``spc sweep``."""
     comp = sub.add_parser("compare", help="compare scenarios on common random numbers")
     comp.add_argument("base", help="the base scenario file")
-    comp.add_argument("others", nargs="+", metavar="OTHER", help="scenario files to compare")
+    comp.add_argument("others", nargs="*", metavar="OTHER",
+                      help="scenario files to compare (or none, with --vary)")
+    comp.add_argument("--vary", action="append", metavar="KEY=V1,V2,...",
+                      help="compare variants of the base without writing files: one per "
+                           "value, named LEAF-VALUE, e.g. --vary organization.reliability="
+                           "0.9,0.95 makes reliability-0.9 and reliability-0.95 (repeatable)")
     comp.add_argument("-r", "--replications", default=10,
                       type=cli_args.bounded_int(1, cli_args.MAX_REPLICATIONS),
                       help="replications of each scenario (default 10)")

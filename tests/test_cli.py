@@ -172,6 +172,14 @@ BAD: dict[str, BadCase] = {
         {}, "run", str(MMC), ["--set", "providers.count=0"], "--set providers.count",
         "providers.count", ("an integer in [1, 10000]",),
     ),
+    "compare: --vary out of range": (
+        {}, "compare", str(MMC), ["--vary", "providers.count=2,0"], "--vary providers.count",
+        "providers.count", ("an integer in [1, 10000]",),
+    ),
+    "compare: --vary without values": (
+        {}, "compare", str(MMC), ["--vary", "providers.count"], "--vary", "providers.count",
+        ("KEY=V1,V2,...",),
+    ),
     "run: bad --seed": (
         {}, "run", str(MMC), ["--seed", "-1"], "--set run.seed", "run.seed",
         ("an integer in [0, ",),
@@ -215,7 +223,7 @@ def bad_runs(
 def test_bad_input_is_refused_with_one_clear_message(bad_runs: Any, case: str) -> None:
     directory, before, after, proc = bad_runs[case]
     *_, source, key, allowed = BAD[case]
-    if not source.startswith("--set"):
+    if not source.startswith(("--set", "--vary")):
         source = str((directory / source).resolve())
     refused(proc, source, key, *allowed)
     assert after == before  # nothing written: no results, no staging directory
@@ -674,6 +682,22 @@ def test_the_scheduler_address_forms_that_are_accepted() -> None:
     for address in ("tcp://10.0.0.5:8786", "tls://scheduler.example.org:8786", "host:1",
                     "tcp://[::1]:8786", "ws://h-1.b:65535"):
         assert scheduler_problem(address) is None, address
+
+
+def test_compare_vary_compares_named_variants_of_the_base(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    code, out, err = cli(capsys, "compare", str(MMC), "--vary", "providers.count=11,12", "-r", "2",
+                         *QUICK, "--json", "--out", str(tmp_path / "c"))
+    assert code == 0, err
+    payload = strict_json(out)
+    assert {r["scenario"] for r in payload["comparisons"]} == {"count-11", "count-12"}
+    assert payload["differences"]["count-12"] == {"providers.count": [10, 12]}
+    # the variants ran, on the base's seeds: fewer waits with more servers
+    wait = {r["scenario"]: r["diff"] for r in payload["comparisons"] if r["kpi"] == "mean_wait"}
+    assert wait["count-12"] < wait["count-11"] < 0
+    code, _, err = cli(capsys, "compare", str(MMC), "-r", "2")
+    assert code == 2 and err.startswith("spc: error: compare: no OTHER scenario")
 
 
 def test_compare_and_validate_counts_are_checked(capsys: pytest.CaptureFixture[str]) -> None:

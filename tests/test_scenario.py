@@ -19,6 +19,7 @@ from sim.scenario import (
     load_scenario,
     parameters_hash,
     scenario_from_dict,
+    variants,
 )
 from sim.scenario.schema import SECTIONS
 
@@ -958,3 +959,44 @@ def test_a_long_chain_of_extends_is_refused(tmp_path: Path) -> None:
     refused(lambda: load_scenario(tmp_path / "f39.toml"), (tmp_path / "f8.toml").resolve(),
             "extends", "at most 32 files")
     assert load_scenario(tmp_path / "f31.toml").chain[0] == (tmp_path / "f0.toml").resolve()
+
+
+# -- variants (spc compare --vary) ---------------------------------------------------------
+def test_variants_apply_each_value_and_are_named_after_it() -> None:
+    base = load_scenario(BASELINE)
+    low, high = variants(base, "organization.reliability=0.9, 0.99")
+    assert (low.name, high.name) == ("reliability-0.9", "reliability-0.99")
+    assert (low.params.organization.reliability, high.params.organization.reliability) == (
+        0.9, 0.99)
+    assert low.overrides == ("organization.reliability=0.9",)
+    # everything else is the base's: only the varied key differs
+    differing = {k for k, v in low.flat().items() if base.flat()[k] != v}
+    assert differing == {"organization.reliability"}
+    assert low.hash == base.with_overrides(["organization.reliability=0.9"]).hash
+
+
+def test_variant_values_split_at_top_level_commas_only() -> None:
+    from sim.scenario.loader import _split_values
+
+    assert _split_values('0.9,[1, 2], "a,b" ,x') == ["0.9", "[1, 2]", '"a,b"', "x"]
+    assert _split_values("  ") == []
+
+
+@pytest.mark.parametrize("spec, problem", [
+    ("organization.reliability", "not of the form key.path=v1,v2,..."),
+    ("organization.reliability=", "not of the form key.path=v1,v2,..."),
+    ("organization.reliability=0.9,,0.95", "not of the form key.path=v1,v2,..."),
+    ("organization.reliability=0.9,0.9", "a value is given twice"),
+    ("organization.reliability=0.9,1.5", "value 1.5 is not accepted"),
+    ("organization.reliabilty=0.9", "unknown key"),
+])
+def test_bad_variants_are_refused_naming_vary(spec: str, problem: str) -> None:
+    with pytest.raises(ScenarioError) as info:
+        variants(load_scenario(BASELINE), spec)
+    assert str(info.value).startswith("--vary") and problem in str(info.value)
+
+
+def test_a_value_that_is_no_name_gives_a_numbered_variant() -> None:
+    base = load_scenario(BASELINE)
+    v, w = variants(base, 'money.currency="€",EUR')  # a name holds ASCII letters and digits
+    assert (v.name, w.name) == ("baseline-currency-1", "currency-EUR")

@@ -8,11 +8,13 @@ what it writes.  Nothing is changed process-wide (no start method is forced).
 
 from __future__ import annotations
 
+import multiprocessing
 import os
 import re
 import time
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import Future, ProcessPoolExecutor, as_completed
+from concurrent.futures.process import BrokenProcessPool
 from types import TracebackType
 from typing import Any, Protocol, TypeVar
 
@@ -41,6 +43,33 @@ NO_WORKER_TIMEOUT = 60.0
 
 #: Seconds without a finished job after which a Dask run checks that workers remain.
 WORKER_CHECK_SECONDS = 5.0
+
+
+#: Why worker processes can fail to start from a script, and what to do.
+MAIN_GUARD = (
+    "a worker process re-runs the main script as it starts under the 'spawn' start method "
+    "(the default on macOS and Windows, and how Dask starts its workers everywhere), so a "
+    "script must call spc under `if __name__ == \"__main__\":`, or use "
+    "executor=\"sequential\""
+)
+
+
+def starting_worker() -> bool:
+    """Is this process a new worker re-running its parent's main script as it starts?
+
+    Under the ``spawn`` and ``forkserver`` start methods, a worker imports the parent's
+    main script before it takes any job (``multiprocessing`` marks that phase with the
+    process attribute ``_inheriting``, which it checks itself before starting processes).
+    A script without a ``__main__`` guard then calls ``spc`` again in every worker."""
+    return bool(getattr(multiprocessing.current_process(), "_inheriting", False))
+
+
+def leave_if_starting_worker() -> None:
+    """In a worker re-running an unguarded script (:func:`starting_worker`): exit at once
+    and quietly, instead of running an experiment of its own or starting workers itself;
+    the parent then reports :data:`MAIN_GUARD` once."""
+    if starting_worker():
+        raise SystemExit(3)
 
 
 def scheduler_problem(address: str) -> str | None:
@@ -109,6 +138,7 @@ class ProcessExecutor:
         self._pool: ProcessPoolExecutor | None = None
 
     def __enter__(self) -> ProcessExecutor:
+        leave_if_starting_worker()
         self._pool = ProcessPoolExecutor(max_workers=self.workers)
         return self
 
@@ -119,9 +149,16 @@ class ProcessExecutor:
 
     def map_unordered(self, fn: Callable[[J], R], jobs: Iterable[J]) -> Iterator[R]:
         assert self._pool is not None, "use the executor as a context manager"
-        futures: list[Future[R]] = [self._pool.submit(fn, job) for job in jobs]
-        for future in as_completed(futures):
-            yield future.result()
+        try:
+            futures: list[Future[R]] = [self._pool.submit(fn, job) for job in jobs]
+            for future in as_completed(futures):
+                yield future.result()
+        except BrokenProcessPool:
+            hint = (f"; {MAIN_GUARD}" if multiprocessing.get_start_method() != "fork"
+                    else "; was one killed, e.g. for lack of memory?")
+            raise UserError("the worker processes stopped before finishing their "
+                            f"replications{hint}; completed replications are kept "
+                            "(--resume continues)") from None
 
     def describe(self) -> dict[str, Any]:
         return {"executor": self.name, "workers": self.workers}
@@ -169,6 +206,7 @@ class DaskExecutor:
         return float(dask.config.get("spc.no-worker-timeout", NO_WORKER_TIMEOUT))
 
     def __enter__(self) -> DaskExecutor:
+        leave_if_starting_worker()
         try:
             import dask
             from dask.distributed import Client, LocalCluster
@@ -186,11 +224,15 @@ class DaskExecutor:
             self._wait_for_a_worker("has no workers")
             self.workers = len(self._client.scheduler_info().get("workers", {})) or 1
         else:
-            with dask.config.set(LOCAL_WORKER_CONFIG):
-                self._cluster = LocalCluster(
-                    n_workers=self.workers, threads_per_worker=1, processes=True,
-                    dashboard_address=None,
-                )
+            try:
+                with dask.config.set(LOCAL_WORKER_CONFIG):
+                    self._cluster = LocalCluster(
+                        n_workers=self.workers, threads_per_worker=1, processes=True,
+                        dashboard_address=None,
+                    )
+            except RuntimeError as exc:  # "Nanny failed to start."
+                raise UserError(f"the local Dask cluster could not start its workers ({exc}); "
+                                f"{MAIN_GUARD}") from None
             self._client = Client(self._cluster)
         return self
 

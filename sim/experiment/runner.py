@@ -20,6 +20,7 @@ from typing import TYPE_CHECKING, Any, ParamSpec, TypeVar
 
 import pandas as pd
 from tqdm import tqdm
+from tqdm.auto import tqdm as auto_tqdm
 
 from sim.errors import UserError
 from sim.experiment.executors import Executor, SequentialExecutor
@@ -72,10 +73,18 @@ class Experiment:
         return self.tables["periods"]
 
 
+def in_notebook() -> bool:
+    """Is this a Jupyter (IPython kernel) session, where progress shows as a widget?"""
+    return "ipykernel" in sys.modules
+
+
 def progress_bar(total: int, done: int, quiet: bool, label: str) -> tqdm:
-    """A tqdm bar on stderr; silent under --quiet or when stderr is not a terminal."""
-    return tqdm(total=total, initial=done, desc=label, unit="run", file=sys.stderr,
-                disable=quiet or not sys.stderr.isatty(), dynamic_ncols=True)
+    """A progress bar: tqdm's notebook widget in Jupyter, else text on stderr (``tqdm.auto``
+    chooses); silent under ``quiet`` and when stderr is neither a terminal nor a notebook's
+    (a log file, a pipe)."""
+    shown = not quiet and (sys.stderr.isatty() or in_notebook())
+    return auto_tqdm(total=total, initial=done, desc=label, unit="run", file=sys.stderr,
+                     disable=not shown, dynamic_ncols=True)
 
 
 def execute(jobs: Sequence[Job], store: ResultsStore, executor: Executor, quiet: bool = True,

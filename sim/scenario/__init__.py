@@ -6,6 +6,7 @@ from sim.scenario.loader import (
     load_scenario,
     parameters_hash,
     scenario_from_dict,
+    variants,
 )
 from sim.scenario.schema import ScenarioParameters
 
@@ -16,4 +17,5 @@ __all__ = [
     "load_scenario",
     "parameters_hash",
     "scenario_from_dict",
+    "variants",
 ]

@@ -6,7 +6,7 @@ import hashlib
 import json
 import re
 import tomllib
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -368,8 +368,9 @@ def scenario_from_dict(
     return _build(tree, origin, "<dict>", None, (), tuple(overrides or ()))
 
 
-def apply_overrides(scenario: Scenario, assignments: list[str]) -> Scenario:
-    """``scenario`` with ``key.path=value`` assignments applied and validated again."""
+def apply_overrides(scenario: Scenario, assignments: list[str], flag: str = "--set") -> Scenario:
+    """``scenario`` with ``key.path=value`` assignments applied and validated again (a
+    problem is reported on ``flag``, the option that gave them)."""
     origin: dict[str, str] = {}
     tree = _merge(
         {},
@@ -378,7 +379,7 @@ def apply_overrides(scenario: Scenario, assignments: list[str]) -> Scenario:
         origin,
         str(scenario.path) if scenario.path else "<dict>",
     )
-    tree = _apply_assignments(tree, assignments, origin)
+    tree = _apply_assignments(tree, assignments, origin, flag)
     return _build(
         tree,
         origin,
@@ -387,6 +388,55 @@ def apply_overrides(scenario: Scenario, assignments: list[str]) -> Scenario:
         scenario.chain,
         scenario.overrides + tuple(assignments),
     )
+
+
+VARY_FORM = "KEY=V1,V2,..., e.g. --vary organization.reliability=0.9,0.95"
+
+
+def variants(base: Scenario, spec: str, flag: str = "--vary") -> list[Scenario]:
+    """One copy of ``base`` per value of ``spec`` (``key.path=v1,v2,...``), each with that
+    value applied (validated as ``--set`` is) and named ``LEAF-VALUE`` after the key's last
+    part (``reliability-0.95``; ``BASE-LEAF-I``, the value's position, where the value cannot
+    be part of a name), so that variants compare without a file each.
+
+    Values are split at commas outside brackets and quotes (``[1, 2]`` is one value)."""
+    key, sep, raw = spec.partition("=")
+    key = key.strip()
+    values = _split_values(raw)
+    if not sep or not key or not values or any(not v for v in values):
+        raise ScenarioError(flag, spec, "not of the form key.path=v1,v2,...", VARY_FORM)
+    if len(set(values)) != len(values):
+        raise ScenarioError(flag, key, "a value is given twice", "distinct values")
+    out: list[Scenario] = []
+    for value in values:
+        varied = apply_overrides(base, [f"{key}={value}"], flag)
+        leaf = key.rsplit(".", 1)[-1]
+        name = f"{leaf}-{parse_value(value)}"
+        if name_problem(name) is not None:  # a value that cannot be part of a name
+            name = f"{base.name[:40]}-{leaf[:16]}-{len(out) + 1}"
+        out.append(replace(varied, name=name))
+    return out
+
+
+def _split_values(text: str) -> list[str]:
+    """``text`` split at the commas that are not inside brackets or quotes, stripped."""
+    values, current, depth, quote = [], "", 0, ""
+    for char in text:
+        if quote:
+            quote = "" if char == quote else quote
+        elif char in "\"'":
+            quote = char
+        elif char in "[{":
+            depth += 1
+        elif char in "]}":
+            depth -= 1
+        elif char == "," and depth == 0:
+            values.append(current.strip())
+            current = ""
+            continue
+        current += char
+    values.append(current.strip())
+    return values if text.strip() else []
 
 
 def parse_value(text: str) -> Any:
@@ -398,26 +448,26 @@ def parse_value(text: str) -> Any:
 
 
 def _apply_assignments(
-    data: dict[str, Any], assignments: list[str], origin: dict[str, str]
+    data: dict[str, Any], assignments: list[str], origin: dict[str, str], flag: str = "--set"
 ) -> dict[str, Any]:
     for assignment in assignments:
         key, sep, raw = assignment.partition("=")
         key = key.strip()
         if not sep or not key:
             raise ScenarioError(
-                "--set", assignment, "not of the form key.path=value", "e.g. --set run.years=2"
+                flag, assignment, "not of the form key.path=value", f"e.g. {flag} run.years=2"
             )
         parts = key.split(".")
         if len(parts) > MAX_DEPTH:
-            raise ScenarioError("--set", key, "nested too deeply",
+            raise ScenarioError(flag, key, "nested too deeply",
                                 f"a key path of at most {MAX_DEPTH} parts")
         if any(not p for p in parts):
             raise ScenarioError(
-                "--set", key, "empty part in key path", "e.g. organization.reliability"
+                flag, key, "empty part in key path", "e.g. organization.reliability"
             )
         if parts[0] == "extends":
             raise ScenarioError(
-                "--set", key, "'extends' can only be given in a scenario file",
+                flag, key, "'extends' can only be given in a scenario file",
                 "a key of a scenario section",
             )
         tree: dict[str, Any] = {}
@@ -426,8 +476,8 @@ def _apply_assignments(
             node[part] = {}
             node = node[part]
         node[parts[-1]] = parse_value(raw.strip())
-        _check_depth(tree, f"--set {clipped(key)}")
-        data = _merge(data, tree, origin, f"--set {key}")
+        _check_depth(tree, f"{flag} {clipped(key)}")
+        data = _merge(data, tree, origin, f"{flag} {key}")
         if parts[0] in META_KEYS and len(parts) > 1:
-            raise ScenarioError("--set", key, "not a parameter", "a key of a scenario section")
+            raise ScenarioError(flag, key, "not a parameter", "a key of a scenario section")
     return data
