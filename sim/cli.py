@@ -25,6 +25,7 @@ from sim.cli_experiment import (
     report_failures,
     wants_experiment,
 )
+from sim.cli_export import add_export_parsers
 from sim.cli_plot import add_plot_parsers
 from sim.cli_report import add_report_parsers
 from sim.cli_teaching import add_teaching_parsers
@@ -223,6 +224,7 @@ def build_parser() -> argparse.ArgumentParser:
     val.set_defaults(func=cmd_validate)
     add_plot_parsers(sub)
     add_report_parsers(sub)
+    add_export_parsers(sub)
     add_teaching_parsers(sub)
     return parser
 

@@ -13,6 +13,7 @@
     design, sensitivity (.parquet or .csv)
     figures/FIGURE.png|svg|pdf               spc plot
     report.html, report.md, report_figures/  spc report
+    results.xlsx                             spc export
     results.md, figure.png                   spc experiment run
 
 ``NAME`` is the scenario's name when it is a safe file name, otherwise a hex
@@ -37,7 +38,8 @@ TABLES = ("periods", "summary", "cohorts", "events", "customers", "panel", "comp
           "decision", "design", "sensitivity")
 TABLE_SUFFIXES = (".parquet", ".csv")
 SPC_FOLDERS = ("shards", "errors", "report_figures")
-SPC_FILES = (MANIFEST, LOCK, "report.html", "report.md", "results.md", "figure.png")
+SPC_FILES = (MANIFEST, LOCK, "report.html", "report.md", "results.md", "figure.png",
+             "results.xlsx")
 FIGURE_SUFFIXES = (".png", ".svg", ".pdf")
 _SAFE = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]{0,99}")
 

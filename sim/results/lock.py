@@ -157,3 +157,11 @@ def released_afterwards() -> Iterator[None]:
             with contextlib.suppress(OSError):
                 key.unlink()
             os.close(fd)
+
+
+def lock_if_inside(root: Path, path: Path) -> contextlib.AbstractContextManager[Any]:
+    """The lock of results directory ``root`` while ``path`` is written, when ``path`` lies
+    inside it (a report or workbook written elsewhere takes no lock)."""
+    if root.resolve() in path.resolve().parents:
+        return ResultsLock(root, command_line())
+    return contextlib.nullcontext()
