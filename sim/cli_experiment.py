@@ -212,11 +212,19 @@ def cmd_run_replications(args: argparse.Namespace, scenario: Any) -> int:
         if "warmup_chosen_days" in exp.manifest:
             title += f", warm-up {exp.manifest['warmup_chosen_days']:.0f} days (MSER-5)"
         print(title)
+        currency = scenario.params.money.currency if scenario.params.run.mode == "behaviour" \
+            else ""
+        if not table.empty:
+            table = table.set_index("kpi").loc[
+                registry_order(table["kpi"], MAIN_KPIS)].reset_index()
         print(f"{'kpi':<44} {'mean':>12} {'95% CI':>27} {'n':>4}  unit")
         for row in table.itertuples():
-            ci = f"[{row.ci_low:,.4g}, {row.ci_high:,.4g}]"
-            print(f"{row.kpi:<44} {row.mean:>12,.4g} {ci:>27} {int(row.n):>4}  "
-                  f"{kpi_unit(row.kpi, 'summary')}".rstrip())
+            ci = f"[{cli_number(row.ci_low)}, {cli_number(row.ci_high)}]"
+            name = row.kpi + (" †" if survivors(row.kpi) else "")
+            print(f"{name:<44} {cli_number(row.mean):>12} {ci:>27} {int(row.n):>4}  "
+                  f"{money_unit(kpi_unit(row.kpi, 'summary'), currency)}".rstrip())
+        if any(survivors(k) for k in table.get("kpi", [])):
+            print(f"†: {SURVIVOR_NOTE}")
         print(f"\nresults written to {out}")
     return report_failures(exp.failures, out)
 

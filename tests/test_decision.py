@@ -254,3 +254,17 @@ def test_compare_prints_money_with_separators_and_the_currency(
     assert "k EUR/yr" in text and "e+0" not in text
     cost = next(line for line in text.splitlines() if line.strip().startswith("cost "))
     assert cost.rstrip().endswith("EUR per year") and "," in cost
+
+
+def test_run_replications_prints_units_currency_and_survivor_flags(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["run", "scenarios/baseline.toml", "-r", "2", "--out", str(tmp_path / "r"),
+                 *SMALL, "--set", 'money.currency="EUR"']) == 0
+    lines = capsys.readouterr().out.splitlines()
+    rows = lines[2:lines.index("")]
+    assert [r.split()[0] for r in rows[:4]] == [  # the headline KPIs first
+        "retention_rate", "promoter_share", "satisfaction_index", "nps"]
+    profit = next(r for r in rows if r.startswith("profit "))
+    assert profit.endswith("EUR per year") and "," in profit and "e+0" not in profit
+    assert next(r for r in rows if r.startswith("promoter_share")).startswith("promoter_share †")
+    assert any(line.startswith("†: computed on the customers still active") for line in lines)
