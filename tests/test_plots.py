@@ -279,6 +279,19 @@ def test_forest_starts_with_profit_and_titles_each_panel_with_the_base_level(
     assert titles[0][1].endswith("k/yr")  # profit: money per year, in thousands
 
 
+def test_forest_names_the_scenarios_currency(made: dict[str, Results]):
+    import copy
+
+    r = made["compare"]
+    manifest = copy.deepcopy(r.manifest)
+    manifest["plan"]["scenarios"][0]["parameters"]["money"]["currency"] = "EUR"
+    fig = comparison_forest(r.tables["comparisons"], manifest)
+    assert fig is not None
+    profit = panels(fig)[0]
+    assert profit.get_title().endswith("k EUR/yr")
+    assert profit.get_xlabel() == "difference (EUR per year)"
+
+
 def test_forest_order_follows_the_decision_objective_and_constraints(made: dict[str, Results]):
     r = made["compare"]
     manifest = {**r.manifest, "decision": {"objective": "failure_rate",
@@ -503,6 +516,17 @@ def test_no_figure_has_an_empty_panel(made: dict[str, Results]):
         for stem, fig in r.figures.items():
             for ax in panels(fig):
                 assert has_data(ax), (name, stem, ax.get_title())
+
+
+def test_legends_with_long_labels_fit_in_their_figure(made: dict[str, Results]):
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+
+    for stem, fig in made["sweep"].figures.items():  # design points: long labels
+        FigureCanvasAgg(fig).draw()
+        box = fig.bbox
+        for legend in fig.legends:
+            extent = legend.get_window_extent()
+            assert box.x0 - 1 <= extent.x0 and extent.x1 <= box.x1 + 1, stem
 
 
 def test_an_undefined_kpi_gets_no_panel_in_the_forest(made: dict[str, Results]):

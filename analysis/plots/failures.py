@@ -66,6 +66,10 @@ def _grouped(tables: dict[str, pd.DataFrame], manifest: dict[str, Any]
     return rows, results.group_order(rows, manifest)
 
 
+WIDEST = 14.0
+"""Widest figure (inches) before side-by-side panels are stacked instead."""
+
+
 def _width(groups: list[str], measures: int) -> float:
     """Panel width (inches) for ``measures`` clusters of one bar per group."""
     return max(3.8, 0.28 * len(groups) * measures + 1.2)
@@ -137,7 +141,10 @@ def complaints_recovery(tables: dict[str, pd.DataFrame], manifest: dict[str, Any
     ) if not data.empty]
     if not panels:
         return None
-    fig, axes = new_figure(1, len(panels), panel=(_width(groups, 4), 3.8))
+    width = _width(groups, 4)
+    side_by_side = width * len(panels) <= WIDEST  # else one above the other
+    fig, axes = new_figure(1 if side_by_side else len(panels),
+                           len(panels) if side_by_side else 1, panel=(width, 3.8))
     for ax, (title, ylabel, data, order) in zip(axes.flat, panels, strict=True):
         _bars(ax, data, [o for o in order if o in set(data["measure"])], groups)
         ax.set_title(title)

@@ -295,8 +295,20 @@ def drop_legend(ax: Axes) -> None:
         legend.remove()
 
 
+CHAR_WIDTH = 0.08
+"""Rough width of a legend character (inches) in the package's style, for fitting columns."""
+
+
+def legend_columns(fig: Figure, labels: Sequence[str], most: int) -> int:
+    """How many legend columns of ``labels`` fit across ``fig`` (at most ``most``): long
+    labels (design points) get fewer columns instead of running off the figure."""
+    column = CHAR_WIDTH * max((len(lab) for lab in labels), default=1) + 0.7
+    return max(1, min(most, len(labels), int(fig.get_figwidth() // column)))
+
+
 def figure_legend(fig: Figure, ax: Axes, title: str | None = None, ncols: int = 4) -> None:
-    """One legend for the whole figure, below the panels, from ``ax``'s handles."""
+    """One legend for the whole figure, below the panels, from ``ax``'s handles, in as
+    many columns (up to ``ncols``) as fit across the figure."""
     handles, labels = ax.get_legend_handles_labels()
     if not handles:
         return
@@ -307,4 +319,4 @@ def figure_legend(fig: Figure, ax: Axes, title: str | None = None, ncols: int = 
     for key in [k for k in seen if "warm-up" in k]:  # the data first
         seen[key] = seen.pop(key)
     fig.legend(list(seen.values()), list(seen.keys()), loc="outside lower center",
-               ncols=min(ncols, len(seen)), title=title)
+               ncols=legend_columns(fig, list(seen), ncols), title=title)
