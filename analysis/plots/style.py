@@ -60,7 +60,7 @@ BIG = 1e4
 """Axes reaching this magnitude get compact tick labels (12k, 1.5M) instead of an offset."""
 
 SMALL = 1e-3
-"""Axes that stay below this magnitude get tick labels like ``2e-05`` instead of a
+"""Axes that stay below this magnitude get tick labels like ``2e-5`` instead of a
 ``1e-5`` multiplier at the axis end, which is easy to miss."""
 
 
