@@ -1,15 +1,17 @@
 """The figures (analysis.plots) and ``spc plot``, on real results of tiny simulations.
 
-One module-scoped fixture runs a replicated run, a comparison and a small
-factorial sweep over reliability and competition (a few hundred customers,
-half a year, sequentially), and builds their figures once; the tests read the
-values back out of the figures' artists and hold them against the tables.
+One module-scoped fixture runs a replicated run, a comparison, a small
+factorial sweep over reliability and competition and a replicated run of the
+three-unit organization (a few hundred customers, half a year, sequentially),
+and builds their figures once; the tests read the values back out of the
+figures' artists and hold them against the tables.
 """
 
 from __future__ import annotations
 
 import itertools
 import json
+import math
 import xml.etree.ElementTree as ET
 from pathlib import Path
 from typing import Any
@@ -19,19 +21,34 @@ import matplotlib.image
 import numpy as np
 import pandas as pd
 import pytest
+import seaborn as sns
+from matplotlib.axes import Axes
+from matplotlib.collections import LineCollection
+from matplotlib.colors import to_rgb
 from matplotlib.figure import Figure
+from matplotlib.lines import Line2D
+from matplotlib.patches import Rectangle
 
 import analysis
 from analysis.plots import all_figures
-from analysis.plots.comparison import VERDICT_COLOURS, comparison_forest, forest_rows
-from analysis.plots.failures import SOURCES
+from analysis.plots.comparison import (
+    VERDICT_COLOURS,
+    comparison_forest,
+    forest_order,
+    forest_rows,
+)
+from analysis.plots.failures import SOURCES, complaints_recovery
 from analysis.plots.loyalty import GRID, loyalty_parameters
 from analysis.plots.results import read_manifest
-from analysis.plots.style import title
+from analysis.plots.style import DISTINCT, PALETTE, colours, title, wrap
+from analysis.plots.units import kpis_by_unit
 from sim import kpis
 from sim.cli import main
+from sim.experiment.runner import MAIN_KPIS
 from sim.model.loyalty import retention_by_satisfaction
+from sim.statistics.decision import format_amount
 from sim.statistics.intervals import t_interval, within
+from sim.statistics.output_analysis import kpi_bounds
 
 ROOT = Path(__file__).resolve().parent.parent
 TINY = ["--set", "run.years=0.5", "--set", "run.warmup_years=0.1",
@@ -74,6 +91,7 @@ def made(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Results]:
         "compare": ["compare", "scenarios/baseline.toml", "scenarios/reliability_high.toml",
                     "scenarios/empowerment_high.toml", *TINY, "--replications", "3"],
         "sweep": ["sweep", str(sweep_file)],
+        "units": ["run", "scenarios/units.toml", *TINY, "--replications", "2", "--panel"],
     }
     out = {}
     for name, args in runs.items():
@@ -104,6 +122,7 @@ def test_each_kind_of_results_gets_the_figures_its_tables_support(made: dict[str
     assert set(made["compare"].figures) == common | {"comparison_forest"}
     assert set(made["sweep"].figures) == common | {
         "sweep_response", "sweep_heatmap_reliability_competition", "sensitivity_indices"}
+    assert set(made["units"].figures) == common | {"kpis_by_unit"}  # three units
 
 
 def test_figures_that_need_a_missing_table_are_skipped(made: dict[str, Results]):
@@ -207,30 +226,102 @@ def test_cohort_conversion_curve_pools_channels_by_cohort_size(made: dict[str, R
 
 
 # -- comparison forest ------------------------------------------------------------------------
+def panels(fig: Figure) -> list[Axes]:
+    """The visible panels of ``fig`` in reading order (row by row)."""
+    return [ax for ax in fig.axes if ax.get_visible()]
+
+
 def test_forest_draws_one_interval_per_kpi_and_scenario_as_in_the_table(made: dict[str, Results]):
     r = made["compare"]
     comparisons = r.tables["comparisons"]
     bogus = comparisons.iloc[[0]].assign(kpi="point", diff=99.0, ci_low=98.0, ci_high=100.0)
     fig = comparison_forest(pd.concat([comparisons, bogus]), r.manifest)
     assert fig is not None
-    rows = forest_rows(comparisons)
-    assert len(rows) == 12 * 2  # the headline KPIs, for two scenarios against the base
+    rows = forest_rows(comparisons, manifest=r.manifest)
+    defined = comparisons[comparisons["kpi"].isin(
+        {"retention_rate", "promoter_share", "nps", "satisfaction_index", "promoter_conversion",
+         "failure_rate", "complaint_share", "recovery_rate", "mean_wait", "provider_turnover",
+         "profit", "clv"})].groupby("kpi")["diff"].apply(lambda d: d.notna().any())
+    assert set(rows["kpi"]) == set(defined[defined].index)  # KPIs with a finite difference
+    assert len(rows) == defined.sum() * 2  # for two scenarios against the base
     intervals = fig.findobj(lambda a: str(a.get_gid()).startswith("interval "))
-    assert len(intervals) == len(rows)
+    assert len(intervals) == rows["diff"].notna().sum()
     assert not [a for a in intervals if " point " in a.get_gid()]
     assert "Point" not in [ax.get_title() for ax in fig.axes]
-    for row in rows.itertuples():
+    for row in rows[rows["diff"].notna()].itertuples():
         (line,) = by_gid(fig, f"interval {row.kpi} {row.scenario}")
         (dot,) = by_gid(fig, f"difference {row.kpi} {row.scenario}")
-        # a KPI undefined in a tiny run (no complaints: no recovery rate) draws NaN, as in
-        # the table
-        assert list(line.get_xdata()) == pytest.approx([row.ci_low, row.ci_high], nan_ok=True)
-        assert list(dot.get_xdata()) == pytest.approx([row.diff], nan_ok=True)
+        assert list(line.get_xdata()) == pytest.approx([row.ci_low, row.ci_high])
+        assert list(dot.get_xdata()) == pytest.approx([row.diff])
         assert matplotlib.colors.to_rgb(line.get_color()) == \
-            pytest.approx(VERDICT_COLOURS[row.verdict])
-        assert line.axes.get_title() == title(row.kpi)  # the KPI's own panel
+            pytest.approx(to_rgb(VERDICT_COLOURS[row.verdict]))
+        assert line.axes.get_title().split("\n")[0] == title(row.kpi)  # the KPI's own panel
         zero = [ln for ln in line.axes.get_lines() if list(ln.get_xdata()) == [0, 0]]
         assert zero  # the zero line
+        low, high = kpi_bounds(row.kpi)  # a difference stays within plus or minus the range
+        assert -(high - low) <= row.ci_low <= row.ci_high <= high - low
+
+
+def test_forest_starts_with_profit_and_titles_each_panel_with_the_base_level(
+        made: dict[str, Results]):
+    r = made["compare"]
+    fig = r.figures["comparison_forest"]
+    rows = forest_rows(r.tables["comparisons"], manifest=r.manifest)
+    shown = list(dict.fromkeys(rows["kpi"]))
+    assert r.manifest["decision"]["objective"] == "profit"
+    assert shown[:5] == ["profit", *MAIN_KPIS]  # the objective, then compare's headline
+    assert shown == kpis.registry_order(shown, ["profit", *MAIN_KPIS])
+    titles = [ax.get_title().split("\n") for ax in panels(fig)]
+    assert [t[0] for t in titles] == [title(k) for k in shown]  # row by row, in that order
+    for kpi, lines in zip(shown, titles, strict=True):
+        base = rows.loc[rows["kpi"] == kpi, "base_mean"].iloc[0]
+        assert lines[1] == f"baseline: {format_amount(kpi, base, signed=False)}"
+    assert titles[0][1].endswith("k/yr")  # profit: money per year, in thousands
+
+
+def test_forest_names_the_scenarios_currency(made: dict[str, Results]):
+    import copy
+
+    r = made["compare"]
+    manifest = copy.deepcopy(r.manifest)
+    manifest["plan"]["scenarios"][0]["parameters"]["money"]["currency"] = "EUR"
+    fig = comparison_forest(r.tables["comparisons"], manifest)
+    assert fig is not None
+    profit = panels(fig)[0]
+    assert profit.get_title().endswith("k EUR/yr")
+    assert profit.get_xlabel() == "difference (EUR per year)"
+
+
+def test_forest_order_follows_the_decision_objective_and_constraints(made: dict[str, Results]):
+    r = made["compare"]
+    manifest = {**r.manifest, "decision": {"objective": "failure_rate",
+                                           "constraints": ["clv>=0", "nps>=10"]}}
+    shown = list(dict.fromkeys(forest_rows(r.tables["comparisons"], manifest=manifest)["kpi"]))
+    assert shown[:3] == ["failure_rate", "clv", "nps"]
+    assert shown[3:6] == ["retention_rate", "promoter_share", "satisfaction_index"]
+    assert shown.index("profit") > shown.index("satisfaction_index")
+    assert forest_order(["clv", "profit", "nps"], {}) == ["profit", "nps", "clv"]
+
+
+@pytest.mark.parametrize("text", [
+    "competition_intense", "reliability_high", "a_very_long_scenario_name_with_parts",
+    "supercalifragilisticexpialidocious and more", "Dissatisfying failures (encounter "
+    "satisfaction < 0.5)", "x", "double__underscore_name"])
+def test_labels_break_only_at_spaces_and_after_underscores(text: str):
+    lines = wrap(text, 12).split("\n")
+    rebuilt = lines[0]
+    for line in lines[1:]:
+        rebuilt += line if rebuilt.endswith("_") else " " + line
+    assert rebuilt == text  # no character lost, none added, so no word cut
+    for line in lines:  # a line is only over the width if it cannot be broken
+        assert len(line) <= 12 or (" " not in line and "_" not in line.rstrip("_"))
+
+
+def test_forest_scenario_labels_keep_their_words(made: dict[str, Results]):
+    fig = made["compare"].figures["comparison_forest"]
+    labels = [t.get_text() for t in panels(fig)[0].get_yticklabels()]
+    assert [lab.replace("_\n", "_") for lab in labels] == \
+        ["reliability_high", "empowerment_high"]
 
 
 # -- satisfaction and retention ---------------------------------------------------------------
@@ -256,16 +347,236 @@ def test_retention_curves_are_the_models_and_fall_with_competition(made: dict[st
 
 
 # -- failures and complaints ------------------------------------------------------------------
-def test_failure_source_bars_are_the_mean_shares(made: dict[str, Results]):
+def test_failure_sources_is_one_panel_bars_for_all_markers_for_dissatisfying(
+        made: dict[str, Results]):
     r = made["compare"]
-    ax = axes_titled(r.figures["failure_sources"], "All failures")
+    fig = r.figures["failure_sources"]
+    (ax,) = panels(fig)  # not two near-identical panels
     summary = r.tables["summary"]
     for scenario in ("baseline", "reliability_high", "empowerment_high"):
-        bars = [b for b in ax.patches if b.get_gid() == f"bars {scenario}"]
+        bars = sorted((b for b in ax.patches if b.get_gid() == f"bars {scenario}"),
+                      key=lambda b: b.get_x())
+        marks = sorted(by_gid(fig, f"dissatisfying {scenario}"),
+                       key=lambda m: m.get_xdata()[0])
         rows = summary[summary["scenario"] == scenario]
-        expected = [rows[f"failures_by_source.{s}"].mean() for s in SOURCES]
-        assert [b.get_height() for b in sorted(bars, key=lambda b: b.get_x())] == \
-            pytest.approx(expected)
+        assert [b.get_height() for b in bars] == \
+            pytest.approx([rows[f"failures_by_source.{s}"].mean() for s in SOURCES])
+        assert [m.get_ydata()[0] for m in marks] == \
+            pytest.approx([rows[f"dissatisfaction_by_source.{s}"].mean() for s in SOURCES])
+        assert [m.get_xdata()[0] for m in marks] == \
+            pytest.approx([b.get_x() + b.get_width() / 2 for b in bars])  # on its own bar
+
+
+def error_bar_ends(ax: Axes) -> list[float]:
+    """The y values of every error bar on a bar panel (seaborn's interval lines, which have
+    no gid, and errorbar containers' line collections)."""
+    ends = [float(y) for line in ax.get_lines() if line.get_gid() is None
+            for y in np.asarray(line.get_ydata(), float) if np.isfinite(y)]
+    for coll in ax.collections:
+        if isinstance(coll, LineCollection):
+            ends += [float(y) for seg in coll.get_segments() for y in seg[:, 1]]
+    return ends
+
+
+def test_error_bars_stay_within_the_kpis_bounds(made: dict[str, Results]):
+    for name in ("compare", "units", "run"):
+        figures = made[name].figures
+        for stem in ("failure_sources", "complaints_recovery", "satisfaction_retention"):
+            for ax in panels(figures[stem]):
+                assert all(0.0 <= y <= 1.0 for y in error_bar_ends(ax)), (name, stem)
+    fig = made["units"].figures["kpis_by_unit"]
+    by_title = {title(k, summary=True): k for k in kpis.UNIT_SUMMARY}
+    for ax in panels(fig):
+        low, high = kpi_bounds(by_title[ax.get_title()])
+        ends = error_bar_ends(ax)
+        assert ends and all(low <= y <= high for y in ends), ax.get_title()
+
+
+def test_a_recovery_interval_that_would_pass_1_is_cut_at_1(made: dict[str, Results]):
+    r = made["compare"]
+    summary = r.tables["summary"].copy()
+    base = summary["scenario"] == "baseline"
+    summary.loc[base, "recovery_rate"] = [1.0, 0.7, 1.0]  # mean 0.9, t-interval past 1
+    assert t_interval([1.0, 0.7, 1.0]).high > 1.0
+    fig = complaints_recovery({**r.tables, "summary": summary}, r.manifest)
+    assert fig is not None
+    ends = error_bar_ends(panels(fig)[0])
+    assert max(ends) == pytest.approx(1.0)
+    assert min(ends) >= 0.0
+    truncated = within(t_interval([1.0, 0.7, 1.0]), (0.0, 1.0))
+    assert any(y == pytest.approx(truncated.low) for y in ends)
+
+
+# -- palette ----------------------------------------------------------------------------------
+# Machado, Oliveira & Fernandes (2009): full dichromacy as a matrix on linear sRGB.
+DEUTERANOPIA = np.array([[0.367322, 0.860646, -0.227968], [0.280085, 0.672501, 0.047413],
+                         [-0.011820, 0.042940, 0.968881]])
+PROTANOPIA = np.array([[0.152286, 1.052583, -0.204868], [0.114503, 0.786281, 0.099216],
+                       [-0.003882, -0.048116, 1.051998]])
+
+
+def _linear(rgb: np.ndarray) -> np.ndarray:
+    return np.where(rgb <= 0.04045, rgb / 12.92, ((rgb + 0.055) / 1.055) ** 2.4)
+
+
+def lab(colour: Any, vision: np.ndarray | None = None) -> np.ndarray:
+    """CIELAB (D65) of an sRGB colour, as seen with ``vision`` (a dichromacy matrix)."""
+    linear = _linear(np.asarray(to_rgb(colour), float))
+    if vision is not None:
+        linear = np.clip(vision @ linear, 0.0, 1.0)
+    xyz = np.array([[0.4124564, 0.3575761, 0.1804375], [0.2126729, 0.7151522, 0.0721750],
+                    [0.0193339, 0.1191920, 0.9503041]]) @ linear / [0.95047, 1.0, 1.08883]
+    f = np.where(xyz > (6 / 29) ** 3, np.cbrt(xyz), xyz / (3 * (6 / 29) ** 2) + 4 / 29)
+    return np.array([116 * f[1] - 16, 500 * (f[0] - f[1]), 200 * (f[1] - f[2])])
+
+
+def ciede2000(lab1: Any, lab2: Any) -> float:
+    """The CIEDE2000 colour difference (Sharma, Wu & Dalal 2005), kL = kC = kH = 1."""
+    (l1, a1, b1), (l2, a2, b2) = lab1, lab2
+    c_bar = (math.hypot(a1, b1) + math.hypot(a2, b2)) / 2
+    g = 0.5 * (1 - math.sqrt(c_bar ** 7 / (c_bar ** 7 + 25 ** 7)))
+    a1p, a2p = (1 + g) * a1, (1 + g) * a2
+    c1p, c2p = math.hypot(a1p, b1), math.hypot(a2p, b2)
+    h1p, h2p = math.degrees(math.atan2(b1, a1p)) % 360, math.degrees(math.atan2(b2, a2p)) % 360
+    dh = 0.0 if c1p * c2p == 0 else h2p - h1p - 360 * (h2p - h1p > 180) + 360 * (h2p - h1p < -180)
+    d_hp = 2 * math.sqrt(c1p * c2p) * math.sin(math.radians(dh / 2))
+    l_bar, c_barp = (l1 + l2) / 2, (c1p + c2p) / 2
+    if c1p * c2p == 0:
+        h_bar = h1p + h2p
+    elif abs(h1p - h2p) <= 180:
+        h_bar = (h1p + h2p) / 2
+    else:
+        h_bar = (h1p + h2p + 360) / 2 if h1p + h2p < 360 else (h1p + h2p - 360) / 2
+    t = (1 - 0.17 * math.cos(math.radians(h_bar - 30)) + 0.24 * math.cos(math.radians(2 * h_bar))
+         + 0.32 * math.cos(math.radians(3 * h_bar + 6))
+         - 0.20 * math.cos(math.radians(4 * h_bar - 63)))
+    s_l = 1 + 0.015 * (l_bar - 50) ** 2 / math.sqrt(20 + (l_bar - 50) ** 2)
+    s_c, s_h = 1 + 0.045 * c_barp, 1 + 0.015 * c_barp * t
+    r_t = (-2 * math.sqrt(c_barp ** 7 / (c_barp ** 7 + 25 ** 7))
+           * math.sin(math.radians(60 * math.exp(-(((h_bar - 275) / 25) ** 2)))))
+    dl, dc, dhh = (l2 - l1) / s_l, (c2p - c1p) / s_c, d_hp / s_h
+    return math.sqrt(dl ** 2 + dc ** 2 + dhh ** 2 + r_t * dc * dhh)
+
+
+def closest_pair(palette: Any, vision: np.ndarray | None = None) -> float:
+    return min(ciede2000(lab(a, vision), lab(b, vision))
+               for a, b in itertools.combinations(palette, 2))
+
+
+@pytest.mark.parametrize(("lab1", "lab2", "expected"), [  # Sharma, Wu & Dalal (2005), table 1
+    ((50, 2.6772, -79.7751), (50, 0, -82.7485), 2.0425),
+    ((50, 0, 0), (50, -1, 2), 2.3669),
+    ((50, 2.5, 0), (73, 25, -18), 27.1492),
+    ((60.2574, -34.0099, 36.2677), (60.4626, -34.1751, 39.4387), 1.2644),
+    ((22.7233, 20.0904, -46.694), (23.0331, 14.973, -42.5619), 2.0373),
+])
+def test_colour_difference_matches_the_published_pairs(lab1: Any, lab2: Any, expected: float):
+    assert ciede2000(lab1, lab2) == pytest.approx(expected, abs=1e-4)
+    assert lab("#FFFFFF") == pytest.approx([100.0, 0.0, 0.0], abs=0.01)
+
+
+def test_palette_keeps_eight_colours_apart_for_colour_blind_readers_too():
+    assert DISTINCT == 8 and len(set(PALETTE)) == len(PALETTE) == 10
+    for vision in (None, DEUTERANOPIA, PROTANOPIA):
+        assert closest_pair(PALETTE[:DISTINCT], vision) > 14.0
+    assert closest_pair(PALETTE) > 20.0  # all ten, normal vision
+    # the palette it replaces: seaborn's orange and vermillion, scenarios 2 and 4
+    old = sns.color_palette("colorblind")[:4]
+    assert closest_pair(old) < 20.0 and closest_pair(old, DEUTERANOPIA) < 14.0
+
+
+def test_figures_draw_scenarios_in_the_palettes_order(made: dict[str, Results]):
+    r = made["compare"]
+    order = ["baseline", "reliability_high", "empowerment_high"]
+    for scenario, colour in zip(order, colours(3), strict=True):
+        (line,) = by_gid(r.figures["kpis_over_time"], f"nps mean {scenario}")
+        assert to_rgb(line.get_color()) == pytest.approx(colour)
+        bars = by_gid(r.figures["failure_sources"], f"bars {scenario}")
+        assert bars and all(to_rgb(b.get_facecolor()) == pytest.approx(colour) for b in bars)
+
+
+# -- no empty panels ---------------------------------------------------------------------------
+def has_data(ax: Axes) -> bool:
+    """Whether a panel draws any data: a line with a finite point, a bar, a filled area, a
+    mesh or scatter in data coordinates (not a reference line, span or empty legend handle)."""
+    for line in ax.get_lines():
+        if line.get_transform() is ax.transData and isinstance(line, Line2D):
+            x = np.asarray(line.get_xdata(), float)
+            y = np.asarray(line.get_ydata(), float)
+            if (np.isfinite(x) & np.isfinite(y)).any():
+                return True
+    if any(isinstance(p, Rectangle) and p.get_data_transform() is ax.transData
+           and np.isfinite(p.get_height()) for p in ax.patches):
+        return True
+    return any(len(c.get_paths()) or len(c.get_offsets()) for c in ax.collections)
+
+
+def test_no_figure_has_an_empty_panel(made: dict[str, Results]):
+    for name, r in made.items():
+        for stem, fig in r.figures.items():
+            for ax in panels(fig):
+                assert has_data(ax), (name, stem, ax.get_title())
+
+
+def test_legends_with_long_labels_fit_in_their_figure(made: dict[str, Results]):
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+
+    for stem, fig in made["sweep"].figures.items():  # design points: long labels
+        FigureCanvasAgg(fig).draw()
+        box = fig.bbox
+        for legend in fig.legends:
+            extent = legend.get_window_extent()
+            assert box.x0 - 1 <= extent.x0 and extent.x1 <= box.x1 + 1, stem
+
+
+def test_an_undefined_kpi_gets_no_panel_in_the_forest(made: dict[str, Results]):
+    r = made["compare"]
+    comparisons = r.tables["comparisons"].copy()
+    comparisons.loc[comparisons["kpi"] == "nps", ["diff", "ci_low", "ci_high"]] = np.nan
+    fig = comparison_forest(comparisons, r.manifest)
+    assert fig is not None
+    titles = [ax.get_title().split("\n")[0] for ax in panels(fig)]
+    assert title("nps") not in titles and title("profit") == titles[0]
+    assert all(has_data(ax) for ax in panels(fig))
+
+
+def test_four_panels_make_a_square_not_a_row_with_blanks(made: dict[str, Results]):
+    from analysis.plots.time import nps_shares_over_time
+
+    r = made["compare"]
+    periods = r.tables["periods"]
+    fourth = periods[periods["scenario"] == "baseline"].assign(scenario="fourth")
+    fig = nps_shares_over_time(pd.concat([periods, fourth]), r.manifest, r.tables)
+    assert fig is not None
+    assert len(fig.axes) == len(panels(fig)) == 4  # 2 x 2: no hidden blank panel
+
+
+# -- panels by unit ---------------------------------------------------------------------------
+def test_kpis_by_unit_are_each_units_means_profit_first(made: dict[str, Results]):
+    r = made["units"]
+    fig = r.figures["kpis_by_unit"]
+    summary = r.tables["summary"]
+    units = ["flagship", "standard", "struggling"]  # as in scenarios/units.toml
+    titles = [ax.get_title() for ax in panels(fig)]
+    assert titles[0] == title("profit", summary=True)
+    assert titles[1:5] == [title(k, summary=True) for k in MAIN_KPIS]
+    shown = 0
+    for kpi in kpis.UNIT_SUMMARY:
+        columns = [f"by_unit.{u}.{kpi}" for u in units]
+        if summary[columns].isna().all().all():
+            continue
+        shown += 1
+        bars = sorted(by_gid(fig, f"bars {kpi} units"), key=lambda b: b.get_x())
+        assert [b.get_height() for b in bars] == \
+            pytest.approx([summary[c].mean() for c in columns], nan_ok=True)
+        assert [t.get_text() for t in bars[0].axes.get_xticklabels()] == units
+    assert shown == len(titles)
+
+
+def test_single_unit_results_get_no_figure_by_unit(made: dict[str, Results]):
+    for name in ("single", "run", "compare", "sweep"):
+        assert "kpis_by_unit" not in made[name].figures
+        assert kpis_by_unit(made[name].tables, made[name].manifest) is None
 
 
 # -- sweeps -----------------------------------------------------------------------------------

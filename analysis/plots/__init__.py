@@ -47,8 +47,10 @@ def _captions(manifest: dict[str, Any]) -> dict[str, str]:
             "with the 95 % t-interval. The initial population is not shown."),
         "comparison_forest": (
             "Paired differences (other scenario minus base) of headline KPIs with their 95 % "
-            "intervals, on common random numbers; colour gives the verdict (an interval that "
-            "excludes zero is better or worse in the KPI's direction)."),
+            "intervals, on common random numbers, the decision's objective (profit by "
+            "default) first; each panel's title gives the base scenario's level. Colour "
+            "gives the verdict (an interval that excludes zero is better or worse in the "
+            "KPI's direction)."),
         "satisfaction_retention": (
             "Lines: the model's own satisfaction-retention response (sim/model/loyalty.py, "
             "retention_by_satisfaction) with the scenario's parameters: expected one-year "
@@ -60,11 +62,15 @@ def _captions(manifest: dict[str, Any]) -> dict[str, str]:
             "written with --panel): the simulated customers by satisfaction decile at a review "
             "at least a year before the end, the share still a customer a year later (95 % "
             "Wilson interval; a customer counts once per review)."),
+        "kpis_by_unit": (
+            f"The KPIs of each unit (branch) of the organization after the warm-up, one bar "
+            f"per unit and {what}: the mean over replications with its 95 % t-interval, "
+            "kept inside the KPI's range. Money is per year."),
         "failure_sources": (
             "Where failures come from: the share of failed encounters caused by processes, "
-            "providers and customers, among all failures and among those that left the "
-            "customer dissatisfied (encounter satisfaction below 0.5); mean over replications "
-            "with 95 % t-intervals, after the warm-up."),
+            "providers and customers (bars: mean over replications with 95 % t-intervals), "
+            "and among the failures that left the customer dissatisfied (encounter "
+            "satisfaction below 0.5; markers), after the warm-up."),
         "complaints_recovery": (
             "Left: failures per encounter, complaints per failure and complaints recovered. "
             "Right: the repurchase ladder, the share of customers whose minor problem left "
@@ -87,7 +93,7 @@ def all_figures(tables: dict[str, pd.DataFrame], manifest: dict[str, Any]) -> Fi
 
     ``tables`` as returned by :func:`analysis.load`; ``manifest`` the whole parsed
     ``manifest.json`` (its nested fields give warm-ups, parameters and the sweep)."""
-    from analysis.plots import comparison, failures, loyalty, sweep, time
+    from analysis.plots import comparison, failures, loyalty, sweep, time, units
     from analysis.plots.results import factor_label_pair, sweep_factors
 
     captions = _captions(manifest)
@@ -109,6 +115,7 @@ def all_figures(tables: dict[str, pd.DataFrame], manifest: dict[str, Any]) -> Fi
         makers.append(("comparison_forest", lambda: comparison.comparison_forest(comps,
                                                                                 manifest)))
     makers += [
+        ("kpis_by_unit", lambda: units.kpis_by_unit(tables, manifest)),
         ("satisfaction_retention", lambda: loyalty.satisfaction_retention(tables, manifest)),
         ("failure_sources", lambda: failures.failure_sources(tables, manifest)),
         ("complaints_recovery", lambda: failures.complaints_recovery(tables, manifest)),

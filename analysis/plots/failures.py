@@ -6,23 +6,21 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-import seaborn as sns
 from matplotlib.axes import Axes
-from matplotlib.colors import to_rgb
 from matplotlib.figure import Figure
+from matplotlib.patches import Rectangle
 
 from analysis.plots import results
 from analysis.plots.results import GROUP
 from analysis.plots.style import (
-    colours,
-    drop_legend,
+    bars,
     figure_legend,
     heading,
     new_figure,
     styled,
-    t_band,
     wrap,
 )
+from sim.kpis import SHARE as SHARE_BOUNDS
 
 SOURCES = ("process", "provider", "customer")
 OUTCOMES = {
@@ -49,22 +47,12 @@ def _long(summary: pd.DataFrame, columns: dict[str, str]) -> pd.DataFrame:
 
 
 def _bars(ax: Axes, data: pd.DataFrame, order: list[str], groups: list[str]) -> None:
-    """Bars of the mean share of each measure, one per scenario, with 95 % t-intervals."""
-    palette = colours(len(groups))
-    sns.barplot(data=data, x="measure", y="share", hue=GROUP, order=order, hue_order=groups,
-                palette=palette, saturation=1.0, estimator="mean",
-                errorbar=lambda values: t_band(values, (0.0, 1.0)),  # shares stay in [0, 1]
-                capsize=0.15, err_kws={"linewidth": 1.2}, ax=ax)
-    for container in ax.containers:  # name each scenario's bars (by colour: robust)
-        face = to_rgb(container[0].get_facecolor()) if len(container) else None
-        group = next((g for g, c in zip(groups, palette, strict=True)
-                      if face is not None and np.allclose(face, c)), None)
-        for patch in container:
-            patch.set_gid(f"bars {group}")
+    """Bars of the mean share of each measure, one per scenario, with 95 % t-intervals
+    inside [0, 1] (every measure here is a share)."""
+    bars(ax, data, "measure", "share", GROUP, order, groups, SHARE_BOUNDS)
     ax.set_ylim(0, 1.05)
     ax.set_xlabel("")
     ax.set_xticks(ax.get_xticks(), [wrap(t.get_text(), 14) for t in ax.get_xticklabels()])
-    drop_legend(ax)
 
 
 def _grouped(tables: dict[str, pd.DataFrame], manifest: dict[str, Any]
@@ -78,35 +66,60 @@ def _grouped(tables: dict[str, pd.DataFrame], manifest: dict[str, Any]
     return rows, results.group_order(rows, manifest)
 
 
-def _width(groups: list[str], bars: int) -> float:
-    return max(3.8, 0.28 * len(groups) * bars + 1.2)
+WIDEST = 14.0
+"""Widest figure (inches) before side-by-side panels are stacked instead."""
+
+
+def _width(groups: list[str], measures: int) -> float:
+    """Panel width (inches) for ``measures`` clusters of one bar per group."""
+    return max(3.8, 0.28 * len(groups) * measures + 1.2)
 
 
 @styled
 def failure_sources(tables: dict[str, pd.DataFrame], manifest: dict[str, Any]
                     ) -> Figure | None:
-    """The mix of failure sources, among all failures and among dissatisfying ones, per
-    scenario: mean share over replications with its 95 % t-interval."""
+    """The mix of failure sources per scenario: bars for all failures (mean share over
+    replications with its 95 % t-interval) and a marker on each bar for the mix among the
+    failures that left the customer dissatisfied.  One panel, not two: the two mixes are
+    usually close, and side by side they read as the same panel twice."""
     grouped = _grouped(tables, manifest)
     if grouped is None:
         return None
     rows, groups = grouped
-    panels = [(what, name, _long(rows, {f"{what}.{s}": s for s in SOURCES}))
-              for what, name in (("failures_by_source", "All failures"),
-                                    ("dissatisfaction_by_source",
-                                     "Dissatisfying failures (encounter satisfaction < 0.5)"))]
-    panels = [p for p in panels if not p[2].empty]
-    if not panels:
+    failures = _long(rows, {f"failures_by_source.{s}": s for s in SOURCES})
+    dissatisfying = _long(rows, {f"dissatisfaction_by_source.{s}": s for s in SOURCES})
+    if failures.empty:
         return None
-    fig, axes = new_figure(1, len(panels), panel=(_width(groups, 3), 3.6), sharey=True)
-    for ax, (_what, name, data) in zip(axes.flat, panels, strict=True):
-        _bars(ax, data, list(SOURCES), groups)
-        ax.set_title(wrap(name, 40))
-        ax.set_ylabel("share of failures")
-    figure_legend(fig, axes.flat[0], ncols=4)
-    heading(fig, "Sources of failure and of dissatisfaction (mean and 95 % interval over "
-                 "replications)")
+    order = [s for s in SOURCES if s in set(failures["measure"])]
+    fig, axes = new_figure(1, 1, panel=(_width(groups, 3), 3.8))
+    ax = axes[0, 0]
+    _bars(ax, failures, order, groups)
+    _mark_dissatisfying(ax, dissatisfying, order, groups)
+    ax.set_ylabel("share of failures")
+    ax.set_title("bars: all failures (95 % interval); markers: failures that left the "
+                 "customer dissatisfied (encounter satisfaction < 0.5)", fontsize="small")
+    figure_legend(fig, ax, ncols=4)
+    heading(fig, "Sources of failure and of dissatisfaction (mean over replications)")
     return fig
+
+
+def _mark_dissatisfying(ax: Axes, dissatisfying: pd.DataFrame, order: list[str],
+                        groups: list[str]) -> None:
+    """A marker on each scenario's bar at the mean share of that source among the
+    dissatisfying failures (gid ``"dissatisfying {group}"``)."""
+    if dissatisfying.empty:
+        return
+    means = dissatisfying.groupby([GROUP, "measure"])["share"].mean()
+    for group in groups:
+        patches = [b for b in ax.patches
+                   if isinstance(b, Rectangle) and b.get_gid() == f"bars {group}"]
+        for patch in sorted(patches, key=lambda b: b.get_x()):
+            source = order[round(patch.get_x() + patch.get_width() / 2)]
+            value = means.get((group, source), np.nan)
+            ax.plot([patch.get_x() + patch.get_width() / 2], [value], "D", ms=5, color="white",
+                    mec="black", mew=1.0, zorder=4, gid=f"dissatisfying {group}")
+    ax.plot([], [], "D", ms=5, color="white", mec="black", mew=1.0,
+            label="among dissatisfying failures")
 
 
 @styled
@@ -128,7 +141,10 @@ def complaints_recovery(tables: dict[str, pd.DataFrame], manifest: dict[str, Any
     ) if not data.empty]
     if not panels:
         return None
-    fig, axes = new_figure(1, len(panels), panel=(_width(groups, 4), 3.8))
+    width = _width(groups, 4)
+    side_by_side = width * len(panels) <= WIDEST  # else one above the other
+    fig, axes = new_figure(1 if side_by_side else len(panels),
+                           len(panels) if side_by_side else 1, panel=(width, 3.8))
     for ax, (title, ylabel, data, order) in zip(axes.flat, panels, strict=True):
         _bars(ax, data, [o for o in order if o in set(data["measure"])], groups)
         ax.set_title(title)

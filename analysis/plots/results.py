@@ -17,7 +17,8 @@ import pandas as pd
 from sim.errors import ResultsError
 
 MAX_GROUPS = 10
-"""Most scenarios or design points drawn as separate lines (the palette has ten colours)."""
+"""Most scenarios or design points drawn as separate lines (``style.PALETTE`` has ten
+colours; the first eight stay distinct for colour-blind readers too)."""
 
 GROUP = "group"
 """The column that names a line: the scenario, or a sweep's design point."""
@@ -62,6 +63,13 @@ def parameter(record: dict[str, Any], path: str) -> Any:
             return None
         value = value.get(part)
     return value
+
+
+def currency(manifest: dict[str, Any]) -> str:
+    """The base scenario's currency label (``money.currency``), "" if none or not recorded."""
+    records = scenario_records(manifest)
+    value = parameter(records[0], "money.currency") if records else None
+    return value if isinstance(value, str) else ""
 
 
 def warmup_years(manifest: dict[str, Any]) -> dict[str, float]:

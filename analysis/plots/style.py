@@ -1,5 +1,8 @@
 """The look shared by every figure: seaborn style, colour-blind-safe palette, labels with units.
 
+Every colour a figure uses comes from here: :data:`PALETTE` for scenarios, design points,
+sources and verdicts, :data:`ORDERED_PALETTE` for ordered quantities.
+
 Figures are built as :class:`matplotlib.figure.Figure` objects, not through
 ``pyplot``, so that making one changes no global state (no backend is chosen,
 no figure is registered); the seaborn style applies only inside :func:`styled`.
@@ -7,6 +10,7 @@ no figure is registered); the seaborn style applies only inside :func:`styled`.
 
 from __future__ import annotations
 
+import re
 import textwrap
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
@@ -19,16 +23,29 @@ import pandas as pd
 import seaborn as sns
 from cycler import cycler
 from matplotlib.axes import Axes
+from matplotlib.colors import to_rgb
 from matplotlib.figure import Figure
-from matplotlib.ticker import FuncFormatter, ScalarFormatter
+from matplotlib.patches import Rectangle
+from matplotlib.ticker import FuncFormatter, MaxNLocator, ScalarFormatter
 from scipy import stats
 
 from sim import kpis
 from sim.statistics.intervals import t_interval, within
 from sim.statistics.output_analysis import kpi_bounds
 
-PALETTE = "colorblind"
-"""Categorical colours (scenarios, sources, verdicts): seaborn's colour-blind-safe set."""
+BLUE, RED, GREEN, YELLOW = "#4477AA", "#EE6677", "#228833", "#CCBB44"
+CYAN, PURPLE, BLACK, GREY = "#66CCEE", "#AA3377", "#000000", "#BBBBBB"
+INDIGO, TEAL = "#332288", "#44AA99"
+
+PALETTE: tuple[str, ...] = (BLUE, RED, GREEN, YELLOW, CYAN, PURPLE, BLACK, GREY, INDIGO, TEAL)
+"""Categorical colours (scenarios, design points, sources, verdicts), in the order they are
+handed out: Paul Tol's colour-blind-safe *bright* scheme and black (Tol 2021), then two of
+his *muted* scheme.  The first :data:`DISTINCT` stay apart for normal, deuteranope and
+protanope vision alike (unlike seaborn's ``colorblind``, whose orange and vermillion sit
+close); all ten stay apart for normal vision.  ``tests/test_plots.py`` measures it."""
+
+DISTINCT = 8
+"""How many of :data:`PALETTE`'s colours stay distinct with colour-blind vision too."""
 
 ORDERED_PALETTE = "viridis"
 """Colours for an ordered quantity (competition intensity, heatmaps): perceptually uniform."""
@@ -41,6 +58,10 @@ SHADE = "0.85"
 
 BIG = 1e4
 """Axes reaching this magnitude get compact tick labels (12k, 1.5M) instead of an offset."""
+
+SMALL = 1e-3
+"""Axes that stay below this magnitude get tick labels like ``2e-5`` instead of a
+``1e-5`` multiplier at the axis end, which is easy to miss."""
 
 
 def _table(summary: bool) -> str:
@@ -66,13 +87,27 @@ def unit(kpi: str, summary: bool = False) -> str:
 
 
 def wrap(text: str, width: int = 18) -> str:
-    """Break a tick label or title over lines so that neighbours do not overlap."""
-    return "\n".join(textwrap.wrap(text, width)) or text
+    """Break a tick label or title over lines so that neighbours do not overlap: only at
+    spaces and after underscores (``competition_intense`` -> ``competition_`` /
+    ``intense``), never inside a word; a piece longer than ``width`` keeps its own line."""
+    lines: list[str] = []
+    line = ""
+    for word in text.split():
+        for i, piece in enumerate(re.split(r"(?<=_)(?=[^_])", word)):
+            joined = f"{line} {piece}" if line and i == 0 else line + piece
+            if line and len(joined) > width:
+                lines.append(line)
+                line = piece
+            else:
+                line = joined
+    return "\n".join([*lines, line]) if line else text
 
 
 def compact(value: float) -> str:
-    """A number for a tick or a cell: ``-48k``, ``1.2M``, ``0.804``."""
+    """A number for a tick or a cell: ``-48k``, ``1.2M``, ``0.804``, ``-2e-5``."""
     size = abs(value)
+    if 0 < size < SMALL:
+        return re.sub(r"e([+-])0*(\d)", r"e\1\2", f"{value:.2g}")
     if size >= 1e6:
         return f"{value / 1e6:.3g}M"
     if size >= BIG:
@@ -83,11 +118,15 @@ def compact(value: float) -> str:
 
 
 def compact_ticks(ax: Axes, axis: str = "y") -> None:
-    """Compact tick labels on ``axis`` if its numbers are large (no ``1e5`` offset text)."""
+    """Compact tick labels on ``axis`` if its numbers are large or tiny (no ``1e5`` offset
+    or ``1e-7`` multiplier text)."""
     low, high = ax.get_ylim() if axis == "y" else ax.get_xlim()
     target = ax.yaxis if axis == "y" else ax.xaxis
-    if max(abs(low), abs(high)) >= BIG:
+    size = max(abs(low), abs(high))
+    if size >= BIG or 0 < size < SMALL:
         target.set_major_formatter(FuncFormatter(lambda v, _pos: compact(v)))
+        if size < SMALL:  # labels like -2.5e-7 are wide: fewer of them
+            target.set_major_locator(MaxNLocator(nbins=4))
     else:
         formatter = target.get_major_formatter()
         if isinstance(formatter, ScalarFormatter):
@@ -95,8 +134,8 @@ def compact_ticks(ax: Axes, axis: str = "y") -> None:
 
 
 def colours(n: int) -> list[tuple[float, float, float]]:
-    """``n`` categorical colours (the colour-blind palette repeats after ten)."""
-    base = sns.color_palette(PALETTE)
+    """``n`` categorical colours from :data:`PALETTE` (it repeats after ten)."""
+    base = [to_rgb(c) for c in PALETTE]
     return [base[i % len(base)] for i in range(n)]
 
 
@@ -130,6 +169,43 @@ def mean_band(frame: pd.DataFrame, by: list[str], value: str) -> pd.DataFrame:
                       high=(out["mean"] + half).clip(lower=low, upper=high))
 
 
+def bars(ax: Axes, data: pd.DataFrame, x: str, y: str, hue: str, order: list[str],
+         groups: list[str], bounds: tuple[float, float], gid: str = "bars") -> None:
+    """Bars of the mean of ``y`` at each ``x`` (in ``order``), one per ``hue`` group (in
+    :data:`PALETTE`'s order), with the 95 % Student-t interval across replications
+    truncated to ``bounds`` (the KPI's range); the bars of group ``g`` have gid
+    ``"{gid} {g}"``.  Seaborn's legend is removed (the figure gets one)."""
+    palette = colours(len(groups))
+    sns.barplot(data=data, x=x, y=y, hue=hue, order=order, hue_order=groups,
+                palette=palette, saturation=1.0, estimator="mean",
+                errorbar=lambda values: t_band(values, bounds),
+                capsize=0.15, err_kws={"linewidth": 1.2}, ax=ax)
+    for container in ax.containers:  # name each group's bars (by colour: robust)
+        face = to_rgb(container[0].get_facecolor()) if len(container) else None
+        group = next((g for g, c in zip(groups, palette, strict=True)
+                      if face is not None and np.allclose(face, c)), None)
+        for patch in container:
+            patch.set_gid(f"{gid} {group}")
+    _label_flat_bars(ax)
+    if bounds[0] == 0.0:
+        ax.set_ylim(bottom=0.0)
+    drop_legend(ax)
+
+
+def _label_flat_bars(ax: Axes) -> None:
+    """Write the value on bars too low to see (at most 1 % of the tallest; all of them
+    when every bar is 0), so that a measured 0 does not read as a missing bar."""
+    patches = [p for c in ax.containers for p in c
+               if isinstance(p, Rectangle) and np.isfinite(p.get_height())]
+    top = max((abs(p.get_height()) for p in patches), default=0.0)
+    for patch in patches:
+        height = patch.get_height()
+        if abs(height) <= 0.01 * top or top == 0.0:
+            ax.annotate(compact(height), (patch.get_x() + patch.get_width() / 2, height),
+                        xytext=(0, 2), textcoords="offset points", ha="center",
+                        va="bottom", fontsize="x-small", gid=f"{patch.get_gid()} value")
+
+
 MAX_BANDS = 4
 """With more lines than this, bands are left out: they would hide one another."""
 
@@ -157,7 +233,7 @@ R = TypeVar("R")
 @contextmanager
 def _style() -> Iterator[None]:
     rc = {**sns.axes_style("whitegrid"), **sns.plotting_context("notebook", font_scale=0.85),
-          "axes.prop_cycle": cycler(color=sns.color_palette(PALETTE)),
+          "axes.prop_cycle": cycler(color=list(PALETTE)),
           "legend.frameon": False, "svg.hashsalt": "spc", "figure.dpi": 100}
     with mpl.rc_context(rc):
         yield
@@ -190,9 +266,10 @@ def heading(fig: Figure, text: str) -> None:
 
 
 def grid(n: int, max_cols: int = 3) -> tuple[int, int]:
-    """Rows and columns for ``n`` panels."""
-    cols = min(n, max_cols)
-    return -(-n // cols), cols
+    """Rows and columns for ``n`` panels, at most ``max_cols`` wide and as few empty slots
+    as that allows (four panels in 2 x 2, not 2 x 3 with two blank)."""
+    rows = -(-n // min(max(n, 1), max_cols))
+    return rows, -(-n // rows) if n else 1
 
 
 def hide_unused(axes: np.ndarray, used: int, xlabel: str | None = None) -> None:
@@ -218,8 +295,20 @@ def drop_legend(ax: Axes) -> None:
         legend.remove()
 
 
+CHAR_WIDTH = 0.08
+"""Rough width of a legend character (inches) in the package's style, for fitting columns."""
+
+
+def legend_columns(fig: Figure, labels: Sequence[str], most: int) -> int:
+    """How many legend columns of ``labels`` fit across ``fig`` (at most ``most``): long
+    labels (design points) get fewer columns instead of running off the figure."""
+    column = CHAR_WIDTH * max((len(lab) for lab in labels), default=1) + 0.7
+    return max(1, min(most, len(labels), int(fig.get_figwidth() // column)))
+
+
 def figure_legend(fig: Figure, ax: Axes, title: str | None = None, ncols: int = 4) -> None:
-    """One legend for the whole figure, below the panels, from ``ax``'s handles."""
+    """One legend for the whole figure, below the panels, from ``ax``'s handles, in as
+    many columns (up to ``ncols``) as fit across the figure."""
     handles, labels = ax.get_legend_handles_labels()
     if not handles:
         return
@@ -230,4 +319,4 @@ def figure_legend(fig: Figure, ax: Axes, title: str | None = None, ncols: int = 
     for key in [k for k in seen if "warm-up" in k]:  # the data first
         seen[key] = seen.pop(key)
     fig.legend(list(seen.values()), list(seen.keys()), loc="outside lower center",
-               ncols=min(ncols, len(seen)), title=title)
+               ncols=legend_columns(fig, list(seen), ncols), title=title)

@@ -5,14 +5,16 @@ from __future__ import annotations
 from typing import Any
 
 import pandas as pd
-import seaborn as sns
 from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 
 from analysis.plots import results
 from analysis.plots.results import GROUP
 from analysis.plots.style import (
+    GREEN,
+    GREY,
     MAX_BANDS,
+    RED,
     SHADE,
     band_plot,
     compact_ticks,
@@ -119,8 +121,7 @@ def nps_shares_over_time(periods: pd.DataFrame, manifest: dict[str, Any],
     order = results.group_order(means, manifest)
     nrows, ncols = grid(len(order))
     fig, axes = new_figure(nrows, ncols, sharex=True, sharey=True)
-    palette = sns.color_palette("colorblind")
-    share_colours = (palette[2], palette[7], palette[3])  # green, grey, vermillion
+    share_colours = (GREEN, GREY, RED)
     for ax, group in zip(axes.flat, order, strict=False):
         one = means[means[GROUP] == group].sort_values("t_end_days")
         ax.stackplot(one["t_end_days"].to_numpy() / per,
