@@ -72,9 +72,9 @@ class Experiment:
         return self.tables["periods"]
 
 
-def progress_bar(total: int, done: int, quiet: bool, label: str) -> tqdm:
+def progress_bar(total: int, done: int, quiet: bool, label: str, unit: str = "run") -> tqdm:
     """A tqdm bar on stderr; silent under --quiet or when stderr is not a terminal."""
-    return tqdm(total=total, initial=done, desc=label, unit="run", file=sys.stderr,
+    return tqdm(total=total, initial=done, desc=label, unit=unit, file=sys.stderr,
                 disable=quiet or not sys.stderr.isatty(), dynamic_ncols=True)
 
 
