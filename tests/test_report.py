@@ -408,6 +408,28 @@ def test_sweep_report_has_design_kpis_and_sensitivity(dirs: dict[str, Path],
     assert set(sens["KPI"]) == {"retention_rate", "nps"}
 
 
+def test_a_sweep_with_many_kpis_gets_several_tables_that_fit_the_page(
+        dirs: dict[str, Path]) -> None:
+    import copy
+
+    from analysis.report.content import SWEEP_COLUMNS, ordered_kpis, sweep_kpi_tables
+
+    study = load_study(dirs["sweep"])
+    many = [k for k in study.summary.columns if k in set(SURVIVOR_KPIS) | {
+        "retention_rate", "profit", "failure_rate", "mean_wait", "recovery_rate", "clv"}]
+    assert len(many) >= 9
+    manifest = copy.deepcopy(study.manifest)
+    manifest["plan"]["sweep"]["kpis"] = many
+    study.manifest = manifest
+    tables = sweep_kpi_tables(study)
+    assert len(tables) >= 2 and tables[0].ident == "kpis-sweep"
+    widths = [len(t.columns) for t in tables]
+    assert max(widths) <= SWEEP_COLUMNS and max(widths) - min(widths) <= 1  # shared evenly
+    assert all(t.columns[:2] == ("point", "organization.empowerment") for t in tables)
+    assert [k for t in tables for k in t.columns[2:]] == ordered_kpis(many)
+    assert all(len(t.rows) == 2 and len(r) == len(t.columns) for t in tables for r in t.rows)
+
+
 def test_stress_des_items_all_there_and_unknowns_marked(pages: dict[str, tuple[str, Page]]) \
         -> None:
     items = pages["reps"][1].table("stress-des-items").set_index("item")

@@ -297,7 +297,7 @@ def kpi_section(study: Study, folder: Path) -> Section:
              "replications with a value. Definitions and units: ", doc_link("kpis.md", folder),
              ".")
     if study.kind == "sweep":
-        sec.blocks.append(sweep_kpi_table(study))
+        sec.blocks.extend(sweep_kpi_tables(study))
         return sec
     if study.kind == "run":
         sec.text("One replication: no interval can be given. Run with --replications to get "
@@ -336,32 +336,52 @@ def kpi_table(study: Study) -> Table:
                  + "." + how, ident="kpis")
 
 
-def plus_minus(mean: float, low: float, high: float) -> str:
-    """``mean ± half-width`` of a symmetric interval (``mean`` alone without one)."""
+def plus_minus(mean: float, low: float, high: float) -> Estimate:
+    """``mean ± half-width`` of a symmetric interval, the half-width under the mean (the
+    mean alone without one)."""
     half = number((high - low) / 2.0)
-    return number(mean) if half == "n/a" else f"{number(mean)} ± {half}"
+    return Estimate(number(mean), "" if half == "n/a" else f"± {half}")
 
 
-def sweep_kpi_table(study: Study) -> Table:
+#: the most columns (design point, factors and KPIs) of one table of a sweep's KPIs: more
+#: would not fit a page 1,280 pixels wide, so the KPIs go on in another table
+SWEEP_COLUMNS = 10
+
+
+def sweep_kpi_tables(study: Study) -> list[Table]:
+    """The sweep's KPIs per design point (mean ± half-width), in as few tables as keep
+    each within :data:`SWEEP_COLUMNS` columns (the KPIs shared evenly), each with the
+    point and factors."""
     summary = study.summary
-    kpis = [k for k in study.sweep.get("kpis") or [] if k in summary.columns]
+    kpis = ordered_kpis([k for k in study.sweep.get("kpis") or [] if k in summary.columns])
     points = study.plan.get("points") or []
     factors = sorted({k for p in points for k in p})
-    rows = []
+    cells: list[tuple[Cell, ...]] = []
     for point, group in summary.groupby("point", sort=True):
-        ivs = kpi_intervals(group, kpis)
+        ivs = kpi_intervals(group, kpis).set_index("kpi")
         i = int(point)
         where = points[i] if i < len(points) else {}
-        rows.append((str(i), *(value_text(where.get(f)) for f in factors),
-                     *(plus_minus(r.mean, r.ci_low, r.ci_high) for r in ivs.itertuples())))
-        if len(rows) >= MAX_POINTS:
+        cells.append((str(i), *(value_text(where.get(f)) for f in factors),
+                      *(plus_minus(ivs.loc[k, "mean"], ivs.loc[k, "ci_low"],
+                                   ivs.loc[k, "ci_high"]) for k in kpis)))
+        if len(cells) >= MAX_POINTS:
             break
     more = f" (the first {MAX_POINTS} points; all are in the summary table)" \
         if summary["point"].nunique() > MAX_POINTS else ""
-    return Table(("point", *factors, *ordered_kpis(kpis)), tuple(rows),
-                 f"The sweep's KPIs per design point: mean ± half-width of the 95 % "
-                 f"interval{more}.",
-                 ident="kpis-sweep")
+    room = max(2, SWEEP_COLUMNS - 1 - len(factors))
+    per_table = -(-len(kpis) // -(-len(kpis) // room)) if kpis else room  # balanced
+    tables = []
+    for start in range(0, max(len(kpis), 1), per_table):
+        shown = range(1 + len(factors) + start, 1 + len(factors) + start + per_table)
+        tables.append(Table(
+            ("point", *factors, *kpis[start:start + per_table]),
+            tuple((*row[:1 + len(factors)], *(row[i] for i in shown if i < len(row)))
+                  for row in cells),
+            f"The sweep's KPIs per design point: mean ± half-width of the 95 % interval{more}"
+            + (f"; KPIs {start + 1} to {min(start + per_table, len(kpis))} of {len(kpis)}."
+               if len(kpis) > per_table else "."),
+            ident="kpis-sweep" if start == 0 else f"kpis-sweep-{start // per_table + 1}"))
+    return tables
 
 
 def currency(study: Study) -> str:

@@ -111,14 +111,17 @@ _BREAK = re.compile(r"(?<=[_/])(?=\w)|(?<=[A-Za-z]\.)(?=[A-Za-z])")
 LONG_WORD = 16
 
 
-def _breakable(text: str) -> str:
-    """Escaped text with ``<wbr>`` where a table cell may break a long word."""
-    return "".join(_BREAK.sub("<wbr>", _e(part)) if len(part) >= LONG_WORD else _e(part)
+def _breakable(text: str, shortest: int = LONG_WORD) -> str:
+    """Escaped text with ``<wbr>`` where a table cell may break a word of at least
+    ``shortest`` characters."""
+    return "".join(_BREAK.sub("<wbr>", _e(part)) if len(part) >= shortest else _e(part)
                    for part in re.split(r"(\s+)", text))
 
 
 def _cell_html(cell: Cell) -> str:
     if isinstance(cell, Estimate):
+        if not cell.interval:
+            return _e(cell.mean)
         return f'{_e(cell.mean)} <span class="ci">{_e(cell.interval)}</span>'
     parts = cell if isinstance(cell, tuple) else (cell,)
     return "".join(_breakable(p) if isinstance(p, str) else _inline_html(p) for p in parts)
@@ -150,8 +153,8 @@ def _table_html(table: Table) -> str:
         out.append(f"<caption>{_e(table.caption)}</caption>")
     numeric = [bool(table.rows) and all(_numeric(table, i, row[i]) for row in table.rows)
                for i in range(len(table.columns))]
-    heads = (f'<th class="num">{_breakable(c)}</th>' if numeric[i] else f"<th>{_breakable(c)}</th>"
-             for i, c in enumerate(table.columns))
+    heads = (f'<th class="num">{_breakable(c, 0)}</th>' if numeric[i]
+             else f"<th>{_breakable(c, 0)}</th>" for i, c in enumerate(table.columns))
     out.append("<thead><tr>" + "".join(heads) + "</tr></thead><tbody>")
     for row in table.rows:
         cells = []
@@ -227,7 +230,7 @@ def _inline_md(part: Inline) -> str:
 
 def _cell_md(cell: Cell) -> str:
     if isinstance(cell, Estimate):
-        return f"{_md(cell.mean)} {_md(cell.interval)}"
+        return f"{_md(cell.mean)} {_md(cell.interval)}".rstrip()
     parts = cell if isinstance(cell, tuple) else (cell,)
     return "".join(_inline_md(p) for p in parts)
 
