@@ -190,7 +190,7 @@ def test_the_decision_and_its_figure_open_the_report(pages: dict[str, tuple[str,
     decision = order[order.index("decision"):order.index("figures")]
     assert decision == ["decision", f"figure-{HEADLINE}", "decision"], decision  # then table
     first = [a["id"] for t, a in pages["reps"][1].tags if t == "section"]
-    assert first == ["figures", "kpis", "what-was-run", "stress-des"]  # no decision to open
+    assert first == ["kpis", "figures", "what-was-run", "stress-des"]  # no decision: the KPIs
 
 
 def test_headline_figure_draws_the_decision_with_the_comparisons_verdict(

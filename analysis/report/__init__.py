@@ -56,11 +56,12 @@ def title(study: Study) -> str:
 
 
 def build_report(study: Study, figures: list[Figure], folder: Path | None = None) -> Report:
-    """The report's sections, in reading order: the answers first (the decision of a
-    comparison, with the headline figure among ``figures``, then the other figures, the
-    KPIs, comparisons and sensitivity), so that the first screen answers; what was run
-    and the checklist after them.  Links to the documentation are relative to ``folder``, where
-    the report is written (default: the results directory)."""
+    """The report's sections, in reading order: the answers first, so that the first
+    screen answers (a comparison's decision with the headline figure among ``figures``,
+    then the other figures, the KPIs and comparisons; without a decision, the KPIs and
+    sensitivity, then the figures); what was run and the checklist after them.  Links to
+    the documentation are relative to ``folder``, where the report is written (default:
+    the results directory)."""
     where = study.directory if folder is None else folder
     report = Report(title(study), f"spc report of {KIND_TITLES[study.kind]}")
     headline = [f for f in figures if f.name == HEADLINE]
@@ -70,9 +71,10 @@ def build_report(study: Study, figures: list[Figure], folder: Path | None = None
         fig_section.blocks.extend(shown)
     else:
         fig_section.text("The results support no figure.")
-    sections = [decision_section(study, headline[0] if headline else None), fig_section,
-                kpi_section(study, where), comparison_section(study),
-                sensitivity_section(study), what_was_run(study), stress_section(study, where)]
+    decision = decision_section(study, headline[0] if headline else None)
+    tables = [kpi_section(study, where), comparison_section(study), sensitivity_section(study)]
+    answers = [decision, fig_section, *tables] if decision else [*tables, fig_section]
+    sections = [*answers, what_was_run(study), stress_section(study, where)]
     report.sections = [s for s in sections if s is not None]
     report.sections[0].blocks[:0] = [Paragraph((text,), "warning") for text in study.warnings()]
     return report
