@@ -457,6 +457,9 @@ def test_markdown_report_points_at_its_figure_files(dirs: dict[str, Path], tmp_p
         assert (out.parent / link).read_bytes().startswith(b"\x89PNG")
     assert {p.name for p in (tmp_path / "notes" / "study_figures").iterdir()} == \
         {Path(link).name for link in links} == {f"{f.name}.{f.suffix}" for f in compare_figures}
+    docs = re.findall(r"\]\(<([^>]+)>\)", text)  # documentation links, relative to notes/
+    assert docs and all(not Path(d).is_absolute() and (out.parent / d).resolve().is_file()
+                        for d in docs), docs
     outside_code = re.sub(r"```.*?```", "", text, flags=re.DOTALL)  # the manifest, verbatim
     assert "<script>" not in outside_code and "&lt;script&gt;" in outside_code
     assert "| retention\\_rate |" in text
