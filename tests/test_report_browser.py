@@ -32,6 +32,8 @@ INSTALL = "install one with: apt-get install chromium chromium-driver"
 WIDTH, HEIGHT = 1280, 800
 #: where the screenshots go, if set (else the test's temporary folder)
 SCREENSHOTS = "SPC_SCREENSHOTS"
+#: the tallest page screenshot (pixels): the answers, figures and the first tables
+FULL_PAGE = 10_000
 
 
 def _find(*names: str) -> str | None:
@@ -169,7 +171,7 @@ def test_nothing_is_wider_than_the_window_and_no_cell_is_clipped(page: Any,
     assert not wide, wide
     assert page.execute_script("return document.querySelectorAll('td').length") > 200
     height = int(page.execute_script("return document.body.scrollHeight"))
-    page.set_window_size(WIDTH, min(height + 200, 30_000))
+    page.set_window_size(WIDTH, min(height + 200, FULL_PAGE))  # a tall shot costs seconds
     _screenshot(page, shots / "report_full_page.png")
 
 
