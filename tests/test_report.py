@@ -9,16 +9,23 @@ from __future__ import annotations
 
 import base64
 import math
+import os
 import re
+import shutil
+from collections.abc import Iterator
 from html.parser import HTMLParser
 from pathlib import Path
+from typing import Any
 
 import pandas as pd
 import pytest
 
 import analysis
-from analysis.report import load_study, render_figures
+from analysis.plots.comparison import VERDICT_COLOURS
+from analysis.report import load_study, report_figures, write_report
 from analysis.report.document import Figure
+from analysis.report.figures import HEADLINE, png_dpi
+from analysis.report.headline import headline_figure
 from sim.cli import main
 from sim.experiment.executors import SequentialExecutor
 from sim.experiment.runner import run_comparison, run_replications, run_sweep
@@ -114,7 +121,7 @@ def dirs(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
             "single": root / "single", "other_file": other_file}
 
 
-def no_figures(tables: object, manifest: object) -> list[object]:
+def no_figures(study: object, progress: object = None) -> list[object]:
     return []
 
 
@@ -125,8 +132,7 @@ WITH_FIGURES = ("compare", "sweep")
 @pytest.fixture(scope="module")
 def compare_figures(dirs: dict[str, Path]) -> list[Figure]:
     """The comparison's figures, rendered once for the HTML and the Markdown report."""
-    study = load_study(dirs["compare"])
-    return render_figures(study.tables, study.manifest)
+    return report_figures(load_study(dirs["compare"]))
 
 
 @pytest.fixture(scope="module")
@@ -135,9 +141,9 @@ def pages(dirs: dict[str, Path], compare_figures: list[Figure]) -> dict[str, tup
     for name in ("reps", "compare", "sweep", "single"):
         with pytest.MonkeyPatch.context() as mp:
             if name == "compare":
-                mp.setattr("analysis.report.render_figures", lambda t, m: compare_figures)
+                mp.setattr("analysis.report.report_figures", lambda s, p=None: compare_figures)
             elif name not in WITH_FIGURES:
-                mp.setattr("analysis.report.render_figures", no_figures)
+                mp.setattr("analysis.report.report_figures", no_figures)
             assert main(["report", str(dirs[name]), "--quiet"]) == 0
         text = (dirs[name] / "report.html").read_text(encoding="utf-8")
         out[name] = (text, Page(text))
@@ -174,6 +180,146 @@ def test_text_is_escaped(pages: dict[str, tuple[str, Page]]) -> None:
     assert described == NASTY  # the reader sees exactly what the author wrote
 
 
+# -- the answer first, links, figures ---------------------------------------------------------
+def test_the_decision_and_its_figure_open_the_report(pages: dict[str, tuple[str, Page]]) -> None:
+    page = pages["compare"][1]
+    sections = [a["id"] for t, a in page.tags if t == "section"]
+    assert sections == ["decision", "figures", "kpis", "comparisons", "what-was-run",
+                        "stress-des"]  # the answers before what was run
+    order = [a.get("id") for t, a in page.tags if t in ("section", "figure", "table")]
+    decision = order[order.index("decision"):order.index("figures")]
+    assert decision == ["decision", f"figure-{HEADLINE}", "decision"], decision  # then table
+    first = [a["id"] for t, a in pages["reps"][1].tags if t == "section"]
+    assert first == ["kpis", "figures", "what-was-run", "stress-des"]  # no decision: the KPIs
+
+
+def test_headline_figure_draws_the_decision_with_the_comparisons_verdict(
+        dirs: dict[str, Path]) -> None:
+    tables = analysis.load(dirs["compare"])
+    decision = tables["decision"]
+    fig = headline_figure(decision, "baseline")
+    assert fig is not None
+    lines = {line.get_gid(): line for line in fig.axes[0].get_lines() if line.get_gid()}
+    row = decision.set_index("scenario").loc["reliable"]
+    interval = lines["interval reliable"]
+    assert list(interval.get_xdata()) == [row["ci_low"], row["ci_high"]]
+    assert list(lines["difference reliable"].get_xdata()) == [row["diff"]]
+    ranks = {name: int(r) for name, r in zip(decision["scenario"], decision["rank"], strict=True)}
+    assert lines["interval reliable"].get_ydata()[0] == ranks["reliable"] - 1  # best on top
+    assert list(lines["base baseline"].get_xdata()) == [0.0]
+    comp = tables["comparisons"].set_index(["scenario", "kpi"]).loc[("reliable", "profit")]
+    assert interval.get_color() == VERDICT_COLOURS[comp["verdict"]]  # as the table says
+
+
+@pytest.mark.parametrize("name", ["reps", "compare", "sweep", "single"])
+def test_links_are_relative_and_lead_to_the_documentation(
+        dirs: dict[str, Path], pages: dict[str, tuple[str, Page]], name: str) -> None:
+    links = [a["href"] for t, a in pages[name][1].tags if t == "a" and a.get("href")]
+    docs = [h for h in links if h and not h.startswith("#")]
+    assert docs, "the report links to the KPI reference and the model description"
+    for href in docs:
+        assert href is not None and "://" not in href and not href.startswith(("/", "file:"))
+        assert (dirs[name] / href).resolve().is_file(), href
+
+
+def marker_images() -> tuple[bytes, bytes]:
+    """A small figure as PNG (150 dpi, as spc plot saves) and SVG: what a saved figure is."""
+    import io
+
+    from matplotlib.figure import Figure as MplFigure
+
+    fig = MplFigure(figsize=(2, 1))
+    fig.text(0.5, 0.5, "saved by spc plot")
+    png, svg = io.BytesIO(), io.BytesIO()
+    fig.savefig(png, format="png", dpi=150)
+    fig.savefig(svg, format="svg")
+    return png.getvalue(), svg.getvalue()
+
+
+def test_saved_figures_are_reused_and_only_missing_or_stale_ones_drawn(
+        dirs: dict[str, Path], compare_figures: list[Figure], tmp_path: Path) -> None:
+    results = tmp_path / "compare"
+    shutil.copytree(dirs["compare"], results)  # file times kept
+    stems = [f.name for f in compare_figures if f.name != HEADLINE]
+    missing, stale, svg_only = "satisfaction_retention", "failure_sources", "complaints_recovery"
+    assert {missing, stale, svg_only} <= set(stems)
+    png, svg = marker_images()
+    folder = results / "figures"
+    folder.mkdir()
+    for stem in stems:
+        if stem == svg_only:
+            (folder / f"{stem}.svg").write_bytes(svg)
+        elif stem != missing:
+            (folder / f"{stem}.png").write_bytes(png)
+    older = (results / "manifest.json").stat().st_mtime - 60
+    os.utime(folder / f"{stale}.png", (older, older))  # drawn before the results changed
+    seen: list[str] = []
+
+    def progress(steps: list[Any]) -> Iterator[Any]:
+        for step in steps:
+            seen.append(step[0])
+            yield step
+
+    out = write_report(results, tmp_path / "r.html", progress=progress)
+    assert seen == [HEADLINE, *stems]  # one step per figure, the headline first
+    shown: dict[str, dict[str, str | None]] = {}  # figure name: its image's attributes
+    figure = ""
+    for tag, attrs in Page(out.read_text(encoding="utf-8")).tags:
+        figure = str(attrs["id"]).removeprefix("figure-") if tag == "figure" else figure
+        if tag == "img":
+            shown[figure] = attrs
+    assert list(shown) == [HEADLINE, *stems]
+    for stem in stems:
+        kind, data = str(shown[stem]["src"]).split(",", 1)
+        image = base64.b64decode(data)
+        if stem in (missing, stale):
+            assert kind == "data:image/png;base64" and image != png, stem  # drawn
+            assert round(png_dpi(image) or 0) == 110
+        elif stem == svg_only:
+            assert kind == "data:image/svg+xml;base64" and image == svg
+            assert shown[stem]["width"] == "220"  # 2 inches at the report's 110 dpi
+        else:
+            assert kind == "data:image/png;base64" and image == png, stem  # read back
+            assert shown[stem]["width"] == "220"  # 300 pixels at 150 dpi: 2 inches
+    # saved again, as spc plot would: now every one is read back, and the Markdown report
+    # copies them as they are, SVG included
+    for stem in (missing, stale):
+        (folder / f"{stem}.png").write_bytes(png)
+    md = write_report(results, tmp_path / "r.md", "md")
+    assert (tmp_path / "r_figures" / f"{missing}.png").read_bytes() == png
+    assert (tmp_path / "r_figures" / f"{svg_only}.svg").read_bytes() == svg
+    assert (tmp_path / "r_figures" / f"{stems[0]}.png").read_bytes() == png
+    assert f"r_figures/{svg_only}.svg" in md.read_text()
+
+
+def test_progress_bar_names_each_figure_on_a_terminal_and_is_silent_with_quiet(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    import fcntl
+    import select
+    import struct
+    import termios
+
+    from sim.cli_plot import figure_progress
+
+    steps = [("kpis_over_time", "", None), ("comparison_forest", "", None)]
+    for quiet in (False, True):
+        master, slave = os.openpty()
+        fcntl.ioctl(slave, termios.TIOCSWINSZ, struct.pack("HHHH", 24, 100, 0, 0))
+        shown = b""
+        with open(slave, "w") as terminal:
+            monkeypatch.setattr("sys.stderr", terminal)
+            assert list(figure_progress(quiet)(steps)) == steps
+            terminal.flush()
+            while select.select([master], [], [], 0.2)[0]:
+                shown += os.read(master, 65536)
+        os.close(master)
+        text = shown.decode()
+        if quiet:
+            assert text == ""
+        else:
+            assert "figures" in text and "kpis_over_time" in text and "2/2" in text
+
+
 # -- the numbers ------------------------------------------------------------------------------
 @pytest.mark.parametrize("name", ["reps", "compare"])
 def test_kpi_table_holds_the_computed_intervals(dirs: dict[str, Path],
@@ -182,22 +328,29 @@ def test_kpi_table_holds_the_computed_intervals(dirs: dict[str, Path],
     summary = analysis.load(dirs[name])["summary"]
     shown = pages[name][1].table("kpis").set_index("KPI")
     scenarios = list(dict.fromkeys(summary["scenario"]))
-    for i, scenario in enumerate(scenarios):
+    # one scenario: a mean and an interval column; several: one column each, the interval
+    # under the mean in the same cell (so that the table fits the page)
+    assert list(shown.columns) == (["mean", "95 % interval", "n", "unit"] if len(scenarios) == 1
+                                   else [*scenarios, "n", "unit"])
+    for scenario in scenarios:
         expected = summarise_replications(summary[summary["scenario"] == scenario])
         assert set(shown.index) == set(expected["kpi"])
-        mean_col, ci_col = shown.columns[2 * i], shown.columns[2 * i + 1]
         for row in expected.itertuples():
+            if len(scenarios) == 1:
+                mean, iv = shown.loc[row.kpi, "mean"], shown.loc[row.kpi, "95 % interval"]
+            else:
+                mean, _, iv = shown.loc[row.kpi, scenario].partition(" ")
             if math.isnan(row.mean):  # undefined in every replication (a short run closes no
                 # 12-month repurchase horizon)
-                assert shown.loc[row.kpi, mean_col] == "n/a", row.kpi
+                assert mean == "n/a", row.kpi
                 continue
-            assert close(numbers(shown.loc[row.kpi, mean_col])[0], row.mean), row.kpi
+            assert close(numbers(mean)[0], row.mean), row.kpi
             if math.isnan(row.ci_low):  # fewer than two replications with a value
-                assert shown.loc[row.kpi, ci_col] == "n/a"
+                assert iv == "n/a"
                 continue
-            low, high = numbers(shown.loc[row.kpi, ci_col])
+            low, high = numbers(iv)
             assert close(low, row.ci_low) and close(high, row.ci_high), row.kpi
-            assert low <= numbers(shown.loc[row.kpi, mean_col])[0] <= high
+            assert low <= numbers(mean)[0] <= high
 
 
 def test_single_run_has_means_and_no_intervals(dirs: dict[str, Path],
@@ -255,6 +408,28 @@ def test_sweep_report_has_design_kpis_and_sensitivity(dirs: dict[str, Path],
     assert set(sens["KPI"]) == {"retention_rate", "nps"}
 
 
+def test_a_sweep_with_many_kpis_gets_several_tables_that_fit_the_page(
+        dirs: dict[str, Path]) -> None:
+    import copy
+
+    from analysis.report.content import SWEEP_COLUMNS, ordered_kpis, sweep_kpi_tables
+
+    study = load_study(dirs["sweep"])
+    many = [k for k in study.summary.columns if k in set(SURVIVOR_KPIS) | {
+        "retention_rate", "profit", "failure_rate", "mean_wait", "recovery_rate", "clv"}]
+    assert len(many) >= 9
+    manifest = copy.deepcopy(study.manifest)
+    manifest["plan"]["sweep"]["kpis"] = many
+    study.manifest = manifest
+    tables = sweep_kpi_tables(study)
+    assert len(tables) >= 2 and tables[0].ident == "kpis-sweep"
+    widths = [len(t.columns) for t in tables]
+    assert max(widths) <= SWEEP_COLUMNS and max(widths) - min(widths) <= 1  # shared evenly
+    assert all(t.columns[:2] == ("point", "organization.empowerment") for t in tables)
+    assert [k for t in tables for k in t.columns[2:]] == ordered_kpis(many)
+    assert all(len(t.rows) == 2 and len(r) == len(t.columns) for t in tables for r in t.rows)
+
+
 def test_stress_des_items_all_there_and_unknowns_marked(pages: dict[str, tuple[str, Page]]) \
         -> None:
     items = pages["reps"][1].table("stress-des-items").set_index("item")
@@ -272,7 +447,7 @@ def test_stress_des_items_all_there_and_unknowns_marked(pages: dict[str, tuple[s
 def test_markdown_report_points_at_its_figure_files(dirs: dict[str, Path], tmp_path: Path,
                                                     compare_figures: list[Figure],
                                                     monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr("analysis.report.render_figures", lambda t, m: compare_figures)
+    monkeypatch.setattr("analysis.report.report_figures", lambda s, p=None: compare_figures)
     out = tmp_path / "notes" / "study.md"
     assert main(["report", str(dirs["compare"]), "--out", str(out), "--quiet"]) == 0
     text = out.read_text(encoding="utf-8")
@@ -281,7 +456,10 @@ def test_markdown_report_points_at_its_figure_files(dirs: dict[str, Path], tmp_p
     for link in links:
         assert (out.parent / link).read_bytes().startswith(b"\x89PNG")
     assert {p.name for p in (tmp_path / "notes" / "study_figures").iterdir()} == \
-        {Path(link).name for link in links} == {f"{f.name}.png" for f in compare_figures}
+        {Path(link).name for link in links} == {f"{f.name}.{f.suffix}" for f in compare_figures}
+    docs = re.findall(r"\]\(<([^>]+)>\)", text)  # documentation links, relative to notes/
+    assert docs and all(not Path(d).is_absolute() and (out.parent / d).resolve().is_file()
+                        for d in docs), docs
     outside_code = re.sub(r"```.*?```", "", text, flags=re.DOTALL)  # the manifest, verbatim
     assert "<script>" not in outside_code and "&lt;script&gt;" in outside_code
     assert "| retention\\_rate |" in text
@@ -291,7 +469,7 @@ def test_markdown_report_points_at_its_figure_files(dirs: dict[str, Path], tmp_p
 def test_an_existing_report_is_kept_without_force(dirs: dict[str, Path], tmp_path: Path,
                                                   capsys: pytest.CaptureFixture[str],
                                                   monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr("analysis.report.render_figures", no_figures)
+    monkeypatch.setattr("analysis.report.report_figures", no_figures)
     out = tmp_path / "r.html"
     out.write_text("mine")
     assert main(["report", str(dirs["reps"]), "--out", str(out)]) == 2

@@ -10,7 +10,7 @@ figure is registered with ``pyplot``.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from functools import partial
 from pathlib import Path
 from typing import Any
@@ -24,6 +24,10 @@ FORMATS = ("png", "svg", "pdf")
 """File formats ``write_figures`` accepts."""
 
 Figures = list[tuple[str, str, Figure]]
+Makers = list[tuple[str, str, Callable[[], Figure | None]]]
+Progress = Callable[[Makers], Iterable[tuple[str, str, Callable[[], Figure | None]]]]
+"""A progress hook of :func:`write_figures`: takes the makers and yields them back as each
+figure is drawn and saved (``spc plot`` shows a tqdm bar)."""
 
 
 def _captions(manifest: dict[str, Any]) -> dict[str, str]:
@@ -88,8 +92,11 @@ def _captions(manifest: dict[str, Any]) -> dict[str, str]:
     }
 
 
-def all_figures(tables: dict[str, pd.DataFrame], manifest: dict[str, Any]) -> Figures:
-    """(file stem, caption, figure) for every figure the results support, in reading order.
+def figure_makers(tables: dict[str, pd.DataFrame], manifest: dict[str, Any]) -> Makers:
+    """(file stem, caption, maker) for every figure the results may support, in reading
+    order, without drawing any: a maker returns the figure, or None when the results do
+    not support it after all.  ``spc report`` uses it to draw only the figures that
+    ``spc plot`` has not saved.
 
     ``tables`` as returned by :func:`analysis.load`; ``manifest`` the whole parsed
     ``manifest.json`` (its nested fields give warm-ups, parameters and the sweep)."""
@@ -132,11 +139,17 @@ def all_figures(tables: dict[str, pd.DataFrame], manifest: dict[str, Any]) -> Fi
     if "sensitivity" in tables:
         sens = tables["sensitivity"]
         makers.append(("sensitivity_indices", lambda: sweep.sensitivity_indices(sens)))
+    return [(stem, captions.get(stem, ""), make) for stem, make in makers]
+
+
+def all_figures(tables: dict[str, pd.DataFrame], manifest: dict[str, Any]) -> Figures:
+    """(file stem, caption, figure) for every figure the results support, in reading order
+    (see :func:`figure_makers`)."""
     out: Figures = []
-    for stem, make in makers:
+    for stem, caption, make in figure_makers(tables, manifest):
         fig = make()
         if fig is not None:
-            out.append((stem, captions.get(stem, ""), fig))
+            out.append((stem, caption, fig))
     return out
 
 
@@ -154,10 +167,11 @@ def parse_formats(text: str | Sequence[str]) -> tuple[str, ...]:
 
 
 def write_figures(directory: str | Path, out: str | Path | None = None,
-                  formats: Sequence[str] = ("png", "svg")) -> list[Path]:
+                  formats: Sequence[str] = ("png", "svg"),
+                  progress: Progress | None = None) -> list[Path]:
     """Save every figure the results in ``directory`` support to ``out`` (default
     ``directory/figures``) as ``STEM.FORMAT``; the paths written. Only files of those
-    names in ``out`` are replaced."""
+    names in ``out`` are replaced. ``progress`` (see :data:`Progress`) follows the figures."""
     from analysis import load
     from analysis.plots.results import read_manifest
 
@@ -171,12 +185,17 @@ def write_figures(directory: str | Path, out: str | Path | None = None,
         raise ResultsError(f"{target}: exists and is not a directory; give --out a directory")
     manifest = read_manifest(root)
     tables = load(root)
-    figures = all_figures(tables, manifest)
-    if not figures:
+    makers = figure_makers(tables, manifest)
+    written: list[Path] = []
+    with _lock_if_inside(root, target):
+        for stem, caption, make in (progress(makers) if progress else makers):
+            fig = make()  # drawn and saved one at a time: the progress shows both
+            if fig is not None:
+                written += _save_figures([(stem, caption, fig)], target, formats)
+    if not written:
         raise ResultsError(f"{root}: nothing to plot (no summary, periods or cohorts table; "
                            "an interrupted run can be completed with --resume)")
-    with _lock_if_inside(root, target):
-        return _save_figures(figures, target, formats)
+    return written
 
 
 def _lock_if_inside(root: Path, target: Path) -> Any:

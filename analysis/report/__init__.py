@@ -2,64 +2,42 @@
 
 :func:`write_report` reads a results directory of ``spc run``, ``compare`` or
 ``sweep`` and writes either one self-contained HTML file (figures embedded as
-PNG data URIs, no network needed to open it) or Markdown with its figures as
-PNG files beside it.  The report holds what was run (scenarios, the inputs in
-which they differ, seeds, replications, warm-up, the manifest), the KPIs with
-95 % intervals, the comparison verdicts, the sensitivity indices, the figures
-of ``analysis.plots.all_figures`` and the STRESS-DES checklist (Monks et al.
-2019) answered as far as the package knows.  See docs/report.md.
+data URIs, no network needed to open it) or Markdown with its figures as
+files beside it.  A comparison's report opens with the decision and its
+headline figure; then what was run (scenarios, the inputs in which they
+differ, seeds, replications, warm-up, the manifest), the KPIs with 95 %
+intervals, the comparison verdicts, the sensitivity indices, the figures of
+``analysis.plots`` (read back from ``DIR/figures`` where ``spc plot`` saved
+them, drawn otherwise: ``analysis.report.figures``) and the STRESS-DES
+checklist (Monks et al. 2019) answered as far as the package knows.  See
+docs/report.md.
 """
 
 from __future__ import annotations
 
-import io
 import shutil
-import struct
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
-
-import pandas as pd
 
 from analysis.report.content import (
     comparison_section,
     decision_section,
     kpi_section,
     sensitivity_section,
-    slug,
     what_was_run,
 )
 from analysis.report.document import Figure, Paragraph, Report, Section
+from analysis.report.figures import HEADLINE, Progress, report_figures
 from analysis.report.render import to_html, to_markdown
 from analysis.report.stress import stress_section
 from analysis.report.study import KIND_TITLES, Study, load_study
 from sim.errors import ResultsError, UserError
 from sim.results.files import atomic_write_bytes
 
-__all__ = ["FORMATS", "build_report", "load_study", "render_figures", "write_report"]
+__all__ = ["FORMATS", "build_report", "load_study", "report_figures", "write_report"]
 
 FORMATS = ("html", "md")
-#: resolution of the embedded figures
-DPI = 110
-
-
-def png_size(png: bytes) -> tuple[int, int]:
-    """Width and height of a PNG from its IHDR chunk."""
-    width, height = struct.unpack(">II", png[16:24])
-    return int(width), int(height)
-
-
-def render_figures(tables: dict[str, pd.DataFrame], manifest: dict[str, Any]) -> list[Figure]:
-    """Every figure the results support (``analysis.plots.all_figures``), as PNG."""
-    from analysis.plots import all_figures
-
-    figures = []
-    for name, caption, fig in all_figures(tables, manifest):
-        buffer = io.BytesIO()
-        fig.savefig(buffer, format="png", dpi=DPI)
-        png = buffer.getvalue()
-        figures.append(Figure(slug(name), caption, png, *png_size(png)))
-    return figures
 
 
 def title(study: Study) -> str:
@@ -77,19 +55,26 @@ def title(study: Study) -> str:
             f"{len(study.plan.get('points') or [])} points")
 
 
-def build_report(study: Study, figures: list[Figure]) -> Report:
-    """The report's sections, in reading order."""
-    report = Report(title(study), f"spc report of {KIND_TITLES[study.kind]}, results in "
-                                  f"{study.directory}, written {study.created()}")
-    sections = [decision_section(study), what_was_run(study), kpi_section(study),
-                comparison_section(study), sensitivity_section(study)]
+def build_report(study: Study, figures: list[Figure], folder: Path | None = None) -> Report:
+    """The report's sections, in reading order: the answers first, so that the first
+    screen answers (a comparison's decision with the headline figure among ``figures``,
+    then the other figures, the KPIs and comparisons; without a decision, the KPIs and
+    sensitivity, then the figures); what was run and the checklist after them.  Links to
+    the documentation are relative to ``folder``, where the report is written (default:
+    the results directory)."""
+    where = study.directory if folder is None else folder
+    report = Report(title(study), f"spc report of {KIND_TITLES[study.kind]}")
+    headline = [f for f in figures if f.name == HEADLINE]
     fig_section = Section("Figures", "figures")
-    if figures:
-        fig_section.blocks.extend(figures)
+    shown = [f for f in figures if f.name != HEADLINE]
+    if shown:
+        fig_section.blocks.extend(shown)
     else:
         fig_section.text("The results support no figure.")
-    sections.append(fig_section)
-    sections.append(stress_section(study))
+    decision = decision_section(study, headline[0] if headline else None)
+    tables = [kpi_section(study, where), comparison_section(study), sensitivity_section(study)]
+    answers = [decision, fig_section, *tables] if decision else [*tables, fig_section]
+    sections = [*answers, what_was_run(study), stress_section(study, where)]
     report.sections = [s for s in sections if s is not None]
     report.sections[0].blocks[:0] = [Paragraph((text,), "warning") for text in study.warnings()]
     return report
@@ -131,20 +116,23 @@ def _check_destination(out: Path, fmt: str, force: bool) -> None:
 
 
 def write_report(directory: str | Path, out: str | Path | None = None, fmt: str = "html",
-                 force: bool = False) -> Path:
+                 force: bool = False, progress: Progress | None = None) -> Path:
     """Write the report of results directory ``directory``; returns the file written.
 
     ``out`` defaults to ``directory/report.html`` (or ``report.md``); an existing report
-    is replaced only with ``force``.  Raises :class:`sim.errors.UserError` (a missing or
-    unreadable results directory, an occupied destination) with one clear message.
+    is replaced only with ``force``.  The figures ``spc plot`` saved in
+    ``directory/figures`` are reused, the others drawn; ``progress`` wraps the figures
+    as they are made (``spc report`` shows a tqdm bar).  Raises
+    :class:`sim.errors.UserError` (a missing or unreadable results directory, an
+    occupied destination) with one clear message.
     """
     if fmt not in FORMATS:
         raise UserError(f"report format {fmt!r}: allowed: {', '.join(FORMATS)}")
     study = load_study(directory)
     path = Path(out) if out is not None else study.directory / f"report.{fmt}"
     _check_destination(path, fmt, force)
-    figures = render_figures(study.tables, study.manifest)
-    report = build_report(study, figures)
+    figures = report_figures(study, progress)
+    report = build_report(study, figures, path.parent)
     with _lock_if_inside(study.directory, path):
         return _write(report, figures, path, fmt)
 
@@ -174,8 +162,8 @@ def _write(report: Report, figures: list[Figure], path: Path, fmt: str) -> Path:
         if figures:
             folder.mkdir()
         for fig in figures:
-            _write_atomically(folder / f"{fig.name}.png", fig.png)
-        text = to_markdown(report, _footer(), lambda f: f"{folder.name}/{f.name}.png")
+            _write_atomically(folder / f"{fig.name}.{fig.suffix}", fig.data)
+        text = to_markdown(report, _footer(), lambda f: f"{folder.name}/{f.name}.{f.suffix}")
         _write_atomically(path, text.encode("utf-8"))
     except OSError as exc:
         raise ResultsError(f"{path}: cannot write the report ({exc.strerror or exc})") from None

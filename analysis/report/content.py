@@ -9,6 +9,7 @@ paired-t comparisons), recomputed from the stored summary table.
 from __future__ import annotations
 
 import json
+import os
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
@@ -16,6 +17,9 @@ from typing import Any
 import pandas as pd
 
 from analysis.report.document import (
+    Cell,
+    Estimate,
+    Figure,
     Folded,
     Inline,
     Link,
@@ -95,14 +99,21 @@ def source_root() -> Path:
     return Path(__file__).resolve().parents[2]
 
 
-def doc_link(name: str) -> Inline:
+def doc_link(name: str, folder: Path) -> Inline:
     """A link to the documentation page ``name`` (e.g. ``model.md``) of this checkout,
-    found wherever docs/ keeps it; plain text if there is none."""
+    found wherever docs/ keeps it, relative to ``folder`` (where the report is written)
+    so that the report names no absolute path; plain text if there is no docs/ or no
+    relative path to it (another drive)."""
     docs = source_root() / "docs"
     found = sorted(docs.rglob(name)) if docs.is_dir() else []
+    shown = found[0].relative_to(source_root()).as_posix() if found else f"docs/{name}"
     if not found:
-        return f"docs/{name}"
-    return Link(found[0].relative_to(source_root()).as_posix(), found[0].as_uri())
+        return shown
+    try:
+        href = os.path.relpath(found[0].resolve(), Path(folder).resolve())
+    except ValueError:  # no relative path between two drives
+        return shown
+    return Link(shown, Path(href).as_posix())
 
 
 def slug(text: str) -> str:
@@ -201,6 +212,7 @@ def settings_table(study: Study) -> Table:
                                  f"worker{'' if workers == 1 else 's'})"))
     if "wall_seconds" in m:
         rows.append(("wall time", f"{number(m['wall_seconds'])} s"))
+    rows += [("results", str(study.directory)), ("results written", study.created())]
     return Table(("setting", "value"), tuple(rows), "How it was run.", ident="settings",
                  numeric=False)
 
@@ -250,7 +262,7 @@ def what_was_run(study: Study) -> Section:
     sec.blocks.append(scenarios_table(study))
     if study.kind == "compare":
         sec.text("Every scenario ran on the same replication seeds (common random numbers), so "
-                 "each difference below is paired replication by replication.")
+                 "each difference in this report is paired replication by replication.")
         sec.blocks.append(differences_table(study))
     if study.kind == "sweep":
         spec = study.sweep
@@ -276,13 +288,16 @@ def what_was_run(study: Study) -> Section:
 
 
 # -- results ----------------------------------------------------------------------------------
-def kpi_section(study: Study) -> Section:
+def kpi_section(study: Study, folder: Path) -> Section:
+    """The KPIs with their intervals; ``folder`` is where the report is written (for the
+    link to the KPI reference)."""
     sec = Section("Key performance indicators", "kpis")
     sec.text("Mean over replications with its 95 % Student-t interval (Law 2015, section "
              "9.4.1; sim.statistics.output_analysis.summarise_replications); n is the number of "
-             "replications with a value. Definitions and units: ", doc_link("kpis.md"), ".")
+             "replications with a value. Definitions and units: ", doc_link("kpis.md", folder),
+             ".")
     if study.kind == "sweep":
-        sec.blocks.append(sweep_kpi_table(study))
+        sec.blocks.extend(sweep_kpi_tables(study))
         return sec
     if study.kind == "run":
         sec.text("One replication: no interval can be given. Run with --replications to get "
@@ -293,7 +308,9 @@ def kpi_section(study: Study) -> Section:
 
 def kpi_table(study: Study) -> Table:
     """KPI | mean and 95 % interval of each scenario | n | unit: one row per KPI (units from
-    the KPI registry, sim/kpis.py)."""
+    the KPI registry, sim/kpis.py).  One scenario gets a mean and an interval column;
+    several get one column each, the interval under the mean, so that the table fits a
+    screen's width."""
     summary = study.summary
     names = [s["name"] for s in study.scenarios if (summary["scenario"] == s["name"]).any()]
     per = {name: kpi_intervals(summary[summary["scenario"] == name]).set_index("kpi")
@@ -303,49 +320,68 @@ def kpi_table(study: Study) -> Table:
     money_label = currency(study)
     rows = []
     for kpi in kpis:
-        cells: list[str] = [kpi]
+        cells: list[Cell] = [kpi]
         for name in names:
             r = per[name].loc[kpi]
-            cells += [number(r["mean"]), interval(r["ci_low"], r["ci_high"])]
+            mean, iv = number(r["mean"]), interval(r["ci_low"], r["ci_high"])
+            cells += [mean, iv] if len(names) == 1 else [Estimate(mean, iv)]
         counts = dict.fromkeys(str(int(per[n].loc[kpi, "n"])) for n in names)
         rows.append((*cells, ", ".join(counts),
                      kpis_registry.money_unit(kpis_registry.unit(kpi, "summary"), money_label)))
-    label = (lambda name: f"{name}: ") if len(names) > 1 else (lambda name: "")
-    columns = ["KPI"]
-    for name in names:
-        columns += [f"{label(name)}mean", f"{label(name)}95 % interval"]
+    columns = ["mean", "95 % interval"] if len(names) == 1 else names
     done = study.replications()
-    return Table((*columns, "n", "unit"), tuple(rows),
+    how = "" if len(names) == 1 else " Each cell: the mean, and under it the 95 % interval."
+    return Table(("KPI", *columns, "n", "unit"), tuple(rows),
                  "KPIs over " + ", ".join(f"{done.get(n, 0)} replication(s) of {n}" for n in names)
-                 + ".", ident="kpis")
+                 + "." + how, ident="kpis")
 
 
-def plus_minus(mean: float, low: float, high: float) -> str:
-    """``mean ± half-width`` of a symmetric interval (``mean`` alone without one)."""
+def plus_minus(mean: float, low: float, high: float) -> Estimate:
+    """``mean ± half-width`` of a symmetric interval, the half-width under the mean (the
+    mean alone without one)."""
     half = number((high - low) / 2.0)
-    return number(mean) if half == "n/a" else f"{number(mean)} ± {half}"
+    return Estimate(number(mean), "" if half == "n/a" else f"± {half}")
 
 
-def sweep_kpi_table(study: Study) -> Table:
+#: the most columns (design point, factors and KPIs) of one table of a sweep's KPIs: more
+#: would not fit a page 1,280 pixels wide, so the KPIs go on in another table
+SWEEP_COLUMNS = 10
+
+
+def sweep_kpi_tables(study: Study) -> list[Table]:
+    """The sweep's KPIs per design point (mean ± half-width), in as few tables as keep
+    each within :data:`SWEEP_COLUMNS` columns (the KPIs shared evenly), each with the
+    point and factors."""
     summary = study.summary
-    kpis = [k for k in study.sweep.get("kpis") or [] if k in summary.columns]
+    kpis = ordered_kpis([k for k in study.sweep.get("kpis") or [] if k in summary.columns])
     points = study.plan.get("points") or []
     factors = sorted({k for p in points for k in p})
-    rows = []
+    cells: list[tuple[Cell, ...]] = []
     for point, group in summary.groupby("point", sort=True):
-        ivs = kpi_intervals(group, kpis)
+        ivs = kpi_intervals(group, kpis).set_index("kpi")
         i = int(point)
         where = points[i] if i < len(points) else {}
-        rows.append((str(i), *(value_text(where.get(f)) for f in factors),
-                     *(plus_minus(r.mean, r.ci_low, r.ci_high) for r in ivs.itertuples())))
-        if len(rows) >= MAX_POINTS:
+        cells.append((str(i), *(value_text(where.get(f)) for f in factors),
+                      *(plus_minus(ivs.loc[k, "mean"], ivs.loc[k, "ci_low"],
+                                   ivs.loc[k, "ci_high"]) for k in kpis)))
+        if len(cells) >= MAX_POINTS:
             break
     more = f" (the first {MAX_POINTS} points; all are in the summary table)" \
         if summary["point"].nunique() > MAX_POINTS else ""
-    return Table(("point", *factors, *ordered_kpis(kpis)), tuple(rows),
-                 f"The sweep's KPIs per design point: mean ± half-width of the 95 % "
-                 f"interval{more}.",
-                 ident="kpis-sweep")
+    room = max(2, SWEEP_COLUMNS - 1 - len(factors))
+    per_table = -(-len(kpis) // -(-len(kpis) // room)) if kpis else room  # balanced
+    tables = []
+    for start in range(0, max(len(kpis), 1), per_table):
+        shown = range(1 + len(factors) + start, 1 + len(factors) + start + per_table)
+        tables.append(Table(
+            ("point", *factors, *kpis[start:start + per_table]),
+            tuple((*row[:1 + len(factors)], *(row[i] for i in shown if i < len(row)))
+                  for row in cells),
+            f"The sweep's KPIs per design point: mean ± half-width of the 95 % interval{more}"
+            + (f"; KPIs {start + 1} to {min(start + per_table, len(kpis))} of {len(kpis)}."
+               if len(kpis) > per_table else "."),
+            ident="kpis-sweep" if start == 0 else f"kpis-sweep-{start // per_table + 1}"))
+    return tables
 
 
 def currency(study: Study) -> str:
@@ -354,9 +390,11 @@ def currency(study: Study) -> str:
     return str(money.get("currency") or "")
 
 
-def decision_section(study: Study) -> Section | None:
+def decision_section(study: Study, headline: Figure | None = None) -> Section | None:
     """The decision summary of a comparison, first in the report: the ranking on the
-    objective under the constraints, in a table and in plain words."""
+    objective under the constraints, as the ``headline`` figure (if any), a table and
+    plain words, in that order, so that the first screen answers which scenario wins,
+    by how much and how sure."""
     from sim.statistics.decision import decision_lines, format_amount
 
     table = study.tables.get("decision")
@@ -374,6 +412,8 @@ def decision_section(study: Study) -> Section | None:
     sec.text(f"The scenarios ranked on {name}, in {unit}"
              + (f", under the constraints {', '.join(constraints)}" if constraints else "")
              + "; best first.")
+    if headline is not None:
+        sec.blocks.append(headline)
     rows = []
     for r in table.itertuples():
         is_base = r.scenario == base
@@ -389,11 +429,13 @@ def decision_section(study: Study) -> Section | None:
     sec.blocks.append(Table(
         ("rank", "scenario", objective, "vs base", "%", "95 % interval", "P(best)",
          "constraints"), tuple(rows),
-        f"Differences are paired over replications on common random numbers, with paired-t "
-        f"intervals (Law 2015). P(best): {meta.get('method', 'paired bootstrap')} "
-        "(Efron & Tibshirani 1993).", ident="decision"))
+        "Differences from the base, paired over replications on common random numbers, with "
+        "95 % paired-t intervals (Law 2015); P(best): the probability of being best.",
+        ident="decision"))
     for line in decision_lines(table, study.tables["summary"], base, currency=label):
         sec.text(line)
+    sec.text(f"P(best): {meta.get('method', 'paired bootstrap over replications')} (Efron & "
+             "Tibshirani 1993).", style="note")
     return sec
 
 

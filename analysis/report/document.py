@@ -25,8 +25,19 @@ class Link:
 
 
 Inline = str | Link
-#: a table cell: text, a link, or text and links in a row
-Cell = Inline | tuple[Inline, ...]
+
+
+@dataclass(frozen=True)
+class Estimate:
+    """A mean and its interval in one table cell (the HTML puts the interval on a second,
+    smaller line, so that a table of several scenarios keeps one column each)."""
+
+    mean: str
+    interval: str
+
+
+#: a table cell: text, a link, text and links in a row, or an estimate
+Cell = Inline | tuple[Inline, ...] | Estimate
 
 
 @dataclass(frozen=True)
@@ -53,13 +64,20 @@ class Table:
 
 @dataclass(frozen=True)
 class Figure:
-    """A rendered figure: PNG bytes, a file-safe name and a caption."""
+    """A rendered figure: its image (PNG or SVG bytes), a file-safe name, a caption and
+    the size (CSS pixels) at which the page shows it."""
 
     name: str
     caption: str
-    png: bytes
+    data: bytes
     width: int
     height: int
+    #: the image's file suffix: ``png`` or ``svg``
+    suffix: str = "png"
+
+    @property
+    def mime(self) -> str:
+        return "image/svg+xml" if self.suffix == "svg" else "image/png"
 
 
 @dataclass(frozen=True)

@@ -1,8 +1,10 @@
 """The report as one self-contained HTML page, or as Markdown with figure files.
 
-The HTML page needs nothing but itself: styles inline, figures as base64 PNG
-data URIs, no script, no web font, no external stylesheet.  Every piece of
-text passes through :func:`html.escape`; the Markdown escapes its own
+The HTML page needs nothing but itself: styles inline, figures as base64 data
+URIs (PNG, or SVG read back from ``spc plot``), no script, no web font, no
+external stylesheet; its layout fits a window 1,280 pixels wide without
+scrolling sideways (tables break long words, figures shrink to the page).  Every
+piece of text passes through :func:`html.escape`; the Markdown escapes its own
 punctuation so that a KPI name like ``failures_by_source.process`` stays as
 written.
 """
@@ -18,6 +20,7 @@ from analysis.report.document import (
     AUTHOR,
     Block,
     Cell,
+    Estimate,
     Figure,
     Inline,
     Link,
@@ -35,37 +38,44 @@ body { margin: 0; color: var(--ink); background: #fff;
        font: 15px/1.5 system-ui, -apple-system, "Segoe UI", Roboto, "Helvetica Neue",
              Arial, sans-serif; }
 header, main, footer { max-width: 1100px; margin: 0 auto; padding: 0 24px; }
-header { padding-top: 28px; border-bottom: 1px solid var(--rule); }
-h1 { font-size: 1.7em; margin: 0 0 4px; }
-h2 { font-size: 1.3em; margin: 36px 0 8px; padding-bottom: 4px;
+header { padding-top: 14px; border-bottom: 1px solid var(--rule); }
+h1 { font-size: 1.5em; line-height: 1.25; margin: 0 0 2px; }
+h2 { font-size: 1.3em; margin: 32px 0 8px; padding-bottom: 4px;
      border-bottom: 2px solid var(--accent); }
-.subtitle { color: var(--muted); margin: 0 0 12px; }
-nav ol { display: flex; flex-wrap: wrap; gap: 4px 18px; padding: 0; margin: 0 0 14px;
+main > section:first-child > h2 { margin-top: 14px; }
+.subtitle { color: var(--muted); margin: 0 0 4px; }
+nav ol { display: flex; flex-wrap: wrap; gap: 2px 18px; padding: 0; margin: 0 0 8px;
          list-style: none; }
 a { color: var(--accent); }
+p { margin: 8px 0; }
 p.warning { background: #fdecea; border-left: 4px solid var(--bad); padding: 8px 12px; }
 p.note { background: var(--band); border-left: 4px solid var(--muted); padding: 8px 12px; }
-.table-wrap { overflow-x: auto; margin: 10px 0 18px; }
-table { border-collapse: collapse; font-size: 0.92em; }
+.table-wrap { max-width: 100%; overflow-x: auto; margin: 10px 0 18px; }
+table { border-collapse: collapse; font-size: 0.92em; max-width: 100%; }
 caption { caption-side: top; text-align: left; color: var(--muted); padding: 0 0 6px; }
 th, td { border-bottom: 1px solid var(--rule); padding: 4px 10px; vertical-align: top;
-         text-align: left; }
+         text-align: left; overflow-wrap: break-word; }
 th { background: var(--band); font-weight: 600; }
-td.num { text-align: right; font-variant-numeric: tabular-nums; white-space: nowrap; }
+th.num, td.num { text-align: right; }
+td.num { font-variant-numeric: tabular-nums; overflow-wrap: normal; }
+td.iv { white-space: nowrap; }
+td .ci { display: block; color: var(--muted); font-size: 0.9em; white-space: nowrap; }
 tbody tr:nth-child(even) { background: #fafbfc; }
-td.mark { min-width: 10em; }
-td.better, td.worse, td.plain { white-space: nowrap; }
+td.better, td.worse { white-space: nowrap; }
 td.better { color: var(--good); font-weight: 600; }
 td.worse { color: var(--bad); font-weight: 600; }
 td.todo { color: var(--bad); }
 td.partial { color: #8a5a00; }
-figure { margin: 18px 0 26px; }
-figure img { max-width: 100%; height: auto; border: 1px solid var(--rule); }
+figure { margin: 18px 0 26px; max-width: 100%; }
+figure img { display: block; max-width: 100%; height: auto; border: 1px solid var(--rule); }
 figcaption { color: var(--muted); font-size: 0.92em; margin-top: 4px; }
+#decision figure { margin: 8px 0 4px; }
+#decision figcaption { font-size: 0.85em; }
+#decision .table-wrap { margin: 6px 0 10px; }
 details { margin: 10px 0 18px; }
 summary { cursor: pointer; color: var(--accent); }
-pre { background: var(--band); padding: 10px 12px; overflow-x: auto; font-size: 0.85em;
-      max-height: 480px; }
+pre { background: var(--band); padding: 10px 12px; font-size: 0.85em; max-height: 480px;
+      overflow: auto; white-space: pre-wrap; overflow-wrap: anywhere; }
 footer { color: var(--muted); font-size: 0.85em; padding: 28px 24px 40px; }
 """
 
@@ -94,9 +104,46 @@ def _inline_html(part: Inline) -> str:
     return _e(part)
 
 
+#: where a long identifier or path may break: after an underscore or a slash, and at a
+#: dot between letters (``failures_by_source.process``), never inside a number
+_BREAK = re.compile(r"(?<=[_/])(?=\w)|(?<=[A-Za-z]\.)(?=[A-Za-z])")
+#: a word this long may widen a table column (shorter ones are left as they are)
+LONG_WORD = 16
+
+
+def _breakable(text: str, shortest: int = LONG_WORD) -> str:
+    """Escaped text with ``<wbr>`` where a table cell may break a word of at least
+    ``shortest`` characters."""
+    return "".join(_BREAK.sub("<wbr>", _e(part)) if len(part) >= shortest else _e(part)
+                   for part in re.split(r"(\s+)", text))
+
+
 def _cell_html(cell: Cell) -> str:
+    if isinstance(cell, Estimate):
+        if not cell.interval:
+            return _e(cell.mean)
+        return f'{_e(cell.mean)} <span class="ci">{_e(cell.interval)}</span>'
     parts = cell if isinstance(cell, tuple) else (cell,)
-    return "".join(_inline_html(p) for p in parts)
+    return "".join(_breakable(p) if isinstance(p, str) else _inline_html(p) for p in parts)
+
+
+def _numeric(table: Table, i: int, cell: Cell) -> bool:
+    """Whether cell ``i`` of a row is a number (right-aligned): an estimate, or text that
+    reads as a number, an interval or mean ± half-width (never the first column)."""
+    if not table.numeric or i == 0:
+        return False
+    return isinstance(cell, Estimate) or (isinstance(cell, str) and bool(_NUMERIC.match(cell)))
+
+
+def _cell_classes(table: Table, i: int, cell: Cell) -> list[str]:
+    classes = []
+    if _numeric(table, i, cell):
+        classes.append("num")
+        if isinstance(cell, str) and cell.startswith("["):
+            classes.append("iv")  # an interval stays on one line
+    if i == table.marked_column and isinstance(cell, str):
+        classes.extend(("mark", _mark(cell)))
+    return classes
 
 
 def _table_html(table: Table) -> str:
@@ -104,16 +151,15 @@ def _table_html(table: Table) -> str:
     out = [f'<div class="table-wrap"><table{ident}>']
     if table.caption:
         out.append(f"<caption>{_e(table.caption)}</caption>")
-    out.append("<thead><tr>" + "".join(f"<th>{_e(c)}</th>" for c in table.columns)
-               + "</tr></thead><tbody>")
+    numeric = [bool(table.rows) and all(_numeric(table, i, row[i]) for row in table.rows)
+               for i in range(len(table.columns))]
+    heads = (f'<th class="num">{_breakable(c, 0)}</th>' if numeric[i]
+             else f"<th>{_breakable(c, 0)}</th>" for i, c in enumerate(table.columns))
+    out.append("<thead><tr>" + "".join(heads) + "</tr></thead><tbody>")
     for row in table.rows:
         cells = []
         for i, cell in enumerate(row):
-            classes = []
-            if table.numeric and isinstance(cell, str) and i > 0 and _NUMERIC.match(cell):
-                classes.append("num")
-            if i == table.marked_column and isinstance(cell, str):
-                classes.extend(("mark", _mark(cell)))
+            classes = _cell_classes(table, i, cell)
             attr = f' class="{" ".join(classes)}"' if classes else ""
             cells.append(f"<td{attr}>{_cell_html(cell)}</td>")
         out.append("<tr>" + "".join(cells) + "</tr>")
@@ -122,8 +168,8 @@ def _table_html(table: Table) -> str:
 
 
 def _figure_html(fig: Figure) -> str:
-    data = base64.b64encode(fig.png).decode("ascii")
-    return (f'<figure id="figure-{_e(fig.name)}"><img src="data:image/png;base64,{data}" '
+    data = base64.b64encode(fig.data).decode("ascii")
+    return (f'<figure id="figure-{_e(fig.name)}"><img src="data:{fig.mime};base64,{data}" '
             f'width="{fig.width}" height="{fig.height}" alt="{_e(fig.caption)}">'
             f"<figcaption>{_e(fig.caption)}</figcaption></figure>")
 
@@ -183,6 +229,8 @@ def _inline_md(part: Inline) -> str:
 
 
 def _cell_md(cell: Cell) -> str:
+    if isinstance(cell, Estimate):
+        return f"{_md(cell.mean)} {_md(cell.interval)}".rstrip()
     parts = cell if isinstance(cell, tuple) else (cell,)
     return "".join(_inline_md(p) for p in parts)
 

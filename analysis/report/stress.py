@@ -12,6 +12,7 @@ for the author.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from pathlib import Path
 from typing import Any
 
 from analysis.report.content import (
@@ -121,11 +122,12 @@ def _components(mode: Any, flat: dict[str, Any], model: Inline) -> tuple[Inline,
             "reasons); providers are hired and quit. Details: ", model, ".")
 
 
-def checklist(study: Study) -> Table:
+def checklist(study: Study, folder: Path) -> Table:
+    """The STRESS-DES items; links to the documentation relative to ``folder``."""
     m = study.manifest
     base = study.base
     run = scenario_run(base)
-    model, kpis = doc_link("model.md"), doc_link("kpis.md")
+    model, kpis = doc_link("model.md", folder), doc_link("kpis.md", folder)
     flat = study.flat(base)
     initial = "; ".join(f"{k} = {value_text(flat[k])}" for k in INITIAL_STATE if k in flat)
     if run.get("mode") == "queue":
@@ -152,8 +154,8 @@ def checklist(study: Study) -> Table:
               "defection, and on to growth and profit (", model, f"). The problem studied and "
               f"the decision informed: {AUTHOR}."),
         _item("1.2", "Model outputs", REPORTED,
-              "The run summary's KPIs (table above), each defined with its unit and window "
-              "(after warm-up, cohort, whole run, end) in ", kpis,
+              "The run summary's KPIs (under Key performance indicators), each defined with "
+              "its unit and window (after warm-up, cohort, whole run, end) in ", kpis,
               "; per-period series in the periods table; acquisition cohorts in the cohorts "
               "table."),
         _item("1.3", "Experimentation aims", PARTLY, aims_text,
@@ -177,7 +179,7 @@ def checklist(study: Study) -> Table:
         _item("3.3", "Input parameters", REPORTED,
               "Every resolved parameter of the base scenario, with its unit, is listed below; "
               "other scenarios differ only as tabled under What was run. Ranges and meanings: ",
-              doc_link("parameters.md"), "."),
+              doc_link("parameters.md", folder), "."),
         _item("3.4", "Assumptions", PARTLY,
               "The assumptions of each mechanism are stated with it in ", model,
               f". Assumptions of this study: {AUTHOR}."),
@@ -218,12 +220,14 @@ def parameters_table(study: Study) -> Table:
                  f"Resolved parameters of {study.base['name']}.", ident="parameters")
 
 
-def stress_section(study: Study) -> Section:
+def stress_section(study: Study, folder: Path) -> Section:
+    """The STRESS-DES checklist and the base's parameters; ``folder``: where the report
+    is written."""
     sec = Section("Reporting checklist (STRESS-DES)", "stress-des")
     sec.text("The items of the STRESS-DES guidelines for reporting discrete-event simulation "
              f"studies that the package can answer; the others are marked {AUTHOR}. ",
              REFERENCE)
-    sec.blocks.append(checklist(study))
+    sec.blocks.append(checklist(study, folder))
     sec.blocks.append(Folded(f"Item 3.3: every parameter of {study.base['name']}",
                              (parameters_table(study),)))
     return sec

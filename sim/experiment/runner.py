@@ -78,12 +78,12 @@ def in_notebook() -> bool:
     return "ipykernel" in sys.modules
 
 
-def progress_bar(total: int, done: int, quiet: bool, label: str) -> tqdm:
+def progress_bar(total: int, done: int, quiet: bool, label: str, unit: str = "run") -> tqdm:
     """A progress bar: tqdm's notebook widget in Jupyter, else text on stderr (``tqdm.auto``
     chooses); silent under ``quiet`` and when stderr is neither a terminal nor a notebook's
     (a log file, a pipe)."""
     shown = not quiet and (sys.stderr.isatty() or in_notebook())
-    return auto_tqdm(total=total, initial=done, desc=label, unit="run", file=sys.stderr,
+    return auto_tqdm(total=total, initial=done, desc=label, unit=unit, file=sys.stderr,
                      disable=not shown, dynamic_ncols=True)
 
 
