@@ -57,7 +57,7 @@ def row_text(row: pd.Series, objective: str, base: str, currency: str) -> str:
 def caption(objective: str, base: str) -> str:
     name = kpis_registry.label(objective, "summary").lower()
     return (f"Each scenario's difference from {base} in {name} (dot) with its 95 % paired-t "
-            "interval (line), best first; blue better, vermillion worse, grey no clear "
+            "interval (line), best first; blue better, red worse, grey no clear "
             "difference; a hollow marker fails a constraint; P(best): the probability of "
             "being best.")
 
