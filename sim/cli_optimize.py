@@ -60,13 +60,27 @@ def cmd_optimize(args: argparse.Namespace) -> int:
                        force=args.force, fmt=args.format, quiet=args.quiet)
     record = exp.manifest["optimize"]
     table = exp.tables["candidates"]
+    figures = [] if args.no_figure else _figure(out)
     if args.json:
         rows = [{k: _number(v) for k, v in row.items()} for row in table.to_dict("records")]
         print(json.dumps({"base": base.name, **record, "candidates": rows,
-                          "scenario_file": str(out / "chosen.toml")}, indent=2, default=str))
+                          "scenario_file": str(out / "chosen.toml"),
+                          "figures": [str(p) for p in figures]}, indent=2, default=str))
     elif not args.quiet:
         print_optimum(record, table, out)
+        for path in figures:
+            print(f"search history figure: {path}")
     return report_failures(exp.failures, out)
+
+
+def _figure(out: Path) -> list[Path]:
+    """The search history figure (analysis.plots.optimize), as PNG in ``out/figures``."""
+    import matplotlib
+
+    matplotlib.use("Agg")  # files only, whatever the environment says
+    from analysis.plots.optimize import write_history
+
+    return write_history(out)
 
 
 def print_optimum(record: dict[str, Any], table: Any, out: Path) -> None:
@@ -128,6 +142,8 @@ def add_optimize_parsers(sub: Any) -> None:
     p.add_argument("--certify-runs", type=cli_args.bounded_int(0, cli_args.MAX_REPLICATIONS),
                    help="at most this many runs for the certification (default: as many as "
                         "KN needs); if KN stops there, the result says it is not certified")
+    p.add_argument("--no-figure", action="store_true",
+                   help="do not draw the search history figure (figures/optimize_history.png)")
     p.add_argument("--seed", type=int, help="root seed (default: the base's)")
     p.add_argument("--set", action="append", metavar="KEY=VALUE", help=SET_HELP)
     add_execution_options(p)
