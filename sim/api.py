@@ -4,6 +4,7 @@
 >>> run("scenarios/baseline.toml", replications=5)   # KPI means with 95 % intervals
 >>> compare("scenarios/baseline.toml", ["scenarios/reliability_high.toml"], replications=10)
 >>> sweep("scenarios/sweeps/reliability_empowerment.toml")
+>>> optimize("scenarios/baseline.toml", "levers.toml", budget_runs=60)  # spc optimize
 
 Results are stored as by the command line, in ``out`` or else a fresh temporary
 directory, which is kept: every function says where on stderr (unless ``quiet=True``), and
@@ -174,4 +175,32 @@ def sweep_experiment(
                  options)
 
 
-__all__ = ["MAIN_KPIS", "compare", "run", "run_experiment", "sweep", "sweep_experiment"]
+def optimize(
+    base: str | Path | Scenario,
+    levers: str | Path,
+    executor: str | Executor | None = "sequential",
+    *,
+    overrides: Sequence[str] | None = None,
+    out: str | Path | None = None,
+    workers: int | None = None,
+    scheduler: str | None = None,
+    **options: Any,
+) -> Experiment:
+    """``spc optimize``: an Optuna search over the levers file's parameters on common random
+    numbers, then KN certification of the best candidates.  Options as the command's:
+    ``objective``, ``constraints``, ``replications`` (n0), ``budget_runs``, ``candidates``,
+    ``delta``, ``alpha``, ``certify_runs``, ``resume``.  The returned experiment's
+    ``manifest["optimize"]`` holds the chosen policy and the statement; its tables
+    ``candidates`` and ``trials`` the search; ``out/chosen.toml`` the chosen scenario."""
+    from sim.experiment.optimize import run_optimize
+    from sim.scenario.levers import load_levers
+
+    runner = _executor(executor, workers, scheduler)
+    b = _scenario(base, overrides)
+    options = _shown(options)
+    return _told(run_optimize(b, load_levers(levers, b), _out(out, f"optimize-{b.name}"),
+                              runner, **options), options)
+
+
+__all__ = ["MAIN_KPIS", "compare", "optimize", "run", "run_experiment", "sweep",
+           "sweep_experiment"]

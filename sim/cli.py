@@ -26,6 +26,7 @@ from sim.cli_experiment import (
     wants_experiment,
 )
 from sim.cli_export import add_export_parsers
+from sim.cli_optimize import add_optimize_parsers
 from sim.cli_plot import add_plot_parsers
 from sim.cli_report import add_report_parsers
 from sim.cli_teaching import add_teaching_parsers
@@ -225,6 +226,7 @@ def build_parser() -> argparse.ArgumentParser:
     add_plot_parsers(sub)
     add_report_parsers(sub)
     add_export_parsers(sub)
+    add_optimize_parsers(sub)
     add_teaching_parsers(sub)
     return parser
 

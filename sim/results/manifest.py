@@ -20,8 +20,9 @@ from sim.errors import ResultsError
 from sim.results.layout import MANIFEST
 
 MANIFEST_VERSION = 1
-Kind = Literal["run", "replications", "compare", "sweep", "teaching"]
-KINDS: tuple[str, ...] = ("run", "replications", "compare", "sweep", "teaching")
+Kind = Literal["run", "replications", "compare", "sweep", "teaching", "optimize"]
+KINDS: tuple[str, ...] = ("run", "replications", "compare", "sweep", "teaching",
+                          "optimize")
 
 
 class ScenarioEntry(BaseModel):

@@ -1,0 +1,150 @@
+"""``spc optimize``: choose a policy under uncertainty (Optuna search, KN certification)."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import math
+from pathlib import Path
+from typing import Any
+
+from sim import cli_args
+from sim.cli_experiment import (
+    SET_HELP,
+    _executor,
+    _number,
+    add_execution_options,
+    default_out,
+    report_failures,
+)
+from sim.scenario.library import locate
+
+
+def _positive(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        value = math.nan
+    if not (math.isfinite(value) and value > 0):
+        raise argparse.ArgumentTypeError(f"{text!r} is not accepted; allowed: a positive number")
+    return value
+
+
+def _alpha(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        value = math.nan
+    if not 0.0 < value < 0.5:
+        raise argparse.ArgumentTypeError(f"{text!r} is not accepted; allowed: a probability "
+                                         "in (0, 0.5), e.g. 0.05")
+    return value
+
+
+def cmd_optimize(args: argparse.Namespace) -> int:
+    from sim.experiment.optimize import run_optimize
+    from sim.scenario import load_scenario
+    from sim.scenario.levers import load_levers
+
+    overrides = list(args.set or [])
+    if args.seed is not None:
+        overrides.append(f"run.seed={args.seed}")
+    base = load_scenario(locate(Path(args.base)), overrides)
+    levers = load_levers(args.levers, base)
+    out = Path(args.out) if args.out else default_out(f"optimize-{base.name}")
+    exp = run_optimize(base, levers, out, _executor(args), objective=args.objective,
+                       constraints=args.constraint or (), replications=args.replications,
+                       budget_runs=args.budget_runs, candidates=args.candidates,
+                       delta=args.delta, alpha=args.alpha,
+                       certify_runs=args.certify_runs, resume=args.resume,
+                       force=args.force, fmt=args.format, quiet=args.quiet)
+    record = exp.manifest["optimize"]
+    table = exp.tables["candidates"]
+    figures = [] if args.no_figure else _figure(out)
+    if args.json:
+        rows = [{k: _number(v) for k, v in row.items()} for row in table.to_dict("records")]
+        print(json.dumps({"base": base.name, **record, "candidates": rows,
+                          "scenario_file": str(out / "chosen.toml"),
+                          "figures": [str(p) for p in figures]}, indent=2, default=str))
+    elif not args.quiet:
+        print_optimum(record, table, out)
+        for path in figures:
+            print(f"search history figure: {path}")
+    return report_failures(exp.failures, out)
+
+
+def _figure(out: Path) -> list[Path]:
+    """The search history figure (analysis.plots.optimize), as PNG in ``out/figures``."""
+    import matplotlib
+
+    matplotlib.use("Agg")  # files only, whatever the environment says
+    from analysis.plots.optimize import write_history
+
+    return write_history(out)
+
+
+def print_optimum(record: dict[str, Any], table: Any, out: Path) -> None:
+    """The chosen policy, the certified candidates and the statement."""
+    objective = record["objective"]
+    print(f"Optimize {objective} ({'higher' if record['maximize'] else 'lower'} is better)"
+          + (f", constraints {', '.join(record['constraints'])}" if record["constraints"]
+             else "")
+          + f": {len(table)} candidates examined in {record['search_runs']} runs, "
+          f"{len(record['certified'])} certified in {record['certify_runs']} more")
+    if not record["feasible_found"]:
+        print("  no candidate met the constraints: the best on the objective were certified")
+    levers = [c for c in table.columns if "." in c and not c.startswith("mean_")]
+    certified = table[table["certified"]].sort_values("mean", ascending=not record["maximize"])
+    print(f"  {'cand':<6}" + "".join(f"{c:>28}" for c in levers)
+          + f"{'n':>5}{'mean':>16}  outcome")
+    for row in certified.to_dict("records"):
+        at = row["eliminated_at"]
+        fate = ("chosen" if row["chosen"] else "left when the certification budget ran out"
+                if at is None or at != at else f"eliminated after {int(at)} replications")
+        print(f"  {row['candidate']:<6}" + "".join(f"{str(row[c])[:27]:>28}" for c in levers)
+              + f"{row['n']:>5}{row['mean']:>16,.6g}  {fate}")
+    print()
+    chosen = ", ".join(f"{k} = {json.dumps(v)}" for k, v in record["chosen_params"].items())
+    print(f"Chosen policy: {chosen}")
+    print(f"  {record['statement']}")
+    print(f"  delta = {record['delta']:.6g}"
+          + ("" if record["delta_given"] else " (default: 1 % of the best search mean)")
+          + f", alpha = {record['alpha']:g}, first stage n0 = {record['n0']}")
+    print(f"\nscenario file of the chosen policy: {out / 'chosen.toml'}")
+    print(f"results written to {out}")
+
+
+def add_optimize_parsers(sub: Any) -> None:
+    """``spc optimize``."""
+    p = sub.add_parser("optimize", help="choose a policy under uncertainty: a search over "
+                                        "levers, then a KN certification of the best")
+    p.add_argument("base", help="the base scenario file")
+    p.add_argument("--levers", required=True, metavar="LEVERS.toml",
+                   help="levers file: the parameters to choose and their ranges or choices")
+    p.add_argument("--objective", metavar="KPI",
+                   help="outcome KPI to optimize (default: profit; mean_wait in queue mode)")
+    p.add_argument("--constraint", action="append", metavar="KPI>=VALUE",
+                   help="a requirement on a KPI's mean, e.g. retention_rate>=0.8 or "
+                        "cost<=900000 for a budget (KPI<=VALUE too; repeatable)")
+    p.add_argument("--budget-runs", type=cli_args.bounded_int(2, cli_args.MAX_REPLICATIONS),
+                   default=100, help="simulation runs the search may spend (default 100); "
+                                     "the certification's runs come on top")
+    p.add_argument("-r", "--replications", type=cli_args.bounded_int(2, 1000), default=5,
+                   help="replications per candidate in the search, KN's first stage "
+                        "(default 5)")
+    p.add_argument("--candidates", type=cli_args.bounded_int(1, 100), default=5,
+                   help="best candidates of the search certified by KN (default 5)")
+    p.add_argument("--delta", type=_positive,
+                   help="indifference zone, in the objective's unit (default: 1 %% of the "
+                        "best search mean)")
+    p.add_argument("--alpha", type=_alpha, default=0.05,
+                   help="1 - probability of correct selection (default 0.05)")
+    p.add_argument("--certify-runs", type=cli_args.bounded_int(0, cli_args.MAX_REPLICATIONS),
+                   help="at most this many runs for the certification (default: as many as "
+                        "KN needs); if KN stops there, the result says it is not certified")
+    p.add_argument("--no-figure", action="store_true",
+                   help="do not draw the search history figure (figures/optimize_history.png)")
+    p.add_argument("--seed", type=int, help="root seed (default: the base's)")
+    p.add_argument("--set", action="append", metavar="KEY=VALUE", help=SET_HELP)
+    add_execution_options(p)
+    p.set_defaults(func=cmd_optimize)
