@@ -60,7 +60,7 @@ def optimize_history(candidates: pd.DataFrame, summary: pd.DataFrame,
     levers = list(record["chosen_params"])
     fig, axes = new_figure(1, 2, panel=(4.6, 3.4))
     ax, cert = axes[0]
-    blue, orange, green = colours(3)[:3]
+    blue, red, green = colours(3)[:3]
     cands = candidates.sort_values("candidate")
     feasible = cands["feasible"].astype(bool)
     ax.scatter(cands.loc[feasible, "candidate"], cands.loc[feasible, "search_mean"],
@@ -69,7 +69,7 @@ def optimize_history(candidates: pd.DataFrame, summary: pd.DataFrame,
                facecolors="none", edgecolors="0.5", s=22, label="fails a constraint",
                zorder=3, gid="infeasible candidates")
     ax.step(cands["candidate"], _running_best(cands["search_mean"], feasible, maximize),
-            where="post", color=orange, lw=1.5, label="best feasible so far", gid="best")
+            where="post", color=red, lw=1.5, label="best feasible so far", gid="best")
     chosen = cands[cands["chosen"].astype(bool)]
     ax.scatter(chosen["candidate"], chosen["search_mean"], marker="*", s=160, color=green,
                edgecolors="black", linewidths=0.5, zorder=4, label="chosen", gid="chosen")
