@@ -16,8 +16,9 @@ def load(directory: str | Path) -> dict[str, pd.DataFrame]:
     """The tables of a results directory written by ``spc run``, ``compare``, ``sweep`` or
     ``experiment run``: ``summary`` (one row per scenario, design point and replication),
     ``periods``, ``cohorts`` and, where present, ``events``, ``customers`` and ``panel``
-    (customer-level output of ``--panel``), ``comparisons``, ``decision``, ``design``
-    and ``sensitivity``; plus ``manifest`` as a one-row frame of its top-level scalars.
+    (customer-level output of ``--panel``), ``comparisons``, ``decision``, ``design``,
+    ``sensitivity``, ``candidates`` and ``trials`` (``spc optimize``); plus ``manifest``
+    as a one-row frame of its top-level scalars.
 
     Every kind of results has the same layout and the same typed manifest
     (:class:`sim.results.manifest.Manifest`, checked on reading)."""

@@ -8,8 +8,10 @@ The sheets, as far as the results have them:
 
 ``decision``     the ranking of a comparison (``spc compare``), first;
 ``comparisons``  paired differences from the base with their 95 % intervals and verdicts;
-``kpis``         each scenario's KPI means with 95 % intervals (not for sweeps);
+``kpis``         each scenario's KPI means with 95 % intervals (not for sweeps and
+                 optimizations, whose design points share a scenario name);
 ``sensitivity``  a sweep's sensitivity indices with their confidence intervals;
+``candidates``, ``trials``  the policies ``spc optimize`` examined and its proposals;
 ``replications`` the ``summary`` table: one row per scenario, design point and replication;
 ``units``        every KPI of the workbook with its unit and definition;
 ``about``        what was run: kind, scenarios, seeds, replications, version, directory.
@@ -102,7 +104,7 @@ def kpis_sheet(study: Study, label: str) -> pd.DataFrame | None:
     from sim.statistics.output_analysis import summarise_replications
 
     summary = study.summary
-    if study.kind == "sweep" or summary.empty:
+    if study.kind in ("sweep", "optimize") or summary.empty:
         return None
     frames = []
     for record in study.scenarios:
@@ -151,6 +153,8 @@ def sheets(study: Study) -> dict[str, pd.DataFrame]:
         "comparisons": comparisons_sheet(study, label),
         "kpis": kpis_sheet(study, label),
         "sensitivity": study.tables.get("sensitivity"),
+        "candidates": study.tables.get("candidates"),
+        "trials": study.tables.get("trials"),
         "replications": study.summary,
     }
     out = {name: frame for name, frame in found.items() if frame is not None and not frame.empty}

@@ -230,3 +230,24 @@ def test_optimize_same_result_whatever_the_executor_and_after_resume(
     # --resume re-played the search from the store: nothing was simulated again
     assert sorted(p.stat().st_mtime_ns for p in seq.rglob("r*.parquet")) == \
         optimized["shards"]
+
+
+def test_report_plot_and_export_cover_an_optimization(optimized: dict[str, Any]) -> None:
+    from openpyxl import load_workbook
+
+    from analysis import load
+    from analysis.plots import figure_makers
+
+    par = optimized["par"]
+    tables = load(par)
+    assert {"candidates", "trials"} <= set(tables)  # results tables of their own
+    manifest = json.loads((par / "manifest.json").read_text())
+    assert "optimize_history" in [stem for stem, _, _ in figure_makers(tables, manifest)]
+    assert main(["report", str(par), "--quiet"]) == 0
+    html = (par / "report.html").read_text(encoding="utf-8")
+    assert html.index('id="chosen"') < html.index('id="figures"')  # the answer first
+    assert manifest["optimize"]["statement"].split(" (KN")[0] in html
+    assert 'id="candidates"' in html and 'id="chosen-kpis"' in html
+    assert main(["export", str(par), "--quiet"]) == 0
+    assert load_workbook(par / "results.xlsx").sheetnames == [
+        "candidates", "trials", "replications", "units", "about"]

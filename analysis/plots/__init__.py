@@ -139,6 +139,12 @@ def figure_makers(tables: dict[str, pd.DataFrame], manifest: dict[str, Any]) -> 
     if "sensitivity" in tables:
         sens = tables["sensitivity"]
         makers.append(("sensitivity_indices", lambda: sweep.sensitivity_indices(sens)))
+    if "candidates" in tables and isinstance(manifest.get("optimize"), dict):
+        from analysis.plots import optimize
+
+        captions[optimize.STEM] = optimize.CAPTION
+        makers.append((optimize.STEM, lambda: optimize.optimize_history(
+            tables["candidates"], tables["summary"], manifest["optimize"])))
     return [(stem, captions.get(stem, ""), make) for stem, make in makers]
 
 

@@ -24,6 +24,7 @@ from analysis.report.content import (
     comparison_section,
     decision_section,
     kpi_section,
+    optimize_section,
     sensitivity_section,
     what_was_run,
 )
@@ -50,6 +51,8 @@ def title(study: Study) -> str:
     if study.kind == "compare":
         others = ", ".join(s["name"] for s in study.scenarios[1:])
         return f"{others} compared with {base}"
+    if study.kind == "optimize":
+        return f"{base}: the best policy on {study.plan.get('objective', '')}"
     spec = study.sweep
     return (f"Sweep {spec.get('name', base)}: {spec.get('design', '')} design, "
             f"{len(study.plan.get('points') or [])} points")
@@ -71,8 +74,10 @@ def build_report(study: Study, figures: list[Figure], folder: Path | None = None
         fig_section.blocks.extend(shown)
     else:
         fig_section.text("The results support no figure.")
-    decision = decision_section(study, headline[0] if headline else None)
-    tables = [kpi_section(study, where), comparison_section(study), sensitivity_section(study)]
+    decision = (optimize_section(study) if study.kind == "optimize"
+                else decision_section(study, headline[0] if headline else None))
+    tables = [] if study.kind == "optimize" else [
+        kpi_section(study, where), comparison_section(study), sensitivity_section(study)]
     answers = [decision, fig_section, *tables] if decision else [*tables, fig_section]
     sections = [*answers, what_was_run(study), stress_section(study, where)]
     report.sections = [s for s in sections if s is not None]

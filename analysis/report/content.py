@@ -494,3 +494,50 @@ def sensitivity_section(study: Study) -> Section | None:
         "Sobol' first-order and total; mu_star/sigma: Morris; SRC2: squared standardized "
         "regression coefficient).", ident="sensitivity"))
     return sec
+
+
+def optimize_section(study: Study) -> Section | None:
+    """The policy ``spc optimize`` chose, with its statement, first in an optimization's
+    report: the candidates it certified and the KPIs of the chosen one."""
+    record = study.manifest.get("optimize")
+    candidates = study.tables.get("candidates")
+    if not isinstance(record, dict) or candidates is None or candidates.empty:
+        return None
+    sec = Section("Chosen policy", "chosen")
+    objective = str(record.get("objective", ""))
+    chosen = ", ".join(f"{k} = {value_text(v)}"
+                       for k, v in (record.get("chosen_params") or {}).items())
+    sec.text(f"Chosen: {chosen}. {record.get('statement', '')}.")
+    sec.text(f"Method: {record.get('method', '')}; search: {record.get('sampler', '')}. "
+             "The chosen policy is the scenario file chosen.toml beside these results.",
+             style="note")
+    levers = list(record.get("chosen_params") or {})
+    unit = kpis_registry.money_unit(kpis_registry.unit(objective, "summary"), currency(study))
+    rows = []
+    for r in candidates.sort_values("mean", ascending=not record.get("maximize", True)
+                                    ).to_dict("records"):
+        if not r.get("certified"):
+            continue
+        outcome = ("chosen" if r.get("chosen") else
+                   f"eliminated after {int(r['eliminated_at'])} replications"
+                   if pd.notna(r.get("eliminated_at")) else "")
+        rows.append((str(r["candidate"]), *(value_text(r[k]) for k in levers),
+                     str(int(r["n"])), number(r["mean"]), outcome))
+    sec.blocks.append(Table(
+        ("candidate", *levers, "replications", f"{objective} ({unit})", "outcome"),
+        tuple(rows), f"The candidates certified, best mean first; {objective} is the mean "
+        "over all their replications, on common random numbers.", ident="candidates"))
+    point = int(record.get("chosen", -1))
+    summary = study.summary
+    rows_chosen = summary[summary["point"] == point] if "point" in summary else summary[:0]
+    if not rows_chosen.empty:
+        label = currency(study)
+        table = kpi_intervals(rows_chosen)
+        sec.blocks.append(Table(
+            ("KPI", "mean", "95 % interval", "n", "unit"),
+            tuple((str(r.kpi), number(r.mean), interval(r.ci_low, r.ci_high), str(int(r.n)),
+                   kpis_registry.money_unit(kpis_registry.unit(str(r.kpi), "summary"), label))
+                  for r in table.itertuples()),
+            f"The KPIs of the chosen policy over its {len(rows_chosen)} replications, with 95 % "
+            "Student-t intervals.", ident="chosen-kpis"))
+    return sec

@@ -27,6 +27,7 @@ KIND_TITLES = {
     "replications": "replications of one scenario",
     "compare": "a comparison of scenarios on common random numbers",
     "sweep": "a sweep over parameters",
+    "optimize": "a search for the best policy (spc optimize)",
 }
 
 
@@ -138,7 +139,7 @@ def _kind(manifest: dict[str, Any], path: Path) -> str:
     kind = plan.get("kind") if isinstance(plan, dict) else None
     if kind == "run":
         return "replications"
-    if kind in ("compare", "sweep"):
+    if kind in ("compare", "sweep", "optimize"):
         return str(kind)
     raise ResultsError(f"{path}: unknown experiment kind {kind!r} in the manifest's plan")
 
