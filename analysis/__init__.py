@@ -17,7 +17,8 @@ def load(directory: str | Path) -> dict[str, pd.DataFrame]:
     ``experiment run``: ``summary`` (one row per scenario, design point and replication),
     ``periods``, ``cohorts`` and, where present, ``events``, ``customers`` and ``panel``
     (customer-level output of ``--panel``), ``comparisons``, ``decision``, ``design``,
-    ``sensitivity``, ``candidates`` and ``trials`` (``spc optimize``); plus ``manifest``
+    ``sensitivity``, ``candidates`` and ``trials`` (``spc optimize``), ``posterior``,
+    ``intervals`` and ``predictive`` (``spc calibrate``); plus ``manifest``
     as a one-row frame of its top-level scalars.
 
     Every kind of results has the same layout and the same typed manifest

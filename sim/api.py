@@ -5,6 +5,7 @@
 >>> compare("scenarios/baseline.toml", ["scenarios/reliability_high.toml"], replications=10)
 >>> sweep("scenarios/sweeps/reliability_empowerment.toml")
 >>> optimize("scenarios/baseline.toml", "levers.toml", budget_runs=60)  # spc optimize
+>>> calibrate("firm.csv", "scenarios/baseline.toml", "priors.toml")   # spc calibrate
 
 Results are stored as by the command line, in ``out`` or else a fresh temporary
 directory, which is kept: every function says where on stderr (unless ``quiet=True``), and
@@ -202,5 +203,41 @@ def optimize(
                               runner, **options), options)
 
 
-__all__ = ["MAIN_KPIS", "compare", "optimize", "run", "run_experiment", "sweep",
+def calibrate(
+    data: str | Path,
+    base: str | Path | Scenario,
+    priors: str | Path = "scenarios/priors/default.toml",
+    executor: str | Executor | None = "sequential",
+    *,
+    overrides: Sequence[str] | None = None,
+    out: str | Path | None = None,
+    workers: int | None = None,
+    scheduler: str | None = None,
+    **options: Any,
+) -> pd.DataFrame:
+    """``spc calibrate``: ABC-SMC (pyabc) fit of the priors file's parameters of ``base``
+    to the observed period KPIs in ``data`` (CSV: period, kpi, value, optional se).
+    Options as the command's: ``population``, ``generations``, ``draws``, ``resume``.
+    Returns the ``intervals`` table (prior and posterior 90 % intervals, posterior median,
+    narrowing, identified); ``analysis.load(df.attrs["results"])`` has ``posterior`` and
+    ``predictive``, the manifest's ``calibrate`` record the misfit warning, and
+    ``out/calibrated.toml`` is the scenario at the posterior median."""
+    from sim.experiment.calibrate import run_calibrate
+    from sim.experiment.observed import load_observed
+    from sim.scenario.library import locate
+    from sim.scenario.priors import load_priors
+
+    runner = _executor(executor, workers, scheduler)
+    b = _scenario(base, overrides)
+    spec = load_priors(locate(Path(priors)), b)
+    observed = load_observed(data, b)
+    options = _shown(options)
+    exp = _told(run_calibrate(b, spec, observed, _out(out, f"calibrate-{b.name}"), runner,
+                              **options), options)
+    if exp.manifest["calibrate"]["misfit"] and not options.get("quiet", False):
+        print(f"spc: warning: {exp.manifest['calibrate']['misfit']}", file=sys.stderr)
+    return _with_results(exp.tables["intervals"], exp)
+
+
+__all__ = ["MAIN_KPIS", "calibrate", "compare", "optimize", "run", "run_experiment", "sweep",
            "sweep_experiment"]

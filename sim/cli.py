@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from sim import cli_args
+from sim.cli_calibrate import add_calibrate_parsers
 from sim.cli_experiment import (
     add_executor_options,
     add_experiment_parsers,
@@ -227,6 +228,7 @@ def build_parser() -> argparse.ArgumentParser:
     add_report_parsers(sub)
     add_export_parsers(sub)
     add_optimize_parsers(sub)
+    add_calibrate_parsers(sub)
     add_teaching_parsers(sub)
     return parser
 

@@ -770,14 +770,15 @@ def test_switches_take_true_and_false() -> None:
 
 
 def _shipped_scenarios() -> list[Path]:
-    """Every scenario file under scenarios/: not the sweep files (tests/test_design.py)
-    nor the teaching experiments' manifests (tests/test_teaching.py)."""
+    """Every scenario file under scenarios/: not the sweep files (tests/test_design.py),
+    the teaching experiments' manifests (tests/test_teaching.py) nor the priors files
+    (tests/test_calibrate.py)."""
     import tomllib
 
     out = []
     for path in sorted((ROOT / "scenarios").rglob("*.toml")):
         data = tomllib.loads(path.read_text())
-        if path.name != "experiment.toml" and "design" not in data:
+        if path.name != "experiment.toml" and "design" not in data and "priors" not in data:
             out.append(path)
     return out
 

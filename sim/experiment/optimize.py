@@ -453,16 +453,24 @@ def optimize_tables(opt: Optimum, objective: str,
 def write_chosen(path: Path, base: Scenario, params: dict[str, Any], said: str) -> None:
     """The chosen policy as a scenario file: ``extends`` the base file, with the base's
     overrides and the levers' values (``spc run`` and ``spc compare`` accept it)."""
+    write_extending(path, base, params, f"{base.name}-optimized",
+                    f"The policy spc optimize chose: {said}.")
+
+
+def write_extending(path: Path, base: Scenario, params: dict[str, Any], name: str,
+                    description: str) -> None:
+    """A scenario file named ``name`` that ``extends`` the base file, with the base's
+    overrides and then ``params`` (``{section.key: value}``) set."""
     from sim.results.files import atomic_write_text
 
     values = {**_override_values(base.overrides), **{k: toml_literal(v)
                                                      for k, v in params.items()}}
     sections: dict[str, list[str]] = {}
     for key, literal in values.items():
-        section, _, name = key.partition(".")
-        sections.setdefault(section, []).append(f"{name} = {literal}")
-    lines = [f'name = "{base.name}-optimized"',
-             f'description = """The policy spc optimize chose: {said}."""']
+        section, _, entry = key.partition(".")
+        sections.setdefault(section, []).append(f"{entry} = {literal}")
+    lines = [f"name = {toml_literal(name)}",
+             f'description = """{description}"""']
     if base.path is not None:
         lines.append(f"extends = {toml_literal(str(Path(base.path).resolve()))}")
     for section, entries in sections.items():

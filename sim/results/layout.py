@@ -10,11 +10,14 @@
     shards/NAME/p00000/r00000.check.json     scenario hash and sha256 of the shard's files
     errors/NAME/p00000/r00000.json           a failed replication's traceback
     periods, summary, cohorts, events, customers, panel, comparisons, decision,
-    design, sensitivity, candidates, trials (.parquet or .csv)
+    design, sensitivity, candidates, trials, posterior, intervals, predictive
+    (.parquet or .csv)
     figures/FIGURE.png|svg|pdf               spc plot
     report.html, report.md, report_figures/  spc report
     results.xlsx                             spc export
     chosen.toml                              spc optimize (the chosen policy)
+    calibrated.toml, calibration.db          spc calibrate (the scenario at the posterior
+                                             median; pyabc's database, for --resume)
     results.md, figure.png                   spc experiment run
 
 ``NAME`` is the scenario's name when it is a safe file name, otherwise a hex
@@ -36,11 +39,13 @@ from sim.errors import ResultsError
 MANIFEST = "manifest.json"
 LOCK = ".spc.lock"
 TABLES = ("periods", "summary", "cohorts", "events", "customers", "panel", "comparisons",
-          "decision", "design", "sensitivity", "candidates", "trials")
+          "decision", "design", "sensitivity", "candidates", "trials", "posterior", "intervals",
+          "predictive")
 TABLE_SUFFIXES = (".parquet", ".csv")
 SPC_FOLDERS = ("shards", "errors", "report_figures")
 SPC_FILES = (MANIFEST, LOCK, "report.html", "report.md", "results.md", "figure.png",
-             "results.xlsx", "chosen.toml")
+             "results.xlsx", "chosen.toml", "calibrated.toml", "calibration.db",
+             "calibration.db-journal")
 FIGURE_SUFFIXES = (".png", ".svg", ".pdf")
 _SAFE = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]{0,99}")
 

@@ -20,9 +20,10 @@ from sim.errors import ResultsError
 from sim.results.layout import MANIFEST
 
 MANIFEST_VERSION = 1
-Kind = Literal["run", "replications", "compare", "sweep", "teaching", "optimize"]
+Kind = Literal["run", "replications", "compare", "sweep", "teaching", "optimize",
+               "calibrate"]
 KINDS: tuple[str, ...] = ("run", "replications", "compare", "sweep", "teaching",
-                          "optimize")
+                          "optimize", "calibrate")
 
 
 class ScenarioEntry(BaseModel):

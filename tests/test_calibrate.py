@@ -1,0 +1,212 @@
+"""spc calibrate: data and priors validation, and a synthetic firm recovered by ABC-SMC."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from sim.cli import main
+from sim.experiment.jobs import jobs_for, run_job
+from sim.experiment.observed import default_scale, load_observed
+from sim.results.layout import is_spc_file
+from sim.scenario import load_scenario
+from sim.scenario.priors import load_priors
+
+ROOT = Path(__file__).resolve().parent.parent
+BASE = ROOT / "scenarios" / "baseline.toml"
+#: a tiny market: 40 customers, 2 providers, three monthly periods (~0.15 s a run)
+TINY = ["customers.initial=40", "providers.count=2", "run.years=0.25", "run.warmup_years=0"]
+TRUTH = 0.90  # the synthetic firm's process reliability
+FIRM_SEED = 7  # the firm's own random numbers (not the calibration's)
+PRIOR = (0.75, 0.99)
+
+
+def _sets() -> list[str]:
+    return [arg for s in TINY for arg in ("--set", s)]
+
+
+def _tiny():
+    return load_scenario(BASE, TINY)
+
+
+# -- the data file -----------------------------------------------------------------------------
+
+
+def _bad_data(tmp_path: Path, text: str, capsys: pytest.CaptureFixture[str]) -> str:
+    data = tmp_path / "firm.csv"
+    data.write_text(text)
+    priors = ROOT / "scenarios" / "priors" / "default.toml"
+    out = tmp_path / "out"
+    code = main(["calibrate", str(data), "--scenario", str(BASE), "--priors", str(priors),
+                 "--out", str(out), *_sets()])
+    err = capsys.readouterr().err
+    assert code == 2, err
+    assert str(data) in err and "Traceback" not in err
+    assert not (out / "calibration.db").exists()  # stopped before anything ran
+    return err
+
+
+@pytest.mark.parametrize(("text", "expected"), [
+    ("period,kpi,value\n0,npss,30\n", ["row 2, column 'kpi'", "unknown KPI 'npss'",
+                                       "did you mean nps", "periods table"]),
+    ("period,kpi,value\n0,nps,thirty\n", ["row 2, column 'value'", "'thirty'",
+                                          "a finite number"]),
+    ("period,kpi,value\n0,nps,30\n2,nps,29\n", ["KPI 'nps'", "period 1 missing",
+                                                         "consecutive periods"]),
+    ("period,kpi\n0,nps\n", ["column 'value'", "missing", "columns period, kpi, value"]),
+    ("period,kpi,value,note\n0,nps,30,x\n", ["column 'note'", "unknown column"]),
+    ("period,kpi,value\n0,nps,30\n0,nps,31\n", ["row 3", "also given in row 2"]),
+    ("period,kpi,value\n7,nps,30\n", ["row 2, column 'period'", "past the scenario's horizon",
+                                      "periods 0 to 2"]),
+    ("period,kpi,value,se\n0,nps,30,-1\n", ["row 2, column 'se'", "a positive number"]),
+    ("period,kpi,value\n0,period,30\n", ["unknown KPI 'period'"]),
+])
+def test_bad_data_stops_with_one_message(tmp_path: Path, capsys: pytest.CaptureFixture[str],
+                                         text: str, expected: list[str]) -> None:
+    err = _bad_data(tmp_path, text, capsys)
+    for part in expected:
+        assert part in err, err
+
+
+def test_data_scales_are_the_standard_errors_else_the_documented_default(
+        tmp_path: Path) -> None:
+    data = tmp_path / "firm.csv"
+    data.write_text("period,kpi,value,se\n0,nps,30,2\n1,nps,20,\n2,nps,40,\n"
+                    "0,complaints,3,\n1,complaints,5,\n2,complaints,4,\n3,complaints,8,\n")
+    observed = load_observed(data, _tiny().with_overrides(["run.years=1"]))
+    nps = observed.table[observed.table["kpi"] == "nps"]
+    assert nps["scale"].tolist() == [2.0, 3.0, 3.0]  # se, then 10 % of the mean level (30)
+    complaints = observed.table[observed.table["kpi"] == "complaints"]
+    # four points: the robust noise of the changes (2, -1, 4): MAD 2 -> 1.4826 * 2 / sqrt 2
+    assert complaints["scale"].iloc[0] == pytest.approx(1.4826 * 2 / 2**0.5)
+    assert default_scale(pd.Series([0.0, 0.0]).to_numpy()) == 1.0
+
+
+# -- the priors file ---------------------------------------------------------------------------
+
+
+def test_default_priors_are_valid_on_the_baseline() -> None:
+    spec = load_priors(ROOT / "scenarios" / "priors" / "default.toml", load_scenario(BASE))
+    assert len(spec.priors) >= 3 and spec.description
+    for prior in spec.priors:
+        low, high = prior.scipy().ppf([0.0, 1.0])
+        assert (low, high) == pytest.approx((prior.low, prior.high))
+
+
+@pytest.mark.parametrize(("body", "expected"), [
+    ('[priors."organization.reliabilty"]\ndistribution = "uniform"\nlow = 0.8\nhigh = 0.9\n',
+     ["not a scenario parameter", "keys of [organization]"]),
+    ('[priors."organization.reliability"]\ndistribution = "uniform"\nlow = 0.8\nhigh = 1.2\n',
+     ['priors."organization.reliability".high', "1.2"]),
+    ('[priors."providers.count"]\ndistribution = "uniform"\nlow = 2\nhigh = 9\n',
+     ["integer", "only continuous parameters"]),
+    ('[priors."run.years"]\ndistribution = "uniform"\nlow = 1\nhigh = 2\n',
+     ["cannot be fitted"]),
+    ('[priors."organization.reliability"]\ndistribution = "normal"\nmean = 0.9\nlow = 0.8\n'
+     'high = 0.95\n', ['.sd', "missing"]),
+    ('[priors."organization.reliability"]\ndistribution = "beta"\nlow = 0.8\nhigh = 0.95\n',
+     ["distribution", "uniform (flat on [low, high]) or normal"]),
+])
+def test_bad_priors_stop_with_one_message(tmp_path: Path, capsys: pytest.CaptureFixture[str],
+                                          body: str, expected: list[str]) -> None:
+    priors = tmp_path / "priors.toml"
+    priors.write_text(body)
+    data = tmp_path / "firm.csv"
+    data.write_text("period,kpi,value\n0,nps,30\n")
+    code = main(["calibrate", str(data), "--scenario", str(BASE), "--priors", str(priors),
+                 "--out", str(tmp_path / "out"), *_sets()])
+    err = capsys.readouterr().err
+    assert code == 2 and str(priors) in err and "Traceback" not in err, err
+    for part in expected:
+        assert part in err, err
+
+
+def test_force_removes_what_calibrate_wrote() -> None:
+    for name in ("calibrated.toml", "calibration.db", "posterior.parquet", "intervals.csv",
+                 "predictive.parquet"):
+        assert is_spc_file(Path(name))
+
+
+# -- a synthetic firm --------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def calibrated(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A firm simulated by the model itself at reliability 0.90 (its own seed), calibrated
+    from a uniform prior on [0.75, 0.99] with 2 generations of 20 particles."""
+    folder = tmp_path_factory.mktemp("calibrate")
+    firm = _tiny().with_overrides([f"organization.reliability={TRUTH}",
+                                   f"run.seed={FIRM_SEED}"])
+    outcome = run_job(jobs_for(firm, range(1))[0])
+    rows = [r for r in outcome.periods if r["unit"] == "all"]
+    data = folder / "firm.csv"
+    pd.DataFrame({"period": [r["period"] for r in rows], "kpi": "failures_process",
+                  "value": [r["failures_process"] for r in rows]}).to_csv(data, index=False)
+    priors = folder / "priors.toml"
+    priors.write_text('[priors."organization.reliability"]\ndistribution = "uniform"\n'
+                      f"low = {PRIOR[0]}\nhigh = {PRIOR[1]}\n")
+    out = folder / "out"
+    code = main(["calibrate", str(data), "--scenario", str(BASE), "--priors", str(priors),
+                 "--population", "20", "--generations", "2", "--draws", "20",
+                 "--executor", "sequential", "--quiet", "--out", str(out), *_sets()])
+    assert code == 0
+    return out
+
+
+def test_the_truth_lies_in_the_90_percent_credible_interval(calibrated: Path) -> None:
+    import analysis
+
+    tables = analysis.load(calibrated)
+    row = tables["intervals"].iloc[0]
+    assert row["parameter"] == "organization.reliability"
+    assert row["posterior_low"] <= TRUTH <= row["posterior_high"]
+    assert row["prior_low"] == pytest.approx(PRIOR[0] + 0.05 * (PRIOR[1] - PRIOR[0]))
+    assert row["narrowing"] >= 0.2 and row["identified"]  # the failures pin reliability down
+    posterior = tables["posterior"]
+    assert list(posterior.columns) == ["organization.reliability", "weight"]
+    assert len(posterior) == 20 and posterior["weight"].sum() == pytest.approx(1.0)
+    predictive = tables["predictive"]
+    assert set(predictive["draws"]) == {20} and len(predictive) == 3
+    assert (predictive["q005"] <= predictive["median"]).all()
+    assert (predictive["median"] <= predictive["q995"]).all()
+
+
+def test_the_calibrated_scenario_runs_at_the_posterior_median(calibrated: Path) -> None:
+    manifest = json.loads((calibrated / "manifest.json").read_text())
+    assert manifest["kind"] == "calibrate" and manifest["complete"]
+    record = manifest["calibrate"]
+    assert record["generations"] == 2 and record["misfit"] is None
+    assert record["epsilons"][1] < record["epsilons"][0]  # the tolerance narrows
+    scenario = load_scenario(calibrated / "calibrated.toml")
+    median = record["posterior_median"]["organization.reliability"]
+    assert scenario.params.organization.reliability == pytest.approx(median)
+    assert scenario.params.customers.initial == 40  # the base's overrides are kept
+    assert (calibrated / "figures" / "calibration.png").stat().st_size > 10_000
+
+
+def test_resume_of_a_complete_calibration_simulates_nothing(calibrated: Path) -> None:
+    import analysis
+
+    before = analysis.load(calibrated)["posterior"]
+    stamp = (calibrated / "calibration.db").stat().st_mtime_ns
+    code = main(["calibrate", str(calibrated.parent / "firm.csv"), "--scenario", str(BASE),
+                 "--priors", str(calibrated.parent / "priors.toml"), "--population", "20",
+                 "--generations", "2", "--draws", "20", "--quiet", "--no-figure",
+                 "--resume", "--out", str(calibrated), *_sets()])
+    assert code == 0
+    pd.testing.assert_frame_equal(analysis.load(calibrated)["posterior"], before)
+    assert (calibrated / "calibration.db").stat().st_mtime_ns == stamp
+
+
+def test_misfit_is_flagged_when_the_model_cannot_reach_the_data(calibrated: Path) -> None:
+    from sim.experiment.calibrate import misfit_statement
+
+    predictive = pd.read_parquet(calibrated / "predictive.parquet")
+    assert misfit_statement(predictive) is None
+    far = predictive.assign(observed=predictive["q995"] * 3 + 10, outside_99=True)
+    said = misfit_statement(far)
+    assert said is not None and "100% of the observed points" in said
+    assert "failures_process (3)" in said
