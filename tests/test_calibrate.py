@@ -210,3 +210,23 @@ def test_misfit_is_flagged_when_the_model_cannot_reach_the_data(calibrated: Path
     said = misfit_statement(far)
     assert said is not None and "100% of the observed points" in said
     assert "failures_process (3)" in said
+
+
+def test_a_resumed_calibration_continues_exactly_as_an_uninterrupted_one(
+        calibrated: Path, tmp_path: Path) -> None:
+    """Generation 1 after a stop at generation 0 (run_abc with --resume) is the generation 1
+    of a run that never stopped: the same particles and weights (tiny: 6 particles)."""
+    import numpy as np
+
+    from sim.experiment.calibrate import run_abc
+    from sim.experiment.executors import SequentialExecutor
+
+    base = _tiny()
+    priors = load_priors(calibrated.parent / "priors.toml", base)
+    observed = load_observed(calibrated.parent / "firm.csv", base)
+    runner = SequentialExecutor()
+    whole = run_abc(base, priors, observed, runner, tmp_path / "whole.db", 6, 2, False)
+    run_abc(base, priors, observed, runner, tmp_path / "part.db", 6, 1, False)
+    resumed = run_abc(base, priors, observed, runner, tmp_path / "part.db", 6, 2, True)
+    (a, wa), (b, wb) = (h.get_distribution(m=0, t=1) for h in (whole, resumed))
+    assert np.array_equal(a.to_numpy(), b.to_numpy()) and np.array_equal(wa, wb)

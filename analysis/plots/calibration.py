@@ -63,7 +63,7 @@ def calibration_bands(predictive: pd.DataFrame, record: dict[str, Any]) -> Figur
                             fmt="o", ms=4, color=colour, capsize=2, label=name, zorder=3,
                             gid=f"{kpi} {name}")
         ax.set_title(wrap(f"{label(kpi)}: {int(outside.sum())} of {len(part)} outside",
-                          40), fontsize="medium")
+                          48), fontsize="medium")
         ax.xaxis.set_major_locator(MaxNLocator(integer=True))
         compact_ticks(ax)
     hide_unused(axes, len(kpis), xlabel="review period")
