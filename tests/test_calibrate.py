@@ -230,3 +230,17 @@ def test_a_resumed_calibration_continues_exactly_as_an_uninterrupted_one(
     resumed = run_abc(base, priors, observed, runner, tmp_path / "part.db", 6, 2, True)
     (a, wa), (b, wb) = (h.get_distribution(m=0, t=1) for h in (whole, resumed))
     assert np.array_equal(a.to_numpy(), b.to_numpy()) and np.array_equal(wa, wb)
+
+
+def test_the_python_api_returns_the_intervals(calibrated: Path) -> None:
+    """sim.api.calibrate on the fixture's files, resumed in its directory: nothing is
+    simulated again, and the intervals table comes back with the results directory."""
+    from sim.api import calibrate
+
+    table = calibrate(calibrated.parent / "firm.csv", BASE, calibrated.parent / "priors.toml",
+                      overrides=TINY, out=calibrated, population=20, generations=2,
+                      draws=20, resume=True, quiet=True)
+    assert table["parameter"].tolist() == ["organization.reliability"]
+    assert table.attrs["results"] == str(calibrated)
+    expected = pd.read_parquet(calibrated / "intervals.parquet")
+    pd.testing.assert_frame_equal(table.reset_index(drop=True), expected)
