@@ -88,7 +88,8 @@ def print_calibration(record: dict[str, Any], intervals: Any, out: Path) -> None
               f"{record['identified_narrowing']:.0%}.")
     print(f"Observed points outside the posterior-predictive 90 % band: "
           f"{record['outside_90_share']:.0%}; outside the 99 % band: "
-          f"{record['outside_99_share']:.0%}")
+          f"{record['outside_99_share']:.0%}; predictive p-value of the distance "
+          f"{record['predictive_p_value']:.2f}")
     if record["misfit"]:
         print(f"warning: {record['misfit']}")
     print(f"\nscenario file at the posterior median: {out / 'calibrated.toml'}")

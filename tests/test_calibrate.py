@@ -244,3 +244,25 @@ def test_the_python_api_returns_the_intervals(calibrated: Path) -> None:
     assert table.attrs["results"] == str(calibrated)
     expected = pd.read_parquet(calibrated / "intervals.parquet")
     pd.testing.assert_frame_equal(table.reset_index(drop=True), expected)
+
+
+def test_a_firm_the_model_cannot_produce_gets_the_misspecification_warning(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """500 process failures a month among 40 customers: no reliability in the prior makes
+    the model do that; the command says so (tiny: 6 particles, one generation)."""
+    data = tmp_path / "firm.csv"
+    data.write_text("period,kpi,value\n0,failures_process,500\n1,failures_process,520\n"
+                    "2,failures_process,510\n")
+    priors = tmp_path / "priors.toml"
+    priors.write_text('[priors."organization.reliability"]\ndistribution = "uniform"\n'
+                      "low = 0.9\nhigh = 0.99\n")
+    out = tmp_path / "out"
+    code = main(["calibrate", str(data), "--scenario", str(BASE), "--priors", str(priors),
+                 "--population", "6", "--generations", "1", "--draws", "5", "--no-figure",
+                 "--out", str(out), *_sets()])
+    said = capsys.readouterr().out
+    assert code == 0
+    assert "warning: 100% of the observed points lie outside" in said
+    assert "misspecification" in said and "predictive p-value 0" in said
+    record = json.loads((out / "manifest.json").read_text())["calibrate"]
+    assert record["predictive_p_value"] == 0.0 and record["outside_99_share"] == 1.0

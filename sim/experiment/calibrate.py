@@ -27,10 +27,11 @@
    data cannot identify).  ``draws`` parameter values resampled from the posterior are
    simulated (stored like any replications: design point ``j`` = draw ``j``) and give the
    posterior-predictive bands of every observed KPI (``predictive`` table).  When more than
-   :data:`MISFIT_SHARE` of the observed points lie outside the predictive 99 % band, the
-   model cannot reproduce the data at any parameter values the priors allow, and the
-   record says so (misspecification).  ``calibrated.toml`` is the scenario at the
-   posterior median.
+   :data:`MISFIT_SHARE` of the observed points lie outside the predictive 99 % band, or
+   the data lie farther from the predictive median than every predictive draw
+   (:func:`distance_p_value` 0), the model cannot reproduce the data at any parameter
+   values the priors allow, and the record says so (misspecification).
+   ``calibrated.toml`` is the scenario at the posterior median.
 """
 
 from __future__ import annotations
@@ -254,18 +255,44 @@ def predictive_table(observed: Observed, periods: pd.DataFrame) -> pd.DataFrame:
     return pd.DataFrame(out)
 
 
-def misfit_statement(predictive: pd.DataFrame) -> str | None:
-    """A warning when too many observed points lie outside the predictive 99 % band."""
+def distance_p_value(observed: Observed, periods: pd.DataFrame) -> float:
+    """A posterior-predictive p-value of the whole fit (Gelman, Meng & Stern 1996): the
+    share of the predictive draws whose standardised distance from the draws' pointwise
+    median is at least the data's.  Near 0: the data lie farther from what the model
+    predicts than the model's own simulations do."""
+    rows = periods[periods["unit"] == "all"] if "unit" in periods else periods
+    draws = []
+    for _, run in rows.groupby(["point", "replication"]):
+        draws.append(simulated_points(run.to_dict("records"), observed))
+    if not draws:
+        return math.nan
+    sims = np.vstack(draws) / observed.scales
+    centre = np.nanmedian(sims, axis=0)
+    mine = float(np.linalg.norm(observed.values / observed.scales - centre))
+    theirs = np.linalg.norm(np.nan_to_num(sims - centre, nan=UNPRODUCED), axis=1)
+    return float(np.mean(theirs >= mine))
+
+
+def misfit_statement(predictive: pd.DataFrame, p_value: float = math.nan) -> str | None:
+    """A warning when too many observed points lie outside the predictive 99 % band, or
+    when the data lie farther from the predictive median than every predictive draw."""
     share = float(predictive["outside_99"].mean()) if len(predictive) else 0.0
-    if share <= MISFIT_SHARE:
+    outside, distant = share > MISFIT_SHARE, p_value == 0.0
+    if not (outside or distant):
         return None
-    worst = (predictive[predictive["outside_99"]].groupby("kpi").size()
-             .sort_values(ascending=False))
-    kpis = ", ".join(f"{k} ({n})" for k, n in worst.items())
-    return (f"{share:.0%} of the observed points lie outside the posterior-predictive 99 % "
-            f"band (more than {MISFIT_SHARE:.0%}): the model cannot reproduce these data at "
-            f"any parameter values the priors allow (misspecification). Points outside, "
-            f"by KPI: {kpis}. Widen the priors, fit other parameters, or check the data")
+    said = []
+    if outside:
+        worst = (predictive[predictive["outside_99"]].groupby("kpi").size()
+                 .sort_values(ascending=False))
+        kpis = ", ".join(f"{k} ({n})" for k, n in worst.items())
+        said.append(f"{share:.0%} of the observed points lie outside the posterior-predictive "
+                    f"99 % band (more than {MISFIT_SHARE:.0%}; points outside, by KPI: {kpis})")
+    if distant:
+        said.append("the data lie farther from the posterior-predictive median than every "
+                    "simulation drawn from the posterior (predictive p-value 0)")
+    return (" and ".join(said) + ": the model cannot reproduce these data at any parameter "
+            "values the priors allow (misspecification). Widen the priors, fit other "
+            "parameters, or check the data")
 
 
 def _data_hash(observed: Observed) -> str:
@@ -323,7 +350,8 @@ def run_calibrate(
     intervals = interval_table(priors, posterior)
     medians = dict(zip(intervals["parameter"], intervals["posterior_median"], strict=True))
     populations = history.get_all_populations()
-    misfit = misfit_statement(predictive)
+    p_value = distance_p_value(observed, periods)
+    misfit = misfit_statement(predictive, p_value)
     unidentified = intervals.loc[~intervals["identified"], "parameter"].tolist()
     record: dict[str, Any] = {
         "priors_file": str(priors.path), "data_file": str(observed.path),
@@ -335,7 +363,8 @@ def run_calibrate(
         "identified_narrowing": IDENTIFIED_NARROWING, "interval": INTERVAL,
         "outside_99_share": float(predictive["outside_99"].mean()),
         "outside_90_share": float(predictive["outside_90"].mean()),
-        "misfit_share": MISFIT_SHARE, "misfit": misfit, "sampler": SAMPLER,
+        "misfit_share": MISFIT_SHARE, "predictive_p_value": p_value, "misfit": misfit,
+        "sampler": SAMPLER,
         "sampler_seeds": [generation_seed(seed, t) for t in range(generations)],
         "database": DATABASE, "scales": _scales(observed)}
     write_extending(Path(out) / CALIBRATED, base, medians, f"{base.name}-calibrated",
@@ -362,5 +391,5 @@ def _scales(observed: Observed) -> dict[str, str]:
 
 
 __all__ = ["CALIBRATED", "DATABASE", "IDENTIFIED_NARROWING", "MISFIT_SHARE", "SAMPLER",
-           "generation_seed", "interval_table", "misfit_statement", "predictive_table",
-           "run_calibrate", "simulated_points"]
+           "distance_p_value", "generation_seed", "interval_table", "misfit_statement",
+           "predictive_table", "run_calibrate", "simulated_points"]
