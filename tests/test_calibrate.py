@@ -96,6 +96,16 @@ def test_default_priors_are_valid_on_the_baseline() -> None:
         assert (low, high) == pytest.approx((prior.low, prior.high))
 
 
+def test_a_loguniform_prior_is_flat_in_the_logarithm(tmp_path: Path) -> None:
+    priors = tmp_path / "priors.toml"
+    priors.write_text('[priors."customers.complaint_propensity"]\n'
+                      'distribution = "loguniform"\nlow = 0.001\nhigh = 0.1\n')
+    prior = load_priors(priors, load_scenario(BASE)).priors[0]
+    assert prior.scipy().median() == pytest.approx(0.01)  # the geometric middle
+    assert prior.describe() == "loguniform [0.001, 0.1]"
+    assert prior.pyabc().pdf(0.01) == pytest.approx(prior.scipy().pdf(0.01))
+
+
 @pytest.mark.parametrize(("body", "expected"), [
     ('[priors."organization.reliabilty"]\ndistribution = "uniform"\nlow = 0.8\nhigh = 0.9\n',
      ["not a scenario parameter", "keys of [organization]"]),
@@ -108,7 +118,9 @@ def test_default_priors_are_valid_on_the_baseline() -> None:
     ('[priors."organization.reliability"]\ndistribution = "normal"\nmean = 0.9\nlow = 0.8\n'
      'high = 0.95\n', ['.sd', "missing"]),
     ('[priors."organization.reliability"]\ndistribution = "beta"\nlow = 0.8\nhigh = 0.95\n',
-     ["distribution", "uniform (flat on [low, high]) or normal"]),
+     ["distribution", "uniform (flat on [low, high]), loguniform"]),
+    ('[priors."organization.reliability"]\ndistribution = "loguniform"\nlow = 0\nhigh = 0.9\n',
+     [".low", "positive bounds"]),
 ])
 def test_bad_priors_stop_with_one_message(tmp_path: Path, capsys: pytest.CaptureFixture[str],
                                           body: str, expected: list[str]) -> None:

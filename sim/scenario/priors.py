@@ -7,7 +7,7 @@ the bounds it lives in::
     description = "what the firm's managers and the literature say"
 
     [priors."customers.complaint_propensity"]
-    distribution = "uniform"            # flat between low and high
+    distribution = "loguniform"         # flat in the logarithm (uniform: flat)
     low = 0.001
     high = 0.02
 
@@ -40,8 +40,8 @@ from sim.scenario.loader import Scenario, read_toml_file, resolve_path
 if TYPE_CHECKING:
     from scipy.stats._distn_infrastructure import rv_continuous_frozen
 
-Distribution = Literal["uniform", "normal"]
-DISTRIBUTIONS: tuple[str, ...] = ("uniform", "normal")
+Distribution = Literal["uniform", "loguniform", "normal"]
+DISTRIBUTIONS: tuple[str, ...] = ("uniform", "loguniform", "normal")
 
 #: Sections whose parameters cannot be fitted: they define the periods, not the firm.
 NOT_FITTED = ("run",)
@@ -71,8 +71,8 @@ _ALLOWED = {
     "priors": 'a table of priors keyed by scenario parameter path, e.g. '
               '"organization.reliability" = { distribution = "uniform", low = 0.85, '
               'high = 0.97 }',
-    "distribution": "uniform (flat on [low, high]) or normal (mean, sd, truncated to "
-                    "[low, high])",
+    "distribution": "uniform (flat on [low, high]), loguniform (flat in the logarithm, "
+                    "0 < low) or normal (mean, sd, truncated to [low, high])",
     "low": "a number (the lowest value the parameter may take)",
     "high": "a number above low (the highest value the parameter may take)",
     "mean": "a number in [low, high] (normal only)",
@@ -98,6 +98,8 @@ class Prior(BaseModel):
 
         if self.distribution == "uniform":
             return stats.uniform(self.low, self.high - self.low)
+        if self.distribution == "loguniform":
+            return stats.loguniform(self.low, self.high)
         assert self.mean is not None and self.sd is not None
         a, b = (self.low - self.mean) / self.sd, (self.high - self.mean) / self.sd
         return stats.truncnorm(a, b, loc=self.mean, scale=self.sd)
@@ -108,14 +110,17 @@ class Prior(BaseModel):
 
         if self.distribution == "uniform":
             return pyabc.RV("uniform", self.low, self.high - self.low)
+        if self.distribution == "loguniform":
+            return pyabc.RV("loguniform", self.low, self.high)
         assert self.mean is not None and self.sd is not None
         a, b = (self.low - self.mean) / self.sd, (self.high - self.mean) / self.sd
         return pyabc.RV("truncnorm", a, b, loc=self.mean, scale=self.sd)
 
     def describe(self) -> str:
-        """``uniform [0.85, 0.97]`` or ``normal(0.18, 0.06) on [0.05, 0.5]``."""
-        if self.distribution == "uniform":
-            return f"uniform [{self.low:g}, {self.high:g}]"
+        """``uniform [0.85, 0.97]``, ``loguniform [0.001, 0.02]`` or ``normal(0.18, 0.06)
+        on [0.05, 0.5]``."""
+        if self.distribution in ("uniform", "loguniform"):
+            return f"{self.distribution} [{self.low:g}, {self.high:g}]"
         return f"normal({self.mean:g}, {self.sd:g}) on [{self.low:g}, {self.high:g}]"
 
 
@@ -156,12 +161,15 @@ def _prior(source: str, base: Scenario, path: str, table: _PriorTable) -> Prior:
                             "low < high")
     low = float(_checked(source, base, f"{key}.low", path, float(table.low)))
     high = float(_checked(source, base, f"{key}.high", path, float(table.high)))
-    if table.distribution == "uniform":
+    if table.distribution in ("uniform", "loguniform"):
         for name in ("mean", "sd"):
             if getattr(table, name) is not None:
-                raise ScenarioError(source, f"{key}.{name}", "a uniform prior has no "
-                                    f"{name}", 'distribution = "normal" for mean and sd')
-        return Prior(path=path, distribution="uniform", low=low, high=high)
+                raise ScenarioError(source, f"{key}.{name}", f"a {table.distribution} prior "
+                                    f"has no {name}", 'distribution = "normal" for mean and sd')
+        if table.distribution == "loguniform" and low <= 0:
+            raise ScenarioError(source, f"{key}.low", f"{low:g}: a loguniform prior needs "
+                                "positive bounds", "0 < low < high")
+        return Prior(path=path, distribution=table.distribution, low=low, high=high)
     if table.mean is None or table.sd is None:
         missing = "mean" if table.mean is None else "sd"
         raise ScenarioError(source, f"{key}.{missing}", "missing (a normal prior needs mean "
