@@ -8,10 +8,12 @@ The sheets, as far as the results have them:
 
 ``decision``     the ranking of a comparison (``spc compare``), first;
 ``comparisons``  paired differences from the base with their 95 % intervals and verdicts;
-``kpis``         each scenario's KPI means with 95 % intervals (not for sweeps and
-                 optimizations, whose design points share a scenario name);
+``kpis``         each scenario's KPI means with 95 % intervals (not for sweeps,
+                 optimizations and calibrations, whose design points share a name);
 ``sensitivity``  a sweep's sensitivity indices with their confidence intervals;
 ``candidates``, ``trials``  the policies ``spc optimize`` examined and its proposals;
+``intervals``, ``posterior``, ``predictive``  ``spc calibrate``'s prior and posterior
+                 intervals, posterior sample and posterior-predictive bands;
 ``replications`` the ``summary`` table: one row per scenario, design point and replication;
 ``units``        every KPI of the workbook with its unit and definition;
 ``about``        what was run: kind, scenarios, seeds, replications, version, directory.
@@ -104,7 +106,7 @@ def kpis_sheet(study: Study, label: str) -> pd.DataFrame | None:
     from sim.statistics.output_analysis import summarise_replications
 
     summary = study.summary
-    if study.kind in ("sweep", "optimize") or summary.empty:
+    if study.kind in ("sweep", "optimize", "calibrate") or summary.empty:
         return None
     frames = []
     for record in study.scenarios:
@@ -155,6 +157,9 @@ def sheets(study: Study) -> dict[str, pd.DataFrame]:
         "sensitivity": study.tables.get("sensitivity"),
         "candidates": study.tables.get("candidates"),
         "trials": study.tables.get("trials"),
+        "intervals": study.tables.get("intervals"),
+        "posterior": study.tables.get("posterior"),
+        "predictive": study.tables.get("predictive"),
         "replications": study.summary,
     }
     out = {name: frame for name, frame in found.items() if frame is not None and not frame.empty}

@@ -278,3 +278,25 @@ def test_a_firm_the_model_cannot_produce_gets_the_misspecification_warning(
     assert "misspecification" in said and "predictive p-value 0" in said
     record = json.loads((out / "manifest.json").read_text())["calibrate"]
     assert record["predictive_p_value"] == 0.0 and record["outside_99_share"] == 1.0
+
+
+def test_report_plot_and_export_cover_a_calibration(calibrated: Path) -> None:
+    from openpyxl import load_workbook
+
+    from analysis import load
+    from analysis.plots import figure_makers
+
+    tables = load(calibrated)
+    assert {"posterior", "intervals", "predictive"} <= set(tables)
+    manifest = json.loads((calibrated / "manifest.json").read_text())
+    stems = [stem for stem, _, _ in figure_makers(tables, manifest)]
+    assert stems[0] == "calibration"  # the answer before the generic figures
+    report = calibrated.parent / "calibration-report.html"
+    assert main(["report", str(calibrated), "--out", str(report), "--quiet"]) == 0
+    html = report.read_text(encoding="utf-8")
+    assert html.index('id="calibration"') < html.index('id="figures"')
+    assert 'id="calibration-intervals"' in html
+    assert all(p in html for p in manifest["calibrate"]["posterior_median"])
+    book = calibrated.parent / "calibration.xlsx"
+    assert main(["export", str(calibrated), "--out", str(book), "--quiet"]) == 0
+    assert load_workbook(book).sheetnames[:3] == ["intervals", "posterior", "predictive"]

@@ -139,12 +139,19 @@ def figure_makers(tables: dict[str, pd.DataFrame], manifest: dict[str, Any]) -> 
     if "sensitivity" in tables:
         sens = tables["sensitivity"]
         makers.append(("sensitivity_indices", lambda: sweep.sensitivity_indices(sens)))
+    # the answer of a calibration or an optimization comes before the generic figures
     if "candidates" in tables and isinstance(manifest.get("optimize"), dict):
         from analysis.plots import optimize
 
         captions[optimize.STEM] = optimize.CAPTION
-        makers.append((optimize.STEM, lambda: optimize.optimize_history(
+        makers.insert(0, (optimize.STEM, lambda: optimize.optimize_history(
             tables["candidates"], tables["summary"], manifest["optimize"])))
+    if "predictive" in tables and isinstance(manifest.get("calibrate"), dict):
+        from analysis.plots import calibration
+
+        captions[calibration.STEM] = calibration.CAPTION
+        makers.insert(0, (calibration.STEM, lambda: calibration.calibration_bands(
+            tables["predictive"], manifest["calibrate"])))
     return [(stem, captions.get(stem, ""), make) for stem, make in makers]
 
 

@@ -21,6 +21,7 @@ from pathlib import Path
 from typing import Any
 
 from analysis.report.content import (
+    calibrate_section,
     comparison_section,
     decision_section,
     kpi_section,
@@ -53,6 +54,9 @@ def title(study: Study) -> str:
         return f"{others} compared with {base}"
     if study.kind == "optimize":
         return f"{base}: the best policy on {study.plan.get('objective', '')}"
+    if study.kind == "calibrate":
+        data = (study.manifest.get("calibrate") or {}).get("data_file", "data")
+        return f"{base} calibrated to {Path(str(data)).name}"
     spec = study.sweep
     return (f"Sweep {spec.get('name', base)}: {spec.get('design', '')} design, "
             f"{len(study.plan.get('points') or [])} points")
@@ -75,8 +79,9 @@ def build_report(study: Study, figures: list[Figure], folder: Path | None = None
     else:
         fig_section.text("The results support no figure.")
     decision = (optimize_section(study) if study.kind == "optimize"
+                else calibrate_section(study) if study.kind == "calibrate"
                 else decision_section(study, headline[0] if headline else None))
-    tables = [] if study.kind == "optimize" else [
+    tables = [] if study.kind in ("optimize", "calibrate") else [
         kpi_section(study, where), comparison_section(study), sensitivity_section(study)]
     answers = [decision, fig_section, *tables] if decision else [*tables, fig_section]
     sections = [*answers, what_was_run(study), stress_section(study, where)]

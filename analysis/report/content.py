@@ -541,3 +541,45 @@ def optimize_section(study: Study) -> Section | None:
             f"The KPIs of the chosen policy over its {len(rows_chosen)} replications, with 95 % "
             "Student-t intervals.", ident="chosen-kpis"))
     return sec
+
+
+def calibrate_section(study: Study) -> Section | None:
+    """What ``spc calibrate`` learnt, first in a calibration's report: each parameter's
+    prior and posterior 90 % intervals and how much the data narrowed them, the parameters
+    the data cannot identify, and the misspecification check."""
+    record = study.manifest.get("calibrate")
+    intervals = study.tables.get("intervals")
+    if not isinstance(record, dict) or intervals is None or intervals.empty:
+        return None
+    sec = Section("Calibration", "calibration")
+    kpis = ", ".join(str(k) for k in record.get("kpis") or [])
+    sec.text(f"Calibrated {len(intervals)} parameter(s) to {record.get('points', '?')} "
+             f"observed points ({kpis}) by approximate Bayesian computation (ABC-SMC, pyabc): "
+             f"{record.get('generations', '?')} generations of {record.get('population', '?')} "
+             f"particles, {record.get('simulations', '?')} simulations. The scenario file at "
+             "the posterior median is calibrated.toml beside these results.")
+    unidentified = list(record.get("unidentified") or [])
+    if unidentified:
+        share = float(record.get("identified_narrowing", 0.2))
+        sec.text(f"The data cannot identify {', '.join(unidentified)}: their 90 % interval "
+                 f"narrowed by less than {share:.0%}; read their posterior as the prior.",
+                 style="warning")
+    if record.get("misfit"):
+        sec.text(str(record["misfit"]), style="warning")
+    sec.text(f"Observed points outside the posterior-predictive 90 % band: "
+             f"{float(record.get('outside_90_share', float('nan'))):.0%}; outside the 99 % "
+             f"band: {float(record.get('outside_99_share', float('nan'))):.0%}; predictive "
+             f"p-value of the distance {number(record.get('predictive_p_value'))}.",
+             style="note")
+    sec.blocks.append(Table(
+        ("parameter", "prior", "prior 90 %", "posterior 90 %", "median", "narrowed",
+         "identified"),
+        tuple((str(r["parameter"]), str(r["prior"]),
+               interval(r["prior_low"], r["prior_high"]),
+               interval(r["posterior_low"], r["posterior_high"]),
+               number(r["posterior_median"]), f"{float(r['narrowing']):.0%}",
+               "yes" if r["identified"] else "no")
+              for r in intervals.to_dict("records")),
+        "Prior and posterior 90 % intervals of each fitted parameter; narrowed: 1 - the "
+        "ratio of their widths.", ident="calibration-intervals"))
+    return sec

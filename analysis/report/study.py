@@ -28,6 +28,7 @@ KIND_TITLES = {
     "compare": "a comparison of scenarios on common random numbers",
     "sweep": "a sweep over parameters",
     "optimize": "a search for the best policy (spc optimize)",
+    "calibrate": "a calibration to a firm's data (spc calibrate)",
 }
 
 
@@ -139,7 +140,7 @@ def _kind(manifest: dict[str, Any], path: Path) -> str:
     kind = plan.get("kind") if isinstance(plan, dict) else None
     if kind == "run":
         return "replications"
-    if kind in ("compare", "sweep", "optimize"):
+    if kind in ("compare", "sweep", "optimize", "calibrate"):
         return str(kind)
     raise ResultsError(f"{path}: unknown experiment kind {kind!r} in the manifest's plan")
 
