@@ -300,3 +300,18 @@ def test_report_plot_and_export_cover_a_calibration(calibrated: Path) -> None:
     book = calibrated.parent / "calibration.xlsx"
     assert main(["export", str(calibrated), "--out", str(book), "--quiet"]) == 0
     assert load_workbook(book).sheetnames[:3] == ["intervals", "posterior", "predictive"]
+
+
+def test_a_calibration_leaves_numpys_global_generator_as_it_found_it() -> None:
+    """pyabc draws from numpy's global generator; the caller's state is restored."""
+    import numpy as np
+
+    from sim.experiment.calibrate import numpy_global_state_kept
+
+    np.random.seed(12345)  # noqa: NPY002 (the caller's own global draws)
+    expected = np.random.random(3)  # noqa: NPY002
+    np.random.seed(12345)  # noqa: NPY002
+    with numpy_global_state_kept():
+        np.random.seed(1)  # noqa: NPY002 (as the fit does per generation)
+        np.random.random(10)  # noqa: NPY002
+    assert (np.random.random(3) == expected).all()  # noqa: NPY002

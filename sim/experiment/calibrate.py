@@ -176,7 +176,7 @@ def run_abc(base: Scenario, priors: PriorsSpec, observed: Observed, executor: Ex
     url = f"sqlite:///{database}"
     x0 = {"x": standardised(observed.values, observed)}
     seed = base.params.run.seed
-    with quiet_pyabc():
+    with quiet_pyabc(), numpy_global_state_kept():
         history = pyabc.History(url, _id=1) if resume and database.exists() else None
         done = history.max_t + 1 if history is not None else 0
         if done == 0:  # no complete generation to continue from: start afresh
@@ -195,6 +195,18 @@ def run_abc(base: Scenario, priors: PriorsSpec, observed: Observed, executor: Ex
                                     refresh=False)
                 bar.update(1)
     return history
+
+
+@contextmanager
+def numpy_global_state_kept() -> Iterator[None]:
+    """pyabc draws from numpy's global generator, which the fit seeds per generation from a
+    named stream; the caller's global state is put back afterwards, so a notebook's own
+    ``np.random`` draws are not disturbed by a calibration."""
+    state = np.random.get_state()  # noqa: NPY002 (saved to be restored)
+    try:
+        yield
+    finally:
+        np.random.set_state(state)  # noqa: NPY002
 
 
 def weighted_quantiles(values: np.ndarray, weights: np.ndarray,
