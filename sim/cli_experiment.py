@@ -304,7 +304,7 @@ and its messages)."""
 def print_sensitivity(sens: pd.DataFrame) -> None:
     """The sensitivity table, what its intervals are, and which Sobol' indices are invalid
     (outside their valid range beyond their interval) with the samples that would do."""
-    from sim.statistics.sensitivity import violations  # lazy: scipy is slow to load
+    from sim.statistics.sensitivity import precision_message, violations  # lazy: SALib
 
     print(sens[[c for c in SENSITIVITY_SHOWN if c in sens]].to_string(
         index=False, na_rep="-", float_format=lambda v: f"{v:.3g}"))
@@ -316,11 +316,12 @@ def print_sensitivity(sens: pd.DataFrame) -> None:
     if not problems:
         print("Every S1 and ST is in its valid range within its interval (0 <= S1 <= ST <= 1, "
               "S1 summing to at most 1).")
-        return
-    print(f"Invalid Sobol' indices ({len(problems)}): outside their valid range beyond their "
-          "interval, an artefact of too few samples:")
-    for v in problems:
-        print(f"  {v.message()}")
+    else:
+        print(f"Invalid Sobol' indices ({len(problems)}): outside their valid range beyond "
+              "their interval, an artefact of too few samples:")
+        for v in problems:
+            print(f"  {v.message()}")
+    print(precision_message(sens))
 
 
 def invalid_indices(sens: pd.DataFrame) -> list[dict[str, Any]]:
@@ -331,6 +332,13 @@ def invalid_indices(sens: pd.DataFrame) -> list[dict[str, Any]]:
     return [{"kpi": v.kpi, "factor": v.factor or None, "constraint": v.constraint,
              "samples_needed": v.samples_needed, "message": v.message()}
             for v in (violations(sens) if not sens.empty else [])]
+
+
+def precision(sens: pd.DataFrame) -> str | None:
+    """How precisely the Sobol' indices are known, for --json (None for other designs)."""
+    from sim.statistics.sensitivity import precision_message  # lazy: scipy is slow to load
+
+    return precision_message(sens) if not sens.empty else None
 
 
 def cmd_sweep(args: argparse.Namespace) -> int:
@@ -347,7 +355,7 @@ def cmd_sweep(args: argparse.Namespace) -> int:
             "replications": exp.replications, "seed": exp.manifest.get("root_seed"),
             "sensitivity": [{k: _number(v) for k, v in r.items()}
                             for r in sens.to_dict("records")],
-            "invalid": invalid_indices(sens),
+            "invalid": invalid_indices(sens), "precision": precision(sens),
         }, indent=2, default=str))
     elif not args.quiet:
         print(f"{path.stem}: {exp.manifest.get('design')} design, "

@@ -272,7 +272,10 @@ def test_the_sensitivity_section_shows_salibs_conf_and_names_invalid_indices() -
              if isinstance(b, Paragraph) and b.style == "note"]
     assert notes == ["nps: S1 of a is -0.3 ± 0.2, below 0 beyond its interval: invalid; about "
                      "N = 512 base samples (2,048 design points; now N = 8) would bring its "
-                     "error to ±0.05."]
+                     "error to ±0.05.",
+                     "The widest interval is ±0.2 (S1 of a for nps): about N = 128 base "
+                     "samples (512 design points; now N = 8) would bring every half-width to "
+                     "±0.05."]
     (table,) = [b for b in sec.blocks if isinstance(b, Table)]
     conf, invalid = table.columns.index("± conf"), table.columns.index("invalid")
     assert [r[conf] for r in table.rows] == ["0.2", "0.1", "0.05", "0.1"]

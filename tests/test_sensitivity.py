@@ -26,6 +26,7 @@ from sim.statistics.sensitivity import (
     INDICES,
     mark_invalid,
     noise_share,
+    precision_message,
     samples_needed,
     sensitivity,
     violations,
@@ -303,6 +304,16 @@ def test_s1_summing_above_one_beyond_their_intervals_flags_every_s1() -> None:
     assert flagged(several)[("x1", "ST")] == "S1 > ST; ST > 1"
 
 
+def test_the_precision_message_names_the_widest_interval_and_the_samples_for_all() -> None:
+    table = sobol_table([0.1, 0.5, 0.2], [0.04, 0.21, 0.1], [0.1, 0.6, 0.3], [0.03, 0.1, 0.1])
+    assert precision_message(table) == (
+        "The widest interval is ±0.21 (S1 of x2 for y): about N = 256 base samples (1,280 "
+        "design points; now N = 8) would bring every half-width to ±0.05.")
+    narrow = sobol_table([0.1, 0.5, 0.2], [0.01] * 3, [0.1, 0.6, 0.3], [0.05] * 3)
+    assert precision_message(narrow) == "Every S1 and ST is known to within ±0.05."
+    assert precision_message(analyse("morris", reps=1)) is None
+
+
 def test_samples_needed_scales_n_by_the_squared_ratio_of_half_widths() -> None:
     assert samples_needed(8, 0.2) == 128  # 8 x (0.2 / 0.05)²
     assert samples_needed(8, 0.21) == 256  # 141 rounded up to a power of 2
@@ -345,5 +356,7 @@ def test_spc_sweep_prints_and_lists_the_invalid_indices(
         "message": violations(table)[0].message()}]
     print_sensitivity(sobol_table([0.1, 0.5, 0.2], [0.2, 0.1, 0.1], [0.1, 0.6, 0.3],
                                   [0.1, 0.1, 0.1]))
-    assert "Every S1 and ST is in its valid range within its interval" in capsys.readouterr().out
+    printed = capsys.readouterr().out
+    assert "Every S1 and ST is in its valid range within its interval" in printed
+    assert printed.rstrip().endswith("would bring every half-width to ±0.05.")
     assert invalid_indices(table.iloc[:0]) == []

@@ -442,10 +442,11 @@ def sensitivity_section(study: Study) -> Section | None:
              "over design points (± conf: S1, ST, mu_star) and 95 % bootstrap intervals over "
              "replications; noise_share is the part of the variance of the point means that "
              "is replication noise.")
-    from sim.statistics.sensitivity import mark_invalid, violations  # lazy: SALib
+    from sim.statistics.sensitivity import mark_invalid, precision_message, violations
 
-    for v in violations(sens):
-        sec.text(v.message() + ".", style="note")
+    for line in [v.message() + "." for v in violations(sens)] + [precision_message(sens)]:
+        if line:
+            sec.text(line, style="note")
     sec.blocks.append(Table(
         ("KPI", "factor", "index", "value", "± conf", "95 % interval", "noise share",
          "points", "replications", "invalid"),
@@ -456,6 +457,6 @@ def sensitivity_section(study: Study) -> Section | None:
               for r in mark_invalid(sens).to_dict("records")),
         "Sensitivity indices (main_effect: share of the variance of the point means; S1/ST: "
         "Sobol' first-order and total; mu_star/sigma: Morris; SRC2: squared standardized "
-        "regression coefficient). invalid: the constraint (0 <= S1 <= ST <= 1, S1 summing "
+        "regression coefficient). invalid: the constraint (0 ≤ S1 ≤ ST ≤ 1, S1 summing "
         "to at most 1) a Sobol' index breaks beyond its interval.", ident="sensitivity"))
     return sec

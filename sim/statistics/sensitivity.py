@@ -63,7 +63,8 @@ sample N that would bring the error to :data:`TARGET_HALF_WIDTH`::
 rounded up to a power of 2 and at least 2 N, since the error of Saltelli's
 estimators shrinks as 1 / sqrt(N) (Saltelli et al. 2010); ``excess`` is how
 far the estimate lies outside its valid range (the error is at least that,
-whatever ``conf`` says).  Morris indices have no such check: mu_star >= |mu|
+whatever ``conf`` says); :func:`precision_message` applies the same rule to the
+widest half-width of a table, valid or not.  Morris indices have no such check: mu_star >= |mu|
 and sigma >= 0 hold by construction.
 """
 
@@ -389,6 +390,25 @@ def violations(table: pd.DataFrame) -> list[Violation]:
     sobol = table[table["index"].isin(("S1", "ST"))]
     return [v for kpi, rows in sobol.groupby("kpi", sort=False)
             for v in _kpi_violations(str(kpi), rows)]
+
+
+def precision_message(table: pd.DataFrame) -> str | None:
+    """How precisely a table's Sobol' indices are known: its widest half-width and the base
+    sample N that would bring every half-width to :data:`TARGET_HALF_WIDTH` (the rule of
+    :func:`samples_needed`); None without Sobol' indices or SALib half-widths."""
+    sobol = table[table["index"].isin(("S1", "ST")) & np.isfinite(table["conf"])]
+    if sobol.empty:
+        return None
+    widest = sobol.loc[sobol["conf"].idxmax()]
+    half = float(widest["conf"])
+    if half <= TARGET_HALF_WIDTH:
+        return f"Every S1 and ST is known to within ±{TARGET_HALF_WIDTH:g}."
+    k = int(sobol["factor"].nunique())
+    n = int(widest["n_points"]) // (k + 2)
+    needed = samples_needed(n, half)
+    return (f"The widest interval is ±{half:.2g} ({widest['index']} of {widest['factor']} for "
+            f"{widest['kpi']}): about N = {needed:,} base samples ({needed * (k + 2):,} design "
+            f"points; now N = {n:,}) would bring every half-width to ±{TARGET_HALF_WIDTH:g}.")
 
 
 def mark_invalid(table: pd.DataFrame) -> pd.DataFrame:
