@@ -307,9 +307,13 @@ def print_sensitivity(sens: pd.DataFrame) -> None:
     from sim.statistics.sensitivity import precision_message, violations  # lazy: SALib
 
     print(sens[[c for c in SENSITIVITY_SHOWN if c in sens]].to_string(
-        index=False, na_rep="-", float_format=lambda v: f"{v:.3g}"))
-    print("conf: SALib's 95 % half-width (resampling the design points); low, high: 95 % "
-          "bootstrap interval over replications")
+        index=False, na_rep="-", float_format=lambda v: cli_number(v, 3)))
+    legend = {"conf": "conf: SALib's 95 % half-width (resampling the design points)",
+              "low": "low, high: 95 % bootstrap interval over replications"}
+    said = [text for column, text in legend.items()
+            if column in sens and sens[column].notna().any()]
+    if said:
+        print("; ".join(said))
     if not sens["index"].isin(("S1", "ST")).any():
         return
     problems = violations(sens)
