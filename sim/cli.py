@@ -24,6 +24,7 @@ from sim.cli_experiment import (
     default_out,
     discard_unused_defaults,
     report_failures,
+    set_and_seed,
     wants_experiment,
 )
 from sim.cli_export import add_export_parsers
@@ -64,10 +65,7 @@ def cmd_run(args: argparse.Namespace) -> int:
     from sim.output import flat_kpis, json_safe
     from sim.scenario import load_scenario
 
-    overrides = list(args.set or [])
-    if args.seed is not None:
-        overrides.append(f"run.seed={args.seed}")
-    scenario = load_scenario(locate(Path(args.scenario)), overrides)
+    scenario = load_scenario(locate(Path(args.scenario)), set_and_seed(args))
     if wants_experiment(args):
         return cmd_run_replications(args, scenario)
     warmup = None

@@ -299,26 +299,86 @@ def cmd_compare(args: argparse.Namespace) -> int:
     return report_failures(exp.failures, out)
 
 
+def set_and_seed(args: argparse.Namespace) -> list[str]:
+    """The overrides of ``--set`` and ``--seed`` (``run.seed=S``, last: it wins)."""
+    overrides = list(args.set or [])
+    if args.seed is not None:
+        overrides.append(f"run.seed={args.seed}")
+    return overrides
+
+
+SENSITIVITY_SHOWN = ("kpi", "factor", "index", "value", "conf", "low", "high", "noise_share",
+                     "invalid")
+"""The columns of the sensitivity table ``spc sweep`` prints (the others are in its header
+and its messages)."""
+
+
+def print_sensitivity(sens: pd.DataFrame) -> None:
+    """The sensitivity table, what its intervals are, and which Sobol' indices are invalid
+    (outside their valid range beyond their interval) with the samples that would do."""
+    from sim.statistics.sensitivity import precision_message, violations  # lazy: SALib
+
+    print(sens[[c for c in SENSITIVITY_SHOWN if c in sens]].to_string(
+        index=False, na_rep="-", float_format=lambda v: cli_number(v, 3)))
+    legend = {"conf": "conf: SALib's 95 % half-width (resampling the design points)",
+              "low": "low, high: 95 % bootstrap interval over replications"}
+    said = [text for column, text in legend.items()
+            if column in sens and sens[column].notna().any()]
+    if said:
+        print("; ".join(said))
+    if not sens["index"].isin(("S1", "ST")).any():
+        return
+    problems = violations(sens)
+    if not problems:
+        print("Every S1 and ST is in its valid range within its interval (0 <= S1 <= ST <= 1, "
+              "S1 summing to at most 1).")
+    else:
+        print(f"Invalid Sobol' indices ({len(problems)}): outside their valid range beyond "
+              "their interval, an artefact of too few samples:")
+        for v in problems:
+            print(f"  {v.message()}")
+    print(precision_message(sens))
+
+
+def invalid_indices(sens: pd.DataFrame) -> list[dict[str, Any]]:
+    """The invalid Sobol' indices of a sensitivity table, for --json: KPI, factor (None for
+    the sum of the S1), the constraint broken, the base sample N that would do, the message."""
+    from sim.statistics.sensitivity import violations  # lazy: scipy is slow to load
+
+    return [{"kpi": v.kpi, "factor": v.factor or None, "constraint": v.constraint,
+             "samples_needed": v.samples_needed, "message": v.message()}
+            for v in (violations(sens) if not sens.empty else [])]
+
+
+def precision(sens: pd.DataFrame) -> str | None:
+    """How precisely the Sobol' indices are known, for --json (None for other designs)."""
+    from sim.statistics.sensitivity import precision_message  # lazy: scipy is slow to load
+
+    return precision_message(sens) if not sens.empty else None
+
+
 def cmd_sweep(args: argparse.Namespace) -> int:
     from sim.experiment.runner import run_sweep
 
     path = locate(Path(args.sweep))
     out = Path(args.out) if args.out else default_out(f"sweep-{path.stem}")
     exp = run_sweep(path, out, _executor(args), resume=args.resume, force=args.force,
-                    fmt=args.format, quiet=args.quiet)
+                    fmt=args.format, quiet=args.quiet, overrides=set_and_seed(args))
     sens = exp.tables.get("sensitivity", pd.DataFrame())
     if args.json:
         print(json.dumps({
             "sweep": path.stem, "design_points": exp.manifest.get("design_points"),
-            "replications": exp.replications,
+            "replications": exp.replications, "seed": exp.manifest.get("root_seed"),
             "sensitivity": [{k: _number(v) for k, v in r.items()}
                             for r in sens.to_dict("records")],
+            "invalid": invalid_indices(sens), "precision": precision(sens),
         }, indent=2, default=str))
     elif not args.quiet:
         print(f"{path.stem}: {exp.manifest.get('design')} design, "
-              f"{exp.manifest.get('design_points')} points x {exp.replications} replications")
+              f"{exp.manifest.get('design_points')} points x {exp.replications} replications, "
+              f"seed {exp.manifest.get('root_seed')}")
         if not sens.empty:
-            print(sens.to_string(index=False, float_format=lambda v: f"{v:.3g}"))
+            print_sensitivity(sens)
         print(f"\nresults written to {out}")
     return report_failures(exp.failures, out)
 
@@ -352,5 +412,12 @@ def add_experiment_parsers(sub: Any) -> None:
     sweep = sub.add_parser("sweep", help="run a sweep file: a design over parameters, with "
                                          "sensitivity indices")
     sweep.add_argument("sweep", help="sweep file (TOML), e.g. scenarios/sweeps/*.toml")
+    sweep.add_argument("--seed", type=int,
+                       help="root seed of the replications (same as --set run.seed=S; the "
+                            "design's sampling seed is the file's seed)")
+    sweep.add_argument("--set", action="append", metavar="KEY=VALUE",
+                       help="override a parameter of the base scenario, e.g. --set "
+                            "run.years=3, after the sweep file's overrides; not one of its "
+                            "factors (repeatable)")
     add_execution_options(sweep)
     sweep.set_defaults(func=cmd_sweep)

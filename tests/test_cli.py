@@ -818,3 +818,62 @@ def test_a_sweep_file_is_held_to_the_same_rules(
         assert err.startswith(f"spc: scenario error: {path.resolve()}{named}"), err
         assert said in err
     assert not (tmp_path / "out").exists()
+
+
+TINY_SWEEP = """
+base = "{base}"
+design = "factorial"
+kpis = ["retention_rate", "profit"]
+overrides = ["run.years=0.3", "run.warmup_years=0.05", "customers.initial=150",
+             "providers.count=1", "growth.paid_per_month=10"{more}]
+
+[factors]
+"organization.reliability" = {{ levels = [0.85, 0.95] }}
+"""
+
+
+def test_sweep_set_and_seed_apply_to_the_base_as_the_files_overrides_and_are_recorded(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    plain = write(tmp_path / "plain.toml", TINY_SWEEP.format(base=BASELINE.as_posix(), more=""))
+    code, out, err = cli(capsys, "sweep", str(plain), "--set", "run.years=0.25",
+                         "--set", "organization.empowerment=0.8", "--seed", "7",
+                         "--executor", "sequential", "--json", "--out", str(tmp_path / "cli"))
+    assert code == 0, err
+    assert strict_json(out)["seed"] == 7
+    # the same sweep with the overrides written in its file gives the same numbers
+    more = ', "run.years=0.25", "organization.empowerment=0.8", "run.seed=7"'
+    inline = write(tmp_path / "plain2.toml", TINY_SWEEP.format(base=BASELINE.as_posix(),
+                                                                more=more))
+    assert main(["sweep", str(inline), "--executor", "sequential", "--quiet",
+                 "--out", str(tmp_path / "file")]) == 0
+    given = pd.read_parquet(tmp_path / "cli" / "summary.parquet")
+    written = pd.read_parquet(tmp_path / "file" / "summary.parquet")
+    pd.testing.assert_frame_equal(given[["point", "retention_rate", "profit"]],
+                                  written[["point", "retention_rate", "profit"]])
+    manifest = json.loads((tmp_path / "cli" / "manifest.json").read_text())
+    assert manifest["plan"]["set"] == ["run.years=0.25", "organization.empowerment=0.8",
+                                       "run.seed=7"]
+    assert manifest["plan"]["scenario"]["overrides"][-3:] == manifest["plan"]["set"]
+    assert manifest["plan"]["scenario"]["parameters"]["run"]["years"] == 0.25
+    assert manifest["root_seed"] == 7 and manifest["seeds"]["root_seeds"] == {"baseline": 7}
+    assert "set" not in json.loads((tmp_path / "file" / "manifest.json").read_text())["plan"]
+
+
+@pytest.mark.parametrize(("given", "key", "said"), [
+    (["--set", "organization.reliability=0.9"], "organization.reliability",
+     "is a factor of this sweep"),
+    (["--set", "organization.reliabilty=0.9"], "organization.reliabilty", "unknown key"),
+    (["--set", "run.years=-1"], "run.years", "value -1 is not accepted"),
+    (["--seed", "-3"], "run.seed", "value -3 is not accepted"),
+    (["--set", "run.years"], "run.years", "not of the form key.path=value"),
+])
+def test_a_bad_sweep_set_or_seed_stops_before_anything_runs(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path, given: list[str], key: str, said: str
+) -> None:
+    sweep = write(tmp_path / "s.toml", TINY_SWEEP.format(base=BASELINE.as_posix(), more=""))
+    code, out, err = cli(capsys, "sweep", str(sweep), *given, "--out", str(tmp_path / "out"))
+    assert code == 2 and out == "" and len(err.splitlines()) == 1, err
+    assert err.startswith("spc: scenario error: --set") and f"key '{key}'" in err
+    assert said in err and "Traceback" not in err
+    assert not (tmp_path / "out").exists()

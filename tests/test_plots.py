@@ -602,6 +602,54 @@ def test_sensitivity_bars_are_the_table_values(made: dict[str, Results]):
                                                   "market.competition"].index(row.factor)])
 
 
+def legend_labels(fig: Figure) -> list[str]:
+    return [t.get_text() for legend in fig.legends for t in legend.get_texts()]
+
+
+def test_sensitivity_bootstrap_intervals_are_drawn_and_the_legend_lists_only_them(
+        made: dict[str, Results]):
+    from analysis.plots.sweep import BOOTSTRAP_LABEL, CONF_LABEL, INVALID_LABEL
+
+    r = made["sweep"]
+    fig = r.figures["sensitivity_indices"]
+    sens = r.tables["sensitivity"]
+    for row in sens.itertuples():
+        lines = by_gid(fig, f"bootstrap index {row.kpi} {row.index}")
+        spans = [tuple(line.get_xdata()) for line in lines]
+        assert (row.low, row.high) in spans
+    labels = legend_labels(fig)
+    assert BOOTSTRAP_LABEL in labels  # two replications: a factorial has no SALib interval
+    assert CONF_LABEL not in labels and INVALID_LABEL not in labels
+
+
+def test_sobol_error_bars_are_salibs_intervals_and_invalid_indices_are_hatched():
+    from analysis.plots.sweep import (
+        BOOTSTRAP_LABEL,
+        CONF_LABEL,
+        INVALID_LABEL,
+        sensitivity_indices,
+    )
+    from sim.statistics.sensitivity import mark_invalid
+
+    factors = ["organization.reliability", "market.competition"]
+    sens = mark_invalid(pd.DataFrame(
+        [{"kpi": "profit", "factor": f, "index": i, "value": v, "conf": c, "low": np.nan,
+          "high": np.nan, "noise_share": np.nan, "n_points": 32}
+         for (f, i, v, c) in [(factors[0], "S1", -0.3, 0.2), (factors[1], "S1", 0.7, 0.1),
+                              (factors[0], "ST", 0.1, 0.05), (factors[1], "ST", 0.8, 0.1)]]))
+    assert list(sens["invalid"]) == ["S1 < 0", "", "", ""]
+    fig = sensitivity_indices(sens)
+    for index, rows in sens.groupby("index"):
+        (bars,) = by_gid(fig, f"conf index profit {index}")
+        spans = sorted(tuple(seg[:, 0]) for seg in bars.get_segments())
+        assert spans == pytest.approx(sorted(zip(rows["value"] - rows["conf"],
+                                                 rows["value"] + rows["conf"], strict=True)))
+    hatched = by_gid(fig, "invalid index profit S1")
+    assert [b.get_width() for b in hatched] == [-0.3]
+    labels = legend_labels(fig)
+    assert CONF_LABEL in labels and INVALID_LABEL in labels and BOOTSTRAP_LABEL not in labels
+
+
 # -- spc plot ---------------------------------------------------------------------------------
 def test_spc_plot_writes_png_and_svg_for_every_figure_only_in_figures(
         made: dict[str, Results], capsys: pytest.CaptureFixture[str]):

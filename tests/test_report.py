@@ -409,6 +409,33 @@ def test_sweep_report_has_design_kpis_and_sensitivity(dirs: dict[str, Path],
         assert close(mean, iv["mean"]) and close(half, (iv["ci_high"] - iv["ci_low"]) / 2)
     sens = page.table("sensitivity")
     assert set(sens["KPI"]) == {"retention_rate", "nps"}
+    assert {"± conf", "95 % interval", "invalid"} <= set(sens.columns)
+
+
+def test_the_sensitivity_section_shows_salibs_conf_and_names_invalid_indices() -> None:
+    from analysis.report.content import sensitivity_section
+    from analysis.report.document import Paragraph, Table
+    from analysis.report.study import Study
+
+    rows = [{"kpi": "nps", "factor": f, "index": i, "value": v, "conf": c, "low": math.nan,
+             "high": math.nan, "noise_share": math.nan, "n_points": 32, "replications": 1}
+            for f, i, v, c in [("a", "S1", -0.3, 0.2), ("b", "S1", 0.5, 0.1),
+                               ("a", "ST", 0.1, 0.05), ("b", "ST", 0.6, 0.1)]]
+    study = Study(Path("."), {}, {"sensitivity": pd.DataFrame(rows)}, "sweep", [])
+    sec = sensitivity_section(study)
+    assert sec is not None
+    notes = ["".join(map(str, b.parts)) for b in sec.blocks
+             if isinstance(b, Paragraph) and b.style == "note"]
+    assert notes == ["nps: S1 of a is -0.3 ± 0.2, below 0 beyond its interval: invalid; about "
+                     "N = 512 base samples (2,048 design points; now N = 8) would bring its "
+                     "error to ±0.05.",
+                     "The widest interval is ±0.2 (S1 of a for nps): about N = 128 base "
+                     "samples (512 design points; now N = 8) would bring every half-width to "
+                     "±0.05."]
+    (table,) = [b for b in sec.blocks if isinstance(b, Table)]
+    conf, invalid = table.columns.index("± conf"), table.columns.index("invalid")
+    assert [r[conf] for r in table.rows] == ["0.2", "0.1", "0.05", "0.1"]
+    assert [r[invalid] for r in table.rows] == ["S1 < 0", "", "", ""]
 
 
 def test_a_sweep_with_many_kpis_gets_several_tables_that_fit_the_page(

@@ -21,7 +21,16 @@ from SALib.sample import sobol as sobol_sample
 from SALib.test_functions import Ishigami
 from scipy.stats import qmc
 
-from sim.statistics.sensitivity import COLUMNS, INDICES, noise_share, sensitivity
+from sim.statistics.sensitivity import (
+    COLUMNS,
+    INDICES,
+    mark_invalid,
+    noise_share,
+    precision_message,
+    samples_needed,
+    sensitivity,
+    violations,
+)
 
 ROOT = Path(__file__).resolve().parent.parent
 NAMES = ["x1", "x2", "x3"]
@@ -94,11 +103,16 @@ def test_lhs_squared_standardized_regression_coefficients() -> None:
     assert got["x3"] < 0.005
 
 
-def test_ishigami_first_order_and_total_indices() -> None:
+def ishigami(samples: int, seed: int) -> pd.DataFrame:
+    """The Sobol' indices of the Ishigami function from a Saltelli design of N = ``samples``."""
     bounds = {**UNIT, "bounds": [[-math.pi, math.pi]] * 3}
-    x = np.asarray(sobol_sample.sample(bounds, 1024, calc_second_order=False, seed=7))
-    table = sensitivity({"design": "sobol", "factors": NAMES},
-                        results(x, Ishigami.evaluate(x), 1, 0.0), ["y"])
+    x = np.asarray(sobol_sample.sample(bounds, samples, calc_second_order=False, seed=seed))
+    return sensitivity({"design": "sobol", "factors": NAMES},
+                       results(x, Ishigami.evaluate(x), 1, 0.0), ["y"])
+
+
+def test_ishigami_first_order_and_total_indices() -> None:
+    table = ishigami(1024, 7)
     assert np.allclose(index(table, "S1").loc[NAMES, "value"], [0.314, 0.442, 0.0], atol=0.05)
     assert np.allclose(index(table, "ST").loc[NAMES, "value"], [0.558, 0.442, 0.244], atol=0.05)
 
@@ -232,3 +246,117 @@ def test_a_sweep_spec_and_its_json_record_give_the_same_table() -> None:
     assert got["organization.reliability"] == pytest.approx(1.2)
     assert got["organization.empowerment"] == pytest.approx(0.8)
     assert got.drop(["organization.reliability", "organization.empowerment"]).abs().max() < 1e-9
+
+
+# -- invalid Sobol' indices ------------------------------------------------------------------
+def sobol_table(s1: list[float], s1_conf: list[float], st: list[float],
+                st_conf: list[float], n: int = 8) -> pd.DataFrame:
+    """A sensitivity table of three factors with these S1 and ST (a base sample N = ``n``)."""
+    rows = [{"kpi": "y", "factor": f, "index": index, "value": v, "conf": c,
+             "n_points": n * 5}
+            for index, values, confs in (("S1", s1, s1_conf), ("ST", st, st_conf))
+            for f, v, c in zip(NAMES, values, confs, strict=True)]
+    return mark_invalid(pd.DataFrame(rows))
+
+
+def flagged(table: pd.DataFrame) -> dict[tuple[str, str], str]:
+    marked = table[table["invalid"] != ""]
+    return {(r.factor, r.index): r.invalid for r in marked.itertuples()}
+
+
+def test_indices_inside_their_range_within_their_intervals_are_not_flagged() -> None:
+    # S1 below 0, S1 above ST and the S1 summing above 1, each within the intervals
+    table = sobol_table([-0.08, 0.7, 0.45], [0.1, 0.1, 0.1], [0.05, 0.6, 0.5], [0.1, 0.1, 0.1])
+    assert flagged(table) == {} and table["samples_needed"].isna().all()
+    assert violations(table) == []
+
+
+def test_s1_below_zero_beyond_its_interval_is_flagged_with_the_samples_needed() -> None:
+    table = sobol_table([-0.3, 0.5, 0.2], [0.2, 0.1, 0.1], [0.1, 0.6, 0.3], [0.1, 0.1, 0.1])
+    assert flagged(table) == {("x1", "S1"): "S1 < 0"}
+    (v,) = violations(table)
+    # the error is at least 0.3 (the distance to 0), more than the half-width 0.2:
+    # 8 x (0.3 / 0.05)² = 288, rounded up to a power of 2
+    assert v.samples_needed == 512 == table.loc[0, "samples_needed"]
+    assert v.message() == ("y: S1 of x1 is -0.3 ± 0.2, below 0 beyond its interval: invalid; "
+                           "about N = 512 base samples (2,560 design points; now N = 8) would "
+                           "bring its error to ±0.05")
+
+
+def test_s1_above_st_beyond_both_intervals_flags_both() -> None:
+    table = sobol_table([0.1, 0.6, 0.1], [0.05, 0.05, 0.05], [0.15, 0.3, 0.2],
+                        [0.05, 0.05, 0.05])
+    assert flagged(table) == {("x2", "S1"): "S1 > ST", ("x2", "ST"): "S1 > ST"}
+    (v,) = violations(table)
+    assert "S1 of x2 (0.6 ± 0.05) exceeds its ST (0.3 ± 0.05)" in v.message()
+    assert v.samples_needed == 8 * 64  # (0.3 / 0.05)² = 36 -> 64
+
+
+def test_s1_summing_above_one_beyond_their_intervals_flags_every_s1() -> None:
+    table = sobol_table([0.7, 0.5, 0.1], [0.05, 0.05, 0.05], [0.8, 0.6, 0.2],
+                        [0.05, 0.05, 0.05])
+    assert flagged(table) == {(f, "S1"): "sum S1 > 1" for f in NAMES}
+    (v,) = violations(table)
+    assert v.factor == "" and "the S1 of the 3 factors sum to 1.3 ± 0.15" in v.message()
+    several = sobol_table([1.4, 0.1, 0.1], [0.05, 0.05, 0.05], [1.2, 0.2, 0.2],
+                          [0.05, 0.05, 0.05])
+    assert flagged(several)[("x1", "S1")] == "S1 > ST; sum S1 > 1"
+    assert flagged(several)[("x1", "ST")] == "S1 > ST; ST > 1"
+
+
+def test_the_precision_message_names_the_widest_interval_and_the_samples_for_all() -> None:
+    table = sobol_table([0.1, 0.5, 0.2], [0.04, 0.21, 0.1], [0.1, 0.6, 0.3], [0.03, 0.1, 0.1])
+    assert precision_message(table) == (
+        "The widest interval is ±0.21 (S1 of x2 for y): about N = 256 base samples (1,280 "
+        "design points; now N = 8) would bring every half-width to ±0.05.")
+    narrow = sobol_table([0.1, 0.5, 0.2], [0.01] * 3, [0.1, 0.6, 0.3], [0.05] * 3)
+    assert precision_message(narrow) == "Every S1 and ST is known to within ±0.05."
+    assert precision_message(analyse("morris", reps=1)) is None
+
+
+def test_samples_needed_scales_n_by_the_squared_ratio_of_half_widths() -> None:
+    assert samples_needed(8, 0.2) == 128  # 8 x (0.2 / 0.05)²
+    assert samples_needed(8, 0.21) == 256  # 141 rounded up to a power of 2
+    assert samples_needed(8, 0.1, excess=0.3) == 512  # the larger of the two
+    assert samples_needed(64, 0.01) == 128  # at least twice as many
+    assert samples_needed(64, 0.1, target=0.1) == 128
+
+
+@pytest.mark.parametrize(("seed", "constraint"), [(2, "S1 > ST"), (11, "S1 < 0")])
+def test_an_undersampled_ishigami_is_flagged_and_the_suggested_samples_clear_it(
+        seed: int, constraint: str) -> None:
+    few = ishigami(4, seed)
+    assert constraint in set(few["invalid"])
+    assert few["conf"].notna().all() and (few["conf"] > 0).all()  # SALib's, carried
+    needed = int(few["samples_needed"].max())
+    assert needed > 4 and needed == max(v.samples_needed for v in violations(few))
+    enough = ishigami(needed, seed)
+    assert (enough["invalid"] == "").all() and enough["samples_needed"].isna().all()
+
+
+def test_other_designs_are_never_flagged() -> None:
+    for design in ("morris", "factorial", "lhs"):
+        table = analyse(design, reps=1, noise=1.0)
+        assert (table["invalid"] == "").all() and table["samples_needed"].isna().all()
+
+
+def test_spc_sweep_prints_and_lists_the_invalid_indices(
+        capsys: pytest.CaptureFixture[str]) -> None:
+    from sim.cli_experiment import invalid_indices, print_sensitivity
+
+    table = sobol_table([-0.3, 0.5, 0.2], [0.2, 0.1, 0.1], [0.1, 0.6, 0.3], [0.1, 0.1, 0.1])
+    print_sensitivity(table)
+    out = capsys.readouterr().out
+    assert "conf" in out.splitlines()[0] and "invalid" in out.splitlines()[0]
+    assert "Invalid Sobol' indices (1)" in out
+    assert "  y: S1 of x1 is -0.3 ± 0.2, below 0 beyond its interval: invalid; about N = 512" \
+        in out
+    assert invalid_indices(table) == [{
+        "kpi": "y", "factor": "x1", "constraint": "S1 < 0", "samples_needed": 512,
+        "message": violations(table)[0].message()}]
+    print_sensitivity(sobol_table([0.1, 0.5, 0.2], [0.2, 0.1, 0.1], [0.1, 0.6, 0.3],
+                                  [0.1, 0.1, 0.1]))
+    printed = capsys.readouterr().out
+    assert "Every S1 and ST is in its valid range within its interval" in printed
+    assert printed.rstrip().endswith("would bring every half-width to ±0.05.")
+    assert invalid_indices(table.iloc[:0]) == []

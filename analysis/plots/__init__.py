@@ -86,9 +86,12 @@ def _captions(manifest: dict[str, Any]) -> dict[str, str]:
             "factor (quantile bins for sampled designs), averaging over the other factors."),
         "sensitivity_indices": (
             "Sensitivity indices of each KPI to each factor (sim/experiment/design.py, "
-            "sim/statistics/sensitivity.py) with their 2.5-97.5 % bootstrap interval over "
-            "replications; the noise share in each title is the part of the variance of the "
-            "point means that is replication noise."),
+            "sim/statistics/sensitivity.py) with SALib's 95 % interval over design points "
+            "(black error bars: S1, ST, mu*), the 2.5-97.5 % bootstrap interval over "
+            "replications (grey lines) and, hatched, Sobol' indices outside their valid range "
+            "beyond their interval, where the results have them; the noise share in each "
+            "title is the part of the variance of the point means that is replication "
+            "noise."),
     }
 
 

@@ -9,6 +9,7 @@ import numpy as np
 import pandas as pd
 import seaborn as sns
 from matplotlib.figure import Figure
+from matplotlib.patches import Rectangle
 from matplotlib.ticker import FuncFormatter
 
 from analysis.plots import results
@@ -138,12 +139,72 @@ def sweep_heatmap(tables: dict[str, pd.DataFrame], manifest: dict[str, Any],
     return fig
 
 
+CONF_LABEL = "95 % interval over design points (SALib)"
+BOOTSTRAP_LABEL = "95 % bootstrap interval over replications"
+INVALID_LABEL = "invalid: outside its range beyond its interval"
+BOOTSTRAP_COLOUR = "0.45"
+INVALID_COLOUR = "#c0392b"
+
+
+def _column(part: pd.DataFrame, name: str, fill: Any = np.nan) -> np.ndarray:
+    """A column of ``part`` (``fill`` where an older table has none)."""
+    return part[name].to_numpy() if name in part else np.full(len(part), fill)
+
+
+def _index_bars(ax: Any, part: pd.DataFrame, ys: np.ndarray, height: float, colour: Any,
+                label_text: str, gid: str) -> set[str]:
+    """One index's bars with SALib's interval (error bars), the bootstrap interval over
+    replications (a grey line just below the bar's middle) and invalid ones hatched;
+    which of the three were drawn."""
+    values = part["value"].to_numpy(float)
+    ax.barh(ys, values, height=height * 0.9, color=colour, label=label_text, gid=gid)
+    drawn = set()
+    conf = _column(part, "conf").astype(float)
+    has_conf = np.isfinite(conf) & np.isfinite(values)
+    if has_conf.any():
+        bars = ax.errorbar(values[has_conf], ys[has_conf], xerr=conf[has_conf], fmt="none",
+                           ecolor="black", elinewidth=1.1, capsize=2.5)
+        for lines in bars.lines[2]:
+            lines.set_gid(f"conf {gid}")
+        drawn.add(CONF_LABEL)
+    low, high = _column(part, "low").astype(float), _column(part, "high").astype(float)
+    for yv, lo, hi in zip(ys + height * 0.22, low, high, strict=True):
+        if np.isfinite(lo) and np.isfinite(hi):
+            ax.plot([lo, hi], [yv, yv], color=BOOTSTRAP_COLOUR, lw=2.2, solid_capstyle="butt",
+                    gid=f"bootstrap {gid}")
+            drawn.add(BOOTSTRAP_LABEL)
+    invalid = np.array([bool(v) and v == v for v in _column(part, "invalid", "")])
+    if invalid.any():
+        ax.barh(ys[invalid], values[invalid], height=height * 0.9, fill=False, hatch="///",
+                edgecolor=INVALID_COLOUR, lw=1.2, gid=f"invalid {gid}")
+        drawn.add(INVALID_LABEL)
+    return drawn
+
+
+def _interval_legend(ax: Any, drawn: set[str]) -> None:
+    """Legend entries (on ``ax``, for :func:`figure_legend`) for the intervals and flags
+    actually drawn, none for the others."""
+    if CONF_LABEL in drawn:
+        ax.plot([], [], color="black", lw=1.1, marker="|", markersize=7, label=CONF_LABEL)
+    if BOOTSTRAP_LABEL in drawn:
+        ax.plot([], [], color=BOOTSTRAP_COLOUR, lw=2.2, label=BOOTSTRAP_LABEL)
+    if INVALID_LABEL in drawn:  # a proxy of no size at the origin, inside the axes' limits
+        ax.add_patch(Rectangle((0.0, 0.0), 0.0, 0.0, fill=False, hatch="///",
+                               edgecolor=INVALID_COLOUR, label=INVALID_LABEL))
+
+
 @styled
 def sensitivity_indices(sensitivity: pd.DataFrame) -> Figure | None:
-    """The sensitivity indices of every KPI to every factor (bars) with their bootstrap
-    interval over replications (lines), one panel per KPI, the noise share in its title."""
+    """The sensitivity indices of every KPI to every factor (bars), one panel per KPI, the
+    noise share in its title, with the intervals the table has: SALib's over design
+    points (error bars; Sobol' and Morris mu*), the bootstrap over replications (grey
+    lines), and invalid Sobol' indices hatched.  The legend lists only what is drawn."""
     if sensitivity.empty or not {"kpi", "factor", "index", "value"} <= set(sensitivity.columns):
         return None
+    if "invalid" not in sensitivity and {"conf", "n_points"} <= set(sensitivity.columns):
+        from sim.statistics.sensitivity import mark_invalid  # lazy: SALib; older results
+
+        sensitivity = mark_invalid(sensitivity)
     kpis = list(dict.fromkeys(sensitivity["kpi"]))
     factors = list(dict.fromkeys(sensitivity["factor"]))
     indices = list(dict.fromkeys(sensitivity["index"]))
@@ -154,18 +215,14 @@ def sensitivity_indices(sensitivity: pd.DataFrame) -> Figure | None:
                            sharex=shares)
     palette = colours(len(indices))
     height = 0.8 / len(indices)
+    drawn: set[str] = set()
     for ax, kpi in zip(axes.flat, kpis, strict=False):
         one = sensitivity[sensitivity["kpi"] == kpi]
         for k, index in enumerate(indices):
             part = one[one["index"] == index].set_index("factor").reindex(factors)
             ys = np.arange(len(factors)) - 0.4 + height * (k + 0.5)
-            ax.barh(ys, part["value"].to_numpy(float), height=height * 0.9,
-                    color=palette[k], label=INDEX_LABELS.get(index, index),
-                    gid=f"index {kpi} {index}")
-            for yv, lo, hi in zip(ys, part.get("low", pd.Series(np.nan, part.index)),
-                                  part.get("high", pd.Series(np.nan, part.index)), strict=True):
-                if np.isfinite(lo) and np.isfinite(hi):
-                    ax.plot([lo, hi], [yv, yv], color="black", lw=1.3)
+            drawn |= _index_bars(ax, part, ys, height, palette[k],
+                                 INDEX_LABELS.get(index, index), f"index {kpi} {index}")
         ax.set_yticks(range(len(factors)), [wrap(short_factor(f), 14) for f in factors])
         ax.invert_yaxis()
         ax.axvline(0.0, color="0.3", lw=0.8)
@@ -175,7 +232,10 @@ def sensitivity_indices(sensitivity: pd.DataFrame) -> Figure | None:
         ax.tick_params(axis="x", labelbottom=True)  # every panel has its own x labels
         compact_ticks(ax, "x")
     hide_unused(axes, len(kpis))
-    axes.flat[0].plot([], [], color="black", lw=1.3, label="95 % bootstrap interval")
-    figure_legend(fig, axes.flat[0], title="index")
-    heading(fig, "Sensitivity indices (intervals: bootstrap over replications)")
+    first = axes.flat[0]
+    _interval_legend(first, drawn)
+    figure_legend(fig, first, ncols=3)
+    heading(fig, "Sensitivity indices" + (" with their intervals" if drawn - {INVALID_LABEL}
+                                          else " (no intervals: one replication, no SALib "
+                                               "interval for this design)"))
     return fig

@@ -480,19 +480,27 @@ def sensitivity_section(study: Study) -> Section | None:
         return None
     sec = Section("Sensitivity", "sensitivity")
     sec.text("Sensitivity indices of the sweep's KPIs to its factors, from the per-point means "
-             "of the replications (sim.statistics.sensitivity), with 95 % bootstrap intervals over "
+             "of the replications (sim.statistics.sensitivity), with SALib's 95 % half-width "
+             "over design points (± conf: S1, ST, mu_star) and 95 % bootstrap intervals over "
              "replications; noise_share is the part of the variance of the point means that "
              "is replication noise.")
+    from sim.statistics.sensitivity import mark_invalid, precision_message, violations
+
+    for line in [v.message() + "." for v in violations(sens)] + [precision_message(sens)]:
+        if line:
+            sec.text(line, style="note")
     sec.blocks.append(Table(
-        ("KPI", "factor", "index", "value", "95 % interval", "noise share", "points",
-         "replications"),
+        ("KPI", "factor", "index", "value", "± conf", "95 % interval", "noise share",
+         "points", "replications", "invalid"),
         tuple((str(r["kpi"]), str(r["factor"]), str(r["index"]), number(r["value"]),
-               interval(r.get("low"), r.get("high")), number(r.get("noise_share")),
-               number(r.get("n_points")), number(r.get("replications")))
-              for r in sens.to_dict("records")),
+               number(r.get("conf")), interval(r.get("low"), r.get("high")),
+               number(r.get("noise_share")), number(r.get("n_points")),
+               number(r.get("replications")), str(r.get("invalid") or ""))
+              for r in mark_invalid(sens).to_dict("records")),
         "Sensitivity indices (main_effect: share of the variance of the point means; S1/ST: "
         "Sobol' first-order and total; mu_star/sigma: Morris; SRC2: squared standardized "
-        "regression coefficient).", ident="sensitivity"))
+        "regression coefficient). invalid: the constraint (0 ≤ S1 ≤ ST ≤ 1, S1 summing "
+        "to at most 1) a Sobol' index breaks beyond its interval.", ident="sensitivity"))
     return sec
 
 

@@ -21,6 +21,7 @@ from __future__ import annotations
 import itertools
 import json
 import math
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any, Literal
 
@@ -123,6 +124,7 @@ class SweepSpec(BaseModel):
     seed: int | None
     kpis: tuple[str, ...]
     overrides: tuple[str, ...]
+    """Applied to the base before the factors: the file's, then the command line's."""
     factors: tuple[Factor, ...]
 
     @property
@@ -305,8 +307,22 @@ def _design_rules(source: str, raw: _SweepFile) -> None:
                             "a power of 2 (the base sample N of Saltelli's scheme)")
 
 
-def load_sweep(path: str | Path) -> SweepSpec:
-    """Read and validate a sweep file; every level and range end is checked on the base."""
+def _check_settings(settings: Sequence[str], factors: dict[str, _FactorTable]) -> None:
+    """Command-line overrides may not set a factor: the design gives its values."""
+    for assignment in settings:
+        key = assignment.partition("=")[0].strip()
+        if key in factors:
+            raise ScenarioError(
+                "--set", key, "is a factor of this sweep (the design gives its values)",
+                "a parameter that is not one of its factors: " + ", ".join(factors))
+
+
+def load_sweep(path: str | Path, settings: Sequence[str] = ()) -> SweepSpec:
+    """Read and validate a sweep file; every level and range end is checked on the base.
+
+    ``settings`` are command-line overrides (``--set``, ``--seed``): applied after the
+    file's ``overrides`` (they win over them) and before the factors, which may not be
+    among them; the spec's ``overrides`` holds both, the file's first."""
     path = resolve_path(Path(path), None)
     source = str(path)
     try:
@@ -328,6 +344,9 @@ def load_sweep(path: str | Path) -> SweepSpec:
             raise  # the base file itself: its own error names it
         raise ScenarioError(source, "overrides", f"{exc.key}: {exc.problem}",
                             exc.allowed) from None
+    if settings:  # an error names --set and the key, not the sweep file
+        _check_settings(settings, raw.factors)
+        base = base.with_overrides(list(settings))
     try:
         check_scenario_kpis(raw.kpis, source, "kpis", base)
     except KpiError as exc:  # reported like every other mistake in the sweep file
@@ -342,7 +361,7 @@ def load_sweep(path: str | Path) -> SweepSpec:
         samples=raw.samples,
         seed=raw.seed,
         kpis=tuple(raw.kpis),
-        overrides=tuple(raw.overrides),
+        overrides=(*raw.overrides, *settings),
         factors=tuple(_factor(source, raw.design, base, p, t) for p, t in raw.factors.items()),
     )
 

@@ -397,19 +397,26 @@ def run_sweep(
     quiet: bool = True,
     kind: str | None = None,
     about: dict[str, Any] | None = None,
+    overrides: Sequence[str] = (),
 ) -> Experiment:
-    """A sweep file's design points, each replicated, then sensitivity indices of its KPIs."""
+    """A sweep file's design points, each replicated, then sensitivity indices of its KPIs.
+
+    ``overrides`` (``--set``, ``--seed``) apply to the base after the file's own and are
+    checked with the file, before anything runs (:func:`~sim.experiment.design.load_sweep`);
+    the plan records them as ``set``."""
     from sim.experiment.design import design_points, load_sweep, point_overrides
     from sim.scenario import load_scenario
 
-    spec = load_sweep(spec_path)
+    spec = load_sweep(spec_path, overrides)
     base = load_scenario(spec.base, list(spec.overrides))
     points = design_points(spec)
     executor = executor or SequentialExecutor()
     store = ResultsStore(out, kind, about)
     started = time.perf_counter()
-    plan = {"kind": "sweep", "sweep": spec.model_dump(mode="json"),
-            "scenario": scenario_record(base), "points": points}
+    plan: dict[str, Any] = {"kind": "sweep", "sweep": spec.model_dump(mode="json"),
+                            "scenario": scenario_record(base), "points": points}
+    if overrides:  # recorded only when given: the plans of other sweeps stay as they were
+        plan["set"] = list(overrides)
     _open(store, plan, resume, force)
     jobs = [
         job

@@ -45,11 +45,34 @@ of point ``i`` (points with n_i >= 2) and ``var`` the variance (ddof 1) of
 the point means across the design.  Since E[var(point means)] = var(true
 means) + mean(sigma_i² / n_i), it estimates noise / (signal + noise); by
 sampling error it can exceed 1 when the factors do nothing.
+
+``conf`` is SALib's 95 % half-width of ``S1``, ``ST`` and ``mu_star``: a
+bootstrap over the design points (the N base rows of a Saltelli design, the
+trajectories of a Morris design), the sampling error of the design itself.
+Sobol' indices obey constraints that their estimators need not: 0 <= S1 <=
+ST <= 1 and S1 summed over the factors <= 1 (Saltelli et al. 2008, ch. 4).
+An index that breaks one beyond its interval (S1 + conf < 0; S1 - conf above
+ST + conf; ST - conf > 1; the S1 sum, less the sum of their half-widths, above
+1, the sum of the half-widths bounding the sum's) is an artefact of too few
+samples: :func:`violations` lists them, the column ``invalid`` names the
+constraint an index breaks (empty if none) and ``samples_needed`` the base
+sample N that would bring the error to :data:`TARGET_HALF_WIDTH`::
+
+    N_needed = N x (max(half-width, excess) / TARGET_HALF_WIDTH)²
+
+rounded up to a power of 2 and at least 2 N, since the error of Saltelli's
+estimators shrinks as 1 / sqrt(N) (Saltelli et al. 2010); ``excess`` is how
+far the estimate lies outside its valid range (the error is at least that,
+whatever ``conf`` says); :func:`precision_message` applies the same rule to the
+widest half-width of a table, valid or not.  Morris indices have no such check: mu_star >= |mu|
+and sigma >= 0 hold by construction.
 """
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
 from typing import Any, Protocol
 
 import numpy as np
@@ -69,7 +92,10 @@ INDICES: dict[str, tuple[str, ...]] = {
 """The indices each design gives."""
 
 COLUMNS = ("kpi", "factor", "index", "value", "conf", "low", "high", "noise_share",
-           "n_points", "replications")
+           "n_points", "replications", "invalid", "samples_needed")
+
+TARGET_HALF_WIDTH = 0.05
+"""The half-width (a share of variance) :data:`samples_needed <COLUMNS>` aims for."""
 
 Estimates = dict[str, tuple[np.ndarray, np.ndarray | None]]
 """Index name -> (one value per factor, SALib's confidence half-width or None)."""
@@ -271,4 +297,130 @@ def sensitivity(
                     "low": low, "high": high, "noise_share": share,
                     "n_points": len(points), "replications": int(counts.min()),
                 })
-    return pd.DataFrame(rows, columns=list(COLUMNS))
+    return mark_invalid(pd.DataFrame(rows, columns=list(COLUMNS)))
+
+
+def samples_needed(samples: int, half_width: float, excess: float = 0.0,
+                   target: float = TARGET_HALF_WIDTH) -> int:
+    """The base sample N that would bring an index's error to ``target``: ``samples`` x
+    (max(half_width, excess) / target)², rounded up to a power of 2, at least 2 x ``samples``
+    (the error of Saltelli's estimators shrinks as 1 / sqrt(N))."""
+    error = max(half_width, excess)
+    wanted = max(2.0 * samples, samples * (error / target) ** 2)
+    return int(2 ** math.ceil(math.log2(wanted)))
+
+
+@dataclass(frozen=True)
+class Violation:
+    """A Sobol' index (or the sum of a KPI's S1) outside its valid range beyond its interval."""
+
+    kpi: str
+    factor: str
+    """The factor, or "" for the sum of the S1 over the factors."""
+    constraint: str
+    """What is broken: ``S1 < 0``, ``S1 > ST``, ``ST > 1`` or ``sum S1 > 1``."""
+    estimate: str
+    """The estimates and their half-widths, as text."""
+    excess: float
+    """How far the estimate lies outside its valid range."""
+    half_width: float
+    """The half-width of the estimate compared (of the difference, for S1 > ST)."""
+    samples: int
+    """The sweep's base sample N."""
+    factors: int
+    """The number of factors k (a Saltelli design has N (k + 2) points)."""
+
+    @property
+    def indices(self) -> tuple[str, ...]:
+        """The indices the constraint involves."""
+        return {"S1 < 0": ("S1",), "ST > 1": ("ST",)}.get(self.constraint, ("S1", "ST")) \
+            if self.factor else ("S1",)
+
+    @property
+    def samples_needed(self) -> int:
+        return samples_needed(self.samples, self.half_width, self.excess)
+
+    def message(self) -> str:
+        """One line: which index is invalid, why, and about how many samples would do."""
+        needed = self.samples_needed
+        return (f"{self.kpi}: {self.estimate}: invalid; about N = {needed:,} base samples "
+                f"({needed * (self.factors + 2):,} design points; now N = {self.samples:,}) "
+                f"would bring its error to ±{TARGET_HALF_WIDTH:g}")
+
+
+def _half(value: Any) -> float:
+    """A half-width, 0 where SALib gave none."""
+    return float(value) if value is not None and math.isfinite(float(value)) else 0.0
+
+
+def _kpi_violations(kpi: str, rows: pd.DataFrame) -> list[Violation]:
+    """The violations among one KPI's Sobol' rows (see the module doc)."""
+    s1 = rows[rows["index"] == "S1"].set_index("factor")
+    st = rows[rows["index"] == "ST"].set_index("factor").reindex(s1.index)
+    k = len(s1)
+    n = int(rows["n_points"].iloc[0]) // (k + 2)
+    found = []
+
+    def add(factor: str, constraint: str, estimate: str, excess: float, half: float) -> None:
+        found.append(Violation(kpi, factor, constraint, estimate, excess, half, n, k))
+
+    for factor in s1.index:
+        v1, h1 = float(s1.at[factor, "value"]), _half(s1.at[factor, "conf"])
+        vt, ht = float(st.at[factor, "value"]), _half(st.at[factor, "conf"])
+        if v1 + h1 < 0:
+            add(factor, "S1 < 0", f"S1 of {factor} is {v1:.3g} ± {h1:.2g}, below 0 beyond "
+                "its interval", -v1, h1)
+        if v1 - h1 > vt + ht:
+            add(factor, "S1 > ST", f"S1 of {factor} ({v1:.3g} ± {h1:.2g}) exceeds its ST "
+                f"({vt:.3g} ± {ht:.2g}) beyond both intervals", v1 - vt, h1 + ht)
+        if vt - ht > 1:
+            add(factor, "ST > 1", f"ST of {factor} is {vt:.3g} ± {ht:.2g}, above 1 beyond "
+                "its interval", vt - 1, ht)
+    total = float(s1["value"].sum(min_count=1))
+    half = float(sum(_half(c) for c in s1["conf"]))
+    if total - half > 1:
+        add("", "sum S1 > 1", f"the S1 of the {k} factors sum to {total:.3g} ± {half:.2g}, "
+            "above 1 beyond their intervals", total - 1, half)
+    return found
+
+
+def violations(table: pd.DataFrame) -> list[Violation]:
+    """The Sobol' indices of a ``sensitivity`` table that break their constraints beyond
+    their intervals (none for the other designs), KPI by KPI."""
+    sobol = table[table["index"].isin(("S1", "ST"))]
+    return [v for kpi, rows in sobol.groupby("kpi", sort=False)
+            for v in _kpi_violations(str(kpi), rows)]
+
+
+def precision_message(table: pd.DataFrame) -> str | None:
+    """How precisely a table's Sobol' indices are known: its widest half-width and the base
+    sample N that would bring every half-width to :data:`TARGET_HALF_WIDTH` (the rule of
+    :func:`samples_needed`); None without Sobol' indices or SALib half-widths."""
+    sobol = table[table["index"].isin(("S1", "ST")) & np.isfinite(table["conf"])]
+    if sobol.empty:
+        return None
+    widest = sobol.loc[sobol["conf"].idxmax()]
+    half = float(widest["conf"])
+    if half <= TARGET_HALF_WIDTH:
+        return f"Every S1 and ST is known to within ±{TARGET_HALF_WIDTH:g}."
+    k = int(sobol["factor"].nunique())
+    n = int(widest["n_points"]) // (k + 2)
+    needed = samples_needed(n, half)
+    return (f"The widest interval is ±{half:.2g} ({widest['index']} of {widest['factor']} for "
+            f"{widest['kpi']}): about N = {needed:,} base samples ({needed * (k + 2):,} design "
+            f"points; now N = {n:,}) would bring every half-width to ±{TARGET_HALF_WIDTH:g}.")
+
+
+def mark_invalid(table: pd.DataFrame) -> pd.DataFrame:
+    """``table`` with ``invalid`` (the constraints each index breaks, "; "-joined, empty if
+    none) and ``samples_needed`` (the base sample N the worst of them calls for, else NaN)."""
+    table = table.assign(invalid="", samples_needed=np.nan)
+    for v in violations(table):
+        rows = (table["kpi"] == v.kpi) & table["index"].isin(v.indices)
+        if v.factor:
+            rows &= table["factor"] == v.factor
+        table.loc[rows, "invalid"] = [f"{old}; {v.constraint}" if old else v.constraint
+                                      for old in table.loc[rows, "invalid"]]
+        table.loc[rows, "samples_needed"] = np.fmax(table.loc[rows, "samples_needed"],
+                                                    v.samples_needed)
+    return table
