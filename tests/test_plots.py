@@ -591,6 +591,21 @@ def test_heatmap_cells_are_the_point_means(made: dict[str, Results]):
     assert cells == pytest.approx(expected)
 
 
+def test_a_sweep_kpi_undefined_in_every_run_gets_no_panel(made: dict[str, Results]):
+    """A KPI with no value in any run (the promoter conversion of a run shorter than a
+    cohort's year) used to stop spc plot and spc report with a zero-size array error."""
+    from analysis.plots.sweep import sweep_heatmap, sweep_response
+
+    r = made["sweep"]
+    kpi = r.manifest["plan"]["sweep"]["kpis"][0]
+    tables = {**r.tables, "summary": r.tables["summary"].assign(**{kpi: np.nan})}
+    pair = ("organization.reliability", "market.competition")
+    for fig in (sweep_heatmap(tables, r.manifest, pair), sweep_response(tables, r.manifest)):
+        assert fig is not None
+        texts = [t for ax in fig.axes for t in (ax.get_title(), ax.get_ylabel())]
+        assert not any(title(kpi) in t for t in texts) and any(texts)
+
+
 def test_sensitivity_bars_are_the_table_values(made: dict[str, Results]):
     r = made["sweep"]
     fig = r.figures["sensitivity_indices"]

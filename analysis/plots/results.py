@@ -92,13 +92,16 @@ def sweep_factors(manifest: dict[str, Any], tables: dict[str, pd.DataFrame]) -> 
 
 
 def sweep_kpis(manifest: dict[str, Any], tables: dict[str, pd.DataFrame]) -> list[str]:
-    """The KPIs a sweep analyses (its file's ``kpis``), present in the summary."""
+    """The KPIs a sweep analyses (its file's ``kpis``), present in the summary with at
+    least one value (a KPI undefined in every run, such as the promoter conversion of a
+    run shorter than a cohort's year, gets no empty panel)."""
     sweep = manifest.get("plan", {}).get("sweep", {})
     kpis = list(sweep.get("kpis", []))
     if not kpis and "sensitivity" in tables:
         kpis = list(dict.fromkeys(tables["sensitivity"]["kpi"]))
     summary = tables.get("summary", pd.DataFrame())
-    return [k for k in kpis if k in summary.columns]
+    return [k for k in kpis if k in summary.columns
+            and pd.to_numeric(summary[k], errors="coerce").notna().any()]
 
 
 def short_factor(path: str) -> str:
