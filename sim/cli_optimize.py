@@ -52,7 +52,7 @@ def cmd_optimize(args: argparse.Namespace) -> int:
     base = load_scenario(locate(Path(args.base)), overrides)
     levers = load_levers(args.levers, base)
     out = Path(args.out) if args.out else default_out(f"optimize-{base.name}")
-    exp = run_optimize(base, levers, out, _executor(args), objective=args.objective,
+    exp = run_optimize(base, levers, out, _executor(args), objective=_objectives(args.objective),
                        constraints=args.constraint or (), replications=args.replications,
                        budget_runs=args.budget_runs, candidates=args.candidates,
                        delta=args.delta, alpha=args.alpha,
@@ -69,18 +69,44 @@ def cmd_optimize(args: argparse.Namespace) -> int:
     elif not args.quiet:
         print_optimum(record, table, out)
         for path in figures:
-            print(f"search history figure: {path}")
+            kind = "Pareto front" if path.stem.endswith("pareto") else "search history"
+            print(f"{kind} figure: {path}")
     return report_failures(exp.failures, out)
 
 
+def _objectives(given: list[str] | None) -> str | list[str] | None:
+    """``--objective`` (repeatable, or a comma list): None (the default), one KPI, or the
+    list of KPIs, the first the one searched and certified."""
+    if not given:
+        return None
+    names = [name.strip() for text in given for name in text.split(",")]
+    return names[0] if len(names) == 1 else names
+
+
 def _figure(out: Path) -> list[Path]:
-    """The search history figure (analysis.plots.optimize), as PNG in ``out/figures``."""
+    """The search history figure (analysis.plots.optimize) and, with several objectives,
+    the Pareto figure, as PNG in ``out/figures``."""
     import matplotlib
 
     matplotlib.use("Agg")  # files only, whatever the environment says
     from analysis.plots.optimize import write_history
 
     return write_history(out)
+
+
+def print_pareto(record: dict[str, Any]) -> None:
+    """The Pareto set of several objectives: each candidate's lever values and search
+    means."""
+    objectives = record["objectives"]
+    print(f"\nPareto set on {', '.join(objectives)}: {len(record['pareto'])} feasible "
+          "candidates that no other feasible one matches or beats on every objective, "
+          f"on the search means over the same {record['n0']} replications (the search "
+          f"and KN used {objectives[0]} alone)")
+    for point in record["pareto"]:
+        levers = ", ".join(f"{k} = {json.dumps(v)}" for k, v in point["params"].items())
+        means = ", ".join(f"{k} {v:,.6g}" for k, v in point["search_means"].items())
+        mark = "  (chosen)" if point["candidate"] == record["chosen"] else ""
+        print(f"  {point['candidate']:<6}{levers}: {means}{mark}")
 
 
 def print_optimum(record: dict[str, Any], table: Any, out: Path) -> None:
@@ -110,6 +136,8 @@ def print_optimum(record: dict[str, Any], table: Any, out: Path) -> None:
     print(f"  delta = {record['delta']:.6g}"
           + ("" if record["delta_given"] else " (default: 1 % of the best search mean)")
           + f", alpha = {record['alpha']:g}, first stage n0 = {record['n0']}")
+    if "pareto" in record:
+        print_pareto(record)
     print(f"\nscenario file of the chosen policy: {out / 'chosen.toml'}")
     print(f"results written to {out}")
 
@@ -121,8 +149,11 @@ def add_optimize_parsers(sub: Any) -> None:
     p.add_argument("base", help="the base scenario file")
     p.add_argument("--levers", required=True, metavar="LEVERS.toml",
                    help="levers file: the parameters to choose and their ranges or choices")
-    p.add_argument("--objective", metavar="KPI",
-                   help="outcome KPI to optimize (default: profit; mean_wait in queue mode)")
+    p.add_argument("--objective", action="append", metavar="KPI",
+                   help="outcome KPI to optimize (default: profit; mean_wait in queue "
+                        "mode); repeatable or a comma list for several objectives: the "
+                        "first drives the search and is certified, and the Pareto set of "
+                        "all is reported")
     p.add_argument("--constraint", action="append", metavar="KPI>=VALUE",
                    help="a requirement on a KPI's mean, e.g. retention_rate>=0.8 or "
                         "cost<=900000 for a budget (KPI<=VALUE too; repeatable)")
@@ -143,7 +174,8 @@ def add_optimize_parsers(sub: Any) -> None:
                    help="at most this many runs for the certification (default: as many as "
                         "KN needs); if KN stops there, the result says it is not certified")
     p.add_argument("--no-figure", action="store_true",
-                   help="do not draw the search history figure (figures/optimize_history.png)")
+                   help="do not draw the search history figure (figures/optimize_history.png) "
+                        "nor, with several objectives, figures/optimize_pareto.png")
     p.add_argument("--seed", type=int, help="root seed (default: the base's)")
     p.add_argument("--set", action="append", metavar="KEY=VALUE", help=SET_HELP)
     add_execution_options(p)

@@ -12,7 +12,7 @@ import pandas as pd
 import pytest
 
 from sim.cli import main
-from sim.experiment.optimize import search_and_certify
+from sim.experiment.optimize import pareto_front, search_and_certify
 from sim.scenario import load_scenario
 from sim.scenario.levers import Lever, LeversSpec
 from sim.statistics.selection import kn_eta, kn_select
@@ -173,6 +173,9 @@ def test_bad_levers_file_names_file_and_key(tmp_path: Path, capsys: pytest.Captu
     (["--objective", "profitt"], "--objective"),
     (["--constraint", "retention>=0.5"], "--constraint"),
     (["--objective", "cost_wages"], "--objective"),
+    (["--objective", "profit", "--objective", "retention_ratee"], "retention_ratee"),
+    (["--objective", "profit,cost_wages"], "cost_wages"),
+    (["--objective", "profit,retention_rate,profit"], "given twice"),
 ])
 def test_bad_objective_or_constraint_stops_before_running(
         tmp_path: Path, capsys: pytest.CaptureFixture[str], flags: list[str],
@@ -181,8 +184,29 @@ def test_bad_objective_or_constraint_stops_before_running(
     code = main(["optimize", "scenarios/baseline.toml", "--levers",
                  str(_levers(tmp_path, LEVERS)), "--out", str(out), *TINY, *flags])
     assert code == 2
-    assert expected in capsys.readouterr().err
+    err = capsys.readouterr().err
+    assert expected in err and err.count("\n") == 1 and "Traceback" not in err
     assert not (out / "shards").exists()
+
+
+def test_pareto_front_on_a_hand_made_table() -> None:
+    """Each objective in its own direction; ties are not domination; an infeasible or
+    incomplete row neither is on the front nor dominates."""
+    means = pd.DataFrame({"profit": [10.0, 8.0, 10.0, 12.0, 9.0, 20.0, 11.0, 7.0],
+                          "wait": [5.0, 3.0, 5.0, 6.0, 4.0, 1.0, np.nan, 3.0]})
+    feasible = [True, True, True, True, True, False, True, True]
+    front = pareto_front(means, {"profit": True, "wait": False}, feasible)
+    # 0 and 2 tie (neither dominates the other), 1 has the least wait, 3 the most profit;
+    # 4 (profit 9, wait 4) is beaten by neither 0 (waits longer) nor 1 (less profit);
+    # 5 would dominate all but fails a constraint; 6 has no wait; 7 is dominated by 1
+    assert front.tolist() == [True, True, True, True, True, False, False, False]
+    assert front.name == "pareto" and front.index.equals(means.index)
+    # both maximized: only the rows that nothing beats on both
+    both = pareto_front(means.fillna(0.0), {"profit": True, "wait": True})
+    assert both.tolist() == [False, False, False, True, False, True, False, False]
+    # one objective: the front is the best rows
+    assert pareto_front(means[["profit"]], {"profit": True}).tolist() == \
+        [False, False, False, False, False, True, False, False]
 
 
 # -- the command on the simulation -------------------------------------------------------------
@@ -251,3 +275,58 @@ def test_report_plot_and_export_cover_an_optimization(optimized: dict[str, Any])
     assert main(["export", str(par), "--quiet"]) == 0
     assert load_workbook(par / "results.xlsx").sheetnames == [
         "candidates", "trials", "replications", "units", "about"]
+
+
+@pytest.fixture(scope="module")
+def two_objectives(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The tiny optimization of ``optimized`` with a second objective."""
+    tmp = tmp_path_factory.mktemp("pareto")
+    out = tmp / "out"
+    assert main(["optimize", "scenarios/baseline.toml", "--levers", str(_levers(tmp, LEVERS)),
+                 *TINY, "-r", "2", "--budget-runs", "6", "--candidates", "2",
+                 "--certify-runs", "2", "--quiet", "--constraint", "retention_rate>=0",
+                 "--objective", "profit", "--objective", "retention_rate", "--out", str(out),
+                 "--executor", "sequential"]) == 0
+    return out
+
+
+def test_several_objectives_search_on_the_first_and_mark_the_pareto_set(
+        optimized: dict[str, Any], two_objectives: Path,
+        capsys: pytest.CaptureFixture[str]) -> None:
+    from analysis import load
+    from analysis.plots import figure_makers
+    from sim.cli_optimize import print_optimum
+
+    one = pd.read_parquet(optimized["seq"] / "candidates.parquet")
+    two = pd.read_parquet(two_objectives / "candidates.parquet")
+    # the first objective drives the search: the same trials, candidates and choice
+    pd.testing.assert_frame_equal(pd.read_parquet(optimized["seq"] / "trials.parquet"),
+                                  pd.read_parquet(two_objectives / "trials.parquet"))
+    pd.testing.assert_frame_equal(one, two[one.columns])
+    assert set(two.columns) - set(one.columns) == {"search_mean_retention_rate", "pareto"}
+    # the Pareto set, recomputed by brute force on the search means
+    points = two[["search_mean", "search_mean_retention_rate"]].to_numpy()
+    feasible = two["feasible"].to_numpy()
+    expected = [bool(feasible[i]) and not any(
+        feasible[j] and (points[j] >= points[i]).all() and (points[j] > points[i]).any()
+        for j in range(len(two))) for i in range(len(two))]
+    assert two["pareto"].tolist() == expected and any(expected)
+    record = json.loads((two_objectives / "manifest.json").read_text())["optimize"]
+    assert record["objective"] == "profit"
+    assert record["objectives"] == ["profit", "retention_rate"]
+    assert [p["candidate"] for p in record["pareto"]] == two.loc[two["pareto"],
+                                                                 "candidate"].tolist()
+    first = record["pareto"][0]
+    row = two.set_index("candidate").loc[first["candidate"]]
+    assert first["params"] == {k: row[k] for k in first["params"]}
+    assert first["search_means"]["retention_rate"] == row["search_mean_retention_rate"]
+    assert "pareto" not in json.loads((optimized["seq"] / "manifest.json").read_text())[
+        "optimize"]  # one objective: the record as before
+    assert (two_objectives / "figures" / "optimize_pareto.png").is_file()
+    stems = [stem for stem, _, _ in figure_makers(load(two_objectives), {"optimize": record})]
+    assert stems[:2] == ["optimize_history", "optimize_pareto"]
+    print_optimum(record, two, two_objectives)
+    text = capsys.readouterr().out
+    assert f"Pareto set on profit, retention_rate: {len(record['pareto'])} feasible" in text
+    for point in record["pareto"]:
+        assert f"providers.count = {point['params']['providers.count']}" in text

@@ -149,6 +149,10 @@ def figure_makers(tables: dict[str, pd.DataFrame], manifest: dict[str, Any]) -> 
         captions[optimize.STEM] = optimize.CAPTION
         makers.insert(0, (optimize.STEM, lambda: optimize.optimize_history(
             tables["candidates"], tables["summary"], manifest["optimize"])))
+        if len(manifest["optimize"].get("objectives", ())) > 1:  # several objectives
+            captions[optimize.PARETO_STEM] = optimize.PARETO_CAPTION
+            makers.insert(1, (optimize.PARETO_STEM, lambda: optimize.optimize_pareto(
+                tables["candidates"], manifest["optimize"])))
     if "predictive" in tables and isinstance(manifest.get("calibrate"), dict):
         from analysis.plots import calibration
 

@@ -7,6 +7,10 @@ far.  Right, the candidates KN certified: the mean over all their replications w
 95 % t interval, the chosen one highlighted, and the indifference zone ``delta`` below
 it (KN's guarantee: the chosen is within ``delta`` of the best of these, with probability
 at least 1 - alpha).
+
+With several objectives, :func:`optimize_pareto` draws every candidate at its search
+means of the first two objectives, the Pareto candidates (on all the objectives)
+highlighted and joined, the chosen one starred.
 """
 
 from __future__ import annotations
@@ -37,6 +41,14 @@ CAPTION = ("Left: each candidate policy at its search mean of the objective (the
            "candidates certified by KN (Kim & Nelson 2001), mean over all their "
            "replications with a 95 % t interval; the shaded band is the indifference zone "
            "delta below the chosen policy.")
+
+PARETO_STEM = "optimize_pareto"
+PARETO_CAPTION = ("Each candidate policy at its search means (the first n0 replications, "
+                  "common random numbers) of the first two objectives; hollow: fails a "
+                  "constraint. Highlighted and joined: the Pareto set, the feasible "
+                  "candidates that no other feasible one matches or beats on every "
+                  "objective; star: the policy chosen on the first objective (the one the "
+                  "search followed and KN certified).")
 
 
 def _running_best(values: pd.Series, feasible: pd.Series, maximize: bool) -> np.ndarray:
@@ -107,8 +119,54 @@ def optimize_history(candidates: pd.DataFrame, summary: pd.DataFrame,
     return fig
 
 
+def _better(kpi: str, maximize: bool) -> str:
+    return f"{label(kpi, summary=True)}, {'higher' if maximize else 'lower'} is better"
+
+
+@styled
+def optimize_pareto(candidates: pd.DataFrame, record: dict[str, Any]) -> Figure:
+    """The Pareto figure described in the module text (a manifest record with at least two
+    ``objectives``)."""
+    from sim.statistics.decision import better_is_higher
+
+    objectives = record["objectives"]
+    x_kpi, y_kpi = objectives[:2]
+    x, y = "search_mean", f"search_mean_{y_kpi}"
+    fig, axes = new_figure(1, 1, panel=(5.6, 4.2))
+    ax = axes[0][0]
+    blue, red, green = colours(3)[:3]
+    feasible = candidates["feasible"].astype(bool)
+    front = candidates[candidates["pareto"].astype(bool)].sort_values([x, y])
+    ax.scatter(candidates.loc[feasible, x], candidates.loc[feasible, y], color=blue, s=22,
+               alpha=0.7, label="feasible candidate", zorder=3, gid="feasible candidates")
+    if not feasible.all():
+        ax.scatter(candidates.loc[~feasible, x], candidates.loc[~feasible, y],
+                   facecolors="none", edgecolors="0.5", s=22, label="fails a constraint",
+                   zorder=3, gid="infeasible candidates")
+    ax.plot(front[x], front[y], color=red, lw=1.5, marker="o", markersize=7, zorder=4,
+            label=f"Pareto set ({len(front)})", gid="pareto")
+    for row in front.to_dict("records"):
+        ax.annotate(f"#{int(row['candidate'])}", (row[x], row[y]), textcoords="offset points",
+                    xytext=(5, 4), fontsize="x-small")
+    chosen = candidates[candidates["chosen"].astype(bool)]
+    ax.scatter(chosen[x], chosen[y], marker="*", s=200, color=green, edgecolors="black",
+               linewidths=0.5, zorder=5, label="chosen (first objective, KN)", gid="chosen")
+    ax.set_xlabel("search mean of " + _better(x_kpi, better_is_higher(x_kpi)))
+    ax.set_ylabel("search mean of " + _better(y_kpi, better_is_higher(y_kpi)))
+    more = (f"; Pareto set on all {len(objectives)} objectives" if len(objectives) > 2
+            else "")
+    ax.set_title(f"{len(candidates)} candidates, n0 = {record['n0']} replications each"
+                 + more)
+    ax.legend(fontsize="small", loc="best")
+    compact_ticks(ax)
+    compact_ticks(ax, "x")
+    heading(fig, f"spc optimize: Pareto set of {', '.join(objectives)}")
+    return fig
+
+
 def write_history(directory: str | Path, formats: tuple[str, ...] = ("png",)) -> list[Path]:
-    """Draw the figure of the results in ``directory`` into ``directory/figures``."""
+    """Draw the figure of the results in ``directory`` into ``directory/figures`` (and,
+    with several objectives, the Pareto figure)."""
     from analysis.plots.results import read_manifest
 
     root = Path(directory)
@@ -119,12 +177,17 @@ def write_history(directory: str | Path, formats: tuple[str, ...] = ("png",)) ->
         path = root / f"{name}.{fmt}"
         return pd.read_parquet(path) if fmt == "parquet" else pd.read_csv(path)
 
-    fig = optimize_history(table("candidates"), table("summary"), manifest["optimize"])
+    record = manifest["optimize"]
+    candidates = table("candidates")
+    figures = [(STEM, optimize_history(candidates, table("summary"), record))]
+    if len(record.get("objectives", ())) > 1:
+        figures.append((PARETO_STEM, optimize_pareto(candidates, record)))
     target = root / "figures"
     target.mkdir(exist_ok=True)
     paths = []
-    for fmt in formats:
-        path = target / f"{STEM}.{fmt}"
-        fig.savefig(path, metadata={"Software": "spc"} if fmt == "png" else None)
-        paths.append(path)
+    for stem, fig in figures:
+        for fmt in formats:
+            path = target / f"{stem}.{fmt}"
+            fig.savefig(path, metadata={"Software": "spc"} if fmt == "png" else None)
+            paths.append(path)
     return paths

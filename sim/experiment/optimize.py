@@ -17,6 +17,11 @@
    those ``k`` candidates with probability at least ``1 - alpha`` (under KN's
    assumptions: normal observations; the search's selection of the ``k`` is not part of
    the guarantee).
+3. **Several objectives.**  When more than one objective is given, the first drives the
+   search and is the one KN certifies; the others are recorded for every candidate, and
+   :func:`pareto_front` marks the feasible candidates that no other feasible candidate
+   dominates on the search means of all the objectives (the same ``n0`` common random
+   numbers for every candidate), each objective in its own better direction.
 
 :func:`search_and_certify` is the procedure on any noisy function (a test problem, or
 the simulation); :func:`run_optimize` runs it on the simulation, storing every
@@ -133,6 +138,24 @@ def _violations(values: Values, constraints: Sequence[Constraint]) -> list[float
         mean = float(np.mean(values[c.kpi]))
         out.append(c.value - mean if c.op == ">=" else mean - c.value)
     return out
+
+
+def pareto_front(means: pd.DataFrame, maximize: dict[str, bool],
+                 feasible: Sequence[bool] | pd.Series | None = None) -> pd.Series:
+    """Which rows of ``means`` (one column per objective) are Pareto-optimal among the
+    ``feasible`` rows: no other feasible row is at least as good on every objective and
+    strictly better on one (``maximize[kpi]``: higher is better).  Infeasible rows, and
+    rows with a missing mean, are never on the front.  Pure: no simulation."""
+    signed = np.column_stack([means[k].to_numpy(float) * (1.0 if up else -1.0)
+                              for k, up in maximize.items()])  # higher is better on all
+    ok = np.ones(len(means), bool) if feasible is None else np.array(feasible, bool)
+    ok &= ~np.isnan(signed).any(axis=1)
+    front = ok.copy()
+    for i in np.flatnonzero(ok):
+        others = signed[ok]
+        dominated = ((others >= signed[i]).all(axis=1) & (others > signed[i]).any(axis=1))
+        front[i] = not dominated.any()
+    return pd.Series(front, index=means.index, name="pareto")
 
 
 def sampler_seed(root_seed: int) -> int:
@@ -338,7 +361,7 @@ def run_optimize(
     out: str | Path,
     executor: Executor | None = None,
     *,
-    objective: str | None = None,
+    objective: str | Sequence[str] | None = None,
     constraints: Sequence[Constraint | str] = (),
     replications: int = 5,
     budget_runs: int = 100,
@@ -354,8 +377,13 @@ def run_optimize(
     """:func:`search_and_certify` on the simulation of ``base`` with the ``levers``; the
     results directory holds every replication (design point = candidate), the ``trials``,
     ``candidates`` and ``certification`` tables, the manifest's ``optimize`` record and
-    ``chosen.toml``, the chosen policy as a scenario file."""
-    objective, rules = check_decision(base, objective, constraints)
+    ``chosen.toml``, the chosen policy as a scenario file.
+
+    ``objective`` may be a list of KPIs: the first drives the search and KN; with more
+    than one, the ``candidates`` table gains each other objective's means and a
+    ``pareto`` column, and the ``optimize`` record the ``objectives`` and the ``pareto``
+    candidates (:func:`pareto_front`)."""
+    objective, others, rules = check_objectives(base, objective, constraints)
     if replications < 2:
         raise UserError(f"--replications {replications}: KN needs at least 2 first-stage "
                         "replications")
@@ -369,7 +397,7 @@ def run_optimize(
     from sim.statistics.decision import better_is_higher
 
     maximize = better_is_higher(objective)
-    kpis = list(dict.fromkeys([objective, *(c.kpi for c in rules)]))
+    kpis = list(dict.fromkeys([objective, *others, *(c.kpi for c in rules)]))
     executor = executor or SequentialExecutor()
     store = ResultsStore(out)
     started = time.perf_counter()
@@ -379,6 +407,8 @@ def run_optimize(
             "replications": replications, "budget_runs": budget_runs,
             "candidates": candidates, "delta": delta, "alpha": alpha,
             "certify_runs": certify_runs}
+    if others:  # several objectives (with one, the plan is as it always was)
+        plan["objectives"] = [objective, *others]
     _open(store, plan, resume, force)
 
     def evaluate(points: Sequence[dict[str, Any]], reps: range) -> list[Values]:
@@ -402,7 +432,7 @@ def run_optimize(
             progress=lambda n: _advance(bar, n), certify_runs=certify_runs)
     chosen = opt.candidates[opt.chosen]
     chosen_scenario = base.with_overrides(lever_overrides(chosen.params))
-    tables = optimize_tables(opt, objective, rules)
+    tables = optimize_tables(opt, objective, rules, others)
     said = statement(opt, objective)
     record: dict[str, Any] = {"objective": objective, "maximize": maximize,
               "constraints": [str(c) for c in rules], "chosen": chosen.index,
@@ -417,6 +447,9 @@ def run_optimize(
     from sim.statistics.selection import METHOD
 
     record["method"] = METHOD
+    if others:
+        record.update(pareto_record(tables["candidates"], [objective, *others],
+                                    [lever.path for lever in levers.levers]))
     write_chosen(Path(out) / "chosen.toml", base, chosen.params, said)
     extra = {"seeds": seeds_record([base], replications), "optimize": record,
              "chosen_scenario": scenario_record(chosen_scenario)}
@@ -429,10 +462,58 @@ def _advance(bar: Any, n: int) -> None:
     bar.update(n)
 
 
-def optimize_tables(opt: Optimum, objective: str,
-                    constraints: Sequence[Constraint]) -> dict[str, pd.DataFrame]:
+def check_objectives(base: Scenario, objective: str | Sequence[str] | None,
+                     constraints: Sequence[Constraint | str],
+                     ) -> tuple[str, list[str], list[Constraint]]:
+    """The first objective, the other objectives and the constraints, each objective
+    checked like the first (:func:`~sim.experiment.runner.check_decision`: a known outcome
+    KPI) before anything runs.  ``objective`` is a KPI, a list of KPIs or None (default)."""
+    names: list[str | None] = [objective] if objective is None or isinstance(objective, str) \
+        else list(objective) or [None]
+    first, rules = check_decision(base, names[0], constraints)
+    others = []
+    for name in names[1:]:
+        if not isinstance(name, str) or not name:
+            raise UserError(f"--objective {name!r}: allowed: an outcome KPI such as profit, "
+                            "retention_rate, nps or satisfaction_index")
+        checked, _ = check_decision(base, name, ())
+        if checked == first or checked in others:
+            raise UserError(f"--objective {checked}: given twice; allowed: each objective "
+                            "once")
+        others.append(checked)
+    return first, others, rules
+
+
+def pareto_record(candidates: pd.DataFrame, objectives: Sequence[str],
+                  levers: Sequence[str]) -> dict[str, Any]:
+    """The manifest's ``objectives`` and ``pareto`` (the Pareto candidates: index, values
+    of the ``levers``, search means of the objectives) of a ``candidates`` table with a
+    ``pareto`` column."""
+    front = []
+    for row in candidates[candidates["pareto"]].to_dict("records"):
+        front.append({"candidate": int(row["candidate"]),
+                      "params": {k: _plain(row[k]) for k in levers},
+                      "search_means": {k: float(row[_search_column(k, objectives)])
+                                       for k in objectives}})
+    return {"objectives": list(objectives), "pareto": front}
+
+
+def _search_column(kpi: str, objectives: Sequence[str]) -> str:
+    """The candidates table's column of the search mean of objective ``kpi``."""
+    return "search_mean" if kpi == objectives[0] else f"search_mean_{kpi}"
+
+
+def _plain(value: Any) -> Any:
+    """A numpy scalar as the Python value (for JSON)."""
+    return value.item() if isinstance(value, np.generic) else value
+
+
+def optimize_tables(opt: Optimum, objective: str, constraints: Sequence[Constraint],
+                    others: Sequence[str] = ()) -> dict[str, pd.DataFrame]:
     """The ``trials`` table (one row per proposal) and the ``candidates`` table (one row
-    per distinct candidate: lever values, replications, means, certification)."""
+    per distinct candidate: lever values, replications, means, certification).  With
+    ``others`` (objectives after the first): ``mean_<kpi>`` and ``search_mean_<kpi>`` of
+    each and the ``pareto`` column (:func:`pareto_front` on the search means)."""
     rows = []
     for c in opt.candidates:
         row: dict[str, Any] = {"candidate": c.index, "first_trial": c.trial, **c.params,
@@ -441,13 +522,24 @@ def optimize_tables(opt: Optimum, objective: str,
                                "search_mean": float(np.mean(c.values[objective][:opt.n0]))}
         for rule in constraints:
             row[f"mean_{rule.kpi}"] = c.mean(rule.kpi)
+        for kpi in others:
+            row[f"mean_{kpi}"] = c.mean(kpi)
+            row[f"search_mean_{kpi}"] = float(np.mean(c.values[kpi][:opt.n0]))
         row["feasible"] = all(v <= 0 for v in _violations(c.values, constraints))
         row["certified"] = c.index in opt.certified
         row["eliminated_at"] = opt.eliminated_at.get(c.index) if c.index in opt.certified \
             else None
         row["chosen"] = c.index == opt.chosen
         rows.append(row)
-    return {"trials": opt.trials, "candidates": pd.DataFrame(rows)}
+    table = pd.DataFrame(rows)
+    if others:
+        from sim.statistics.decision import better_is_higher
+
+        objectives = [objective, *others]
+        means = pd.DataFrame({k: table[_search_column(k, objectives)] for k in objectives})
+        table["pareto"] = pareto_front(means, {k: better_is_higher(k) for k in objectives},
+                                       table["feasible"])
+    return {"trials": opt.trials, "candidates": table}
 
 
 def write_chosen(path: Path, base: Scenario, params: dict[str, Any], said: str) -> None:
