@@ -99,10 +99,12 @@ def print_pareto(record: dict[str, Any]) -> None:
     means."""
     objectives = record["objectives"]
     print(f"\nPareto set on {', '.join(objectives)}: {len(record['pareto'])} feasible "
-          "candidates that no other feasible one matches or beats on every objective, "
-          f"on the search means over the same {record['n0']} replications (the search "
-          f"and KN used {objectives[0]} alone)")
-    for point in record["pareto"]:
+          "candidates that no other feasible one dominates (at least as good on every "
+          f"objective, better on one), on the search means over the same {record['n0']} "
+          f"replications (the search and KN used {objectives[0]} alone)")
+    first = objectives[0]
+    for point in sorted(record["pareto"], key=lambda p: p["search_means"][first],
+                        reverse=record["maximize"]):  # best on the first objective first
         levers = ", ".join(f"{k} = {json.dumps(v)}" for k, v in point["params"].items())
         means = ", ".join(f"{k} {v:,.6g}" for k, v in point["search_means"].items())
         mark = "  (chosen)" if point["candidate"] == record["chosen"] else ""

@@ -46,9 +46,9 @@ PARETO_STEM = "optimize_pareto"
 PARETO_CAPTION = ("Each candidate policy at its search means (the first n0 replications, "
                   "common random numbers) of the first two objectives; hollow: fails a "
                   "constraint. Highlighted and joined: the Pareto set, the feasible "
-                  "candidates that no other feasible one matches or beats on every "
-                  "objective; star: the policy chosen on the first objective (the one the "
-                  "search followed and KN certified).")
+                  "candidates that no other feasible one dominates (at least as good on "
+                  "every objective, better on one); star: the policy chosen on the "
+                  "first objective (the one the search followed and KN certified).")
 
 
 def _running_best(values: pd.Series, feasible: pd.Series, maximize: bool) -> np.ndarray:
