@@ -176,6 +176,7 @@ def test_bad_levers_file_names_file_and_key(tmp_path: Path, capsys: pytest.Captu
     (["--objective", "profit", "--objective", "retention_ratee"], "retention_ratee"),
     (["--objective", "profit,cost_wages"], "cost_wages"),
     (["--objective", "profit,retention_rate,profit"], "given twice"),
+    (["--objective", ",nps"], "an empty name"),
 ])
 def test_bad_objective_or_constraint_stops_before_running(
         tmp_path: Path, capsys: pytest.CaptureFixture[str], flags: list[str],

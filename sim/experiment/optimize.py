@@ -470,12 +470,14 @@ def check_objectives(base: Scenario, objective: str | Sequence[str] | None,
     KPI) before anything runs.  ``objective`` is a KPI, a list of KPIs or None (default)."""
     names: list[str | None] = [objective] if objective is None or isinstance(objective, str) \
         else list(objective) or [None]
+    if len(names) > 1 and not all(isinstance(n, str) and n for n in names):
+        raise UserError(f"--objective {','.join(map(str, names))}: an empty name; allowed: "
+                        "outcome KPIs such as profit, retention_rate, nps or "
+                        "satisfaction_index")
     first, rules = check_decision(base, names[0], constraints)
     others = []
     for name in names[1:]:
-        if not isinstance(name, str) or not name:
-            raise UserError(f"--objective {name!r}: allowed: an outcome KPI such as profit, "
-                            "retention_rate, nps or satisfaction_index")
+        assert isinstance(name, str)  # checked above
         checked, _ = check_decision(base, name, ())
         if checked == first or checked in others:
             raise UserError(f"--objective {checked}: given twice; allowed: each objective "
