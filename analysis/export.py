@@ -25,16 +25,18 @@ import io
 import math
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
-from analysis.report.content import currency
-from analysis.report.study import Study, load_study
 from sim import kpis as registry
 from sim.errors import ResultsError, UserError
 from sim.results.files import atomic_write_bytes
 from sim.results.lock import lock_if_inside
+
+if TYPE_CHECKING:  # the report package imports matplotlib and scipy.stats: only when used,
+    # so that ``spc``'s parser, which reads FORMATS, starts quickly
+    from analysis.report.study import Study
 
 FORMATS = ("xlsx",)
 #: the workbook's name in the results directory (``sim.results.layout.SPC_FILES``)
@@ -149,6 +151,8 @@ def about_sheet(study: Study, label: str) -> pd.DataFrame:
 
 def sheets(study: Study) -> dict[str, pd.DataFrame]:
     """The workbook's sheets, in order, as DataFrames."""
+    from analysis.report.content import currency
+
     label = currency(study)
     found: dict[str, pd.DataFrame | None] = {
         "decision": decision_sheet(study, label),
@@ -226,6 +230,8 @@ def write_workbook(directory: str | Path, out: str | Path | None = None, fmt: st
     unreadable results directory, an occupied destination, an unwritable file)."""
     if fmt not in FORMATS:
         raise UserError(f"--format {fmt}: allowed: {', '.join(FORMATS)}")
+    from analysis.report.study import load_study
+
     study = load_study(directory)
     path = Path(out) if out is not None else study.directory / DEFAULT_NAME
     if path.suffix.lower() != ".xlsx":
