@@ -10,10 +10,13 @@
    (:mod:`sim.scenario.priors`), keeps those whose simulation lies within a tolerance of
    the data, and narrows the tolerance generation by generation (the median distance of
    the previous generation, pyabc's ``MedianEpsilon``), moving the particles with an
-   adaptive multivariate normal kernel.  pyabc's ``SingleCoreSampler`` asks for one
-   candidate at a time; each candidate is one replication of the scenario, run through
-   the package's executor (replication ``t * 1,000,000 + k`` of the root seed for the
-   ``k``-th simulation of generation ``t``: every simulation has its own seed).
+   adaptive multivariate normal kernel.  Each candidate is one replication of the
+   scenario (replication ``t * 1,000,000 + k`` of the root seed for the ``k``-th
+   candidate of generation ``t``: every simulation has its own seed).  The candidates are
+   simulated in parallel batches through the package's executor and then judged in the
+   order they were drawn (:mod:`sim.experiment.abc_sampler`), which gives exactly the
+   particles of pyabc's one-at-a-time ``SingleCoreSampler``: the same posterior on every
+   executor and with any number of workers.
 3. **Reproducibility and resume.**  pyabc's database (``calibration.db``, SQLite) lives
    in the results directory.  The generations are run one at a time, and before each one
    numpy's global generator (pyabc's) is seeded from the named stream
@@ -82,10 +85,11 @@ MISFIT_SHARE = 0.10
 #: Stand-in for a statistic the simulation could not produce (NaN: e.g. no ratings).
 UNPRODUCED = 1e9
 
-SAMPLER = ("pyabc ABCSMC: SingleCoreSampler, MedianEpsilon, PNormDistance (p = 2) on "
-           "standardised statistics, MultivariateNormalTransition; numpy's global "
-           "generator seeded before each generation t from the named stream "
-           "calibrate.sampler (replication t) of the root seed")
+SAMPLER = ("pyabc ABCSMC: candidates simulated in parallel batches and judged in the "
+           "order drawn (the particles of SingleCoreSampler), MedianEpsilon, "
+           "PNormDistance (p = 2) on standardised statistics, "
+           "MultivariateNormalTransition; numpy's global generator seeded before each "
+           "generation t from the named stream calibrate.sampler (replication t) of the root seed")
 
 
 def generation_seed(root_seed: int, generation: int) -> int:
@@ -120,7 +124,13 @@ def overrides_of(params: dict[str, float]) -> tuple[str, ...]:
 
 class SimulationModel:
     """pyabc's model: one replication of the scenario at the candidate's parameters, run
-    through the executor; returns the standardised statistics ``{"x": array}``."""
+    through the executor; returns the standardised statistics ``{"x": array}``.
+
+    With :class:`sim.experiment.abc_sampler.ReplayingSampler` it works in three steps: while
+    candidates are proposed it records their parameters (and answers with placeholder
+    statistics), :meth:`simulate_proposed` runs them all through the executor at once, and
+    on the replay it answers each candidate, in order, with its simulation.  The ``k``-th
+    candidate simulated in generation ``t`` is replication ``t * GENERATION_BLOCK + k``."""
 
     def __init__(self, base: Scenario, priors: PriorsSpec, observed: Observed,
                  executor: Executor) -> None:
@@ -131,17 +141,53 @@ class SimulationModel:
         self.executor = executor
         self.next_replication = 0
         self.simulations = 0
+        self.proposing = False
+        self.proposed: list[dict[str, float]] = []
+        self.ready: dict[int, tuple[dict[str, float], np.ndarray]] = {}
+
+    def propose(self) -> None:
+        """Record the candidates that follow instead of simulating them."""
+        self.proposing, self.proposed = True, []
+
+    def simulate_proposed(self) -> None:
+        """Simulate the recorded candidates through the executor (in parallel)."""
+        first = self.next_replication
+        jobs = [Job(self.name, self.parameters, first + k, 0, overrides_of(values))
+                for k, values in enumerate(self.proposed)]
+        for outcome in self.executor.map_unordered(run_job, jobs):
+            values = self.proposed[outcome.job.replication - first]
+            if not outcome.ok:
+                raise UserError(f"a calibration simulation failed at {values}:\n"
+                                f"{outcome.error}")
+            self.ready[outcome.job.replication] = (values, self._statistics(outcome.periods))
+        self.simulations += len(jobs)
+        self.proposing = False
+
+    def replay(self) -> None:
+        """Answer the candidates that follow with their simulations, in order."""
+        self.proposing = False
+
+    def forget(self) -> None:
+        """Drop the simulations of candidates beyond the generation's last particle."""
+        self.ready.clear()
+
+    def _statistics(self, periods: list[dict[str, Any]]) -> np.ndarray:
+        return standardised(simulated_points(periods, self.observed), self.observed)
 
     def __call__(self, params: Any) -> dict[str, np.ndarray]:
         values = {p: float(params[p]) for p in self.paths}
-        job = Job(self.name, self.parameters, self.next_replication, 0, overrides_of(values))
+        if self.proposing:
+            self.proposed.append(values)
+            return {"x": np.zeros(len(self.observed.table))}
+        if self.next_replication not in self.ready:  # a sampler that does not propose
+            self.proposed = [values]
+            self.simulate_proposed()
+        simulated, x = self.ready.pop(self.next_replication)
+        if simulated != values:  # the replay must see the candidates that were proposed
+            raise RuntimeError(f"calibration replay out of step: proposed {simulated}, "
+                               f"replayed {values}")
         self.next_replication += 1
-        self.simulations += 1
-        outcome = next(iter(self.executor.map_unordered(run_job, [job])))
-        if not outcome.ok:
-            raise UserError(f"a calibration simulation failed at {values}:\n{outcome.error}")
-        return {"x": standardised(simulated_points(outcome.periods, self.observed),
-                                  self.observed)}
+        return {"x": x}
 
 
 @contextmanager
@@ -158,19 +204,25 @@ def quiet_pyabc() -> Iterator[None]:
 
 def run_abc(base: Scenario, priors: PriorsSpec, observed: Observed, executor: Executor,
             database: Path, population: int, generations: int, resume: bool,
-            bar: Any = None) -> Any:
+            bar: Any = None, sampler: Any = None) -> Any:
     """ABC-SMC until ``generations`` generations are in ``database`` (continuing those
-    already there when ``resume``); the pyabc History."""
+    already there when ``resume``); the pyabc History.  ``sampler`` is a pyabc sampler
+    to use instead of the parallel :class:`~sim.experiment.abc_sampler.ReplayingSampler`
+    (the tests compare it with pyabc's ``SingleCoreSampler``)."""
     import pyabc  # lazy: pyabc is slow to import
 
+    from sim.experiment.abc_sampler import ReplayingSampler
+
     model = SimulationModel(base, priors, observed, executor)
+    if sampler is None:
+        sampler = ReplayingSampler(model, executor.workers)
     prior = pyabc.Distribution(**{p.path: p.pyabc() for p in priors.priors})
 
     def smc() -> Any:
         # a fresh ABCSMC per generation: pyabc caches the population it calibrates from
         return pyabc.ABCSMC(model, prior, pyabc.PNormDistance(p=2),
                             population_size=population,
-                            sampler=pyabc.sampler.SingleCoreSampler(),
+                            sampler=sampler,
                             eps=pyabc.MedianEpsilon())
 
     url = f"sqlite:///{database}"
