@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import json
 from pathlib import Path
 from typing import Any
 
@@ -11,10 +10,12 @@ from sim import cli_args
 from sim.cli_experiment import (
     SET_HELP,
     _executor,
-    _number,
     add_execution_options,
     default_out,
+    files_only,
+    json_result,
     report_failures,
+    set_and_seed,
 )
 from sim.scenario.library import locate
 
@@ -27,10 +28,7 @@ def cmd_calibrate(args: argparse.Namespace) -> int:
     from sim.scenario import load_scenario
     from sim.scenario.priors import load_priors
 
-    overrides = list(args.set or [])
-    if args.seed is not None:
-        overrides.append(f"run.seed={args.seed}")
-    base = load_scenario(locate(Path(args.scenario)), overrides)
+    base = load_scenario(locate(Path(args.scenario)), set_and_seed(args))
     priors = load_priors(locate(Path(args.priors)), base)
     observed = load_observed(args.data, base)
     out = Path(args.out) if args.out else default_out(f"calibrate-{base.name}")
@@ -41,11 +39,8 @@ def cmd_calibrate(args: argparse.Namespace) -> int:
     record = exp.manifest["calibrate"]
     figures = [] if args.no_figure else _figure(out)
     if args.json:
-        rows = [{k: _number(v) for k, v in row.items()}
-                for row in exp.tables["intervals"].to_dict("records")]
-        print(json.dumps({"base": base.name, **record, "intervals": rows,
-                          "scenario_file": str(out / CALIBRATED),
-                          "figures": [str(p) for p in figures]}, indent=2, default=str))
+        print(json_result(base.name, record, "intervals", exp.tables["intervals"],
+                          out / CALIBRATED, figures))
     elif not args.quiet:
         print_calibration(record, exp.tables["intervals"], out)
         for path in figures:
@@ -56,9 +51,7 @@ def cmd_calibrate(args: argparse.Namespace) -> int:
 def _figure(out: Path) -> list[Path]:
     """The posterior-predictive figure (analysis.plots.calibration), as PNG in
     ``out/figures``."""
-    import matplotlib
-
-    matplotlib.use("Agg")  # files only, whatever the environment says
+    files_only()
     from analysis.plots.calibration import write_calibration
 
     return write_calibration(out)

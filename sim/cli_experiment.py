@@ -307,6 +307,24 @@ def set_and_seed(args: argparse.Namespace) -> list[str]:
     return overrides
 
 
+def json_result(base: str, record: dict[str, Any], name: str, table: pd.DataFrame,
+                scenario_file: Path, figures: list[Path]) -> str:
+    """The ``--json`` output of ``spc optimize`` and ``spc calibrate``: the manifest's
+    record of the command, its main table as ``name`` (one object per row, NaN as null),
+    the scenario file it wrote and its figures."""
+    rows = [{k: _number(v) for k, v in row.items()} for row in table.to_dict("records")]
+    return json.dumps({"base": base, **record, name: rows, "scenario_file": str(scenario_file),
+                       "figures": [str(p) for p in figures]}, indent=2, default=str)
+
+
+def files_only() -> None:
+    """Draw figures to files only (matplotlib's Agg backend), whatever the environment
+    says; before a command imports its plotting module."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+
+
 SENSITIVITY_SHOWN = ("kpi", "factor", "index", "value", "conf", "low", "high", "noise_share",
                      "invalid")
 """The columns of the sensitivity table ``spc sweep`` prints (the others are in its header

@@ -12,10 +12,12 @@ from sim import cli_args
 from sim.cli_experiment import (
     SET_HELP,
     _executor,
-    _number,
     add_execution_options,
     default_out,
+    files_only,
+    json_result,
     report_failures,
+    set_and_seed,
 )
 from sim.scenario.library import locate
 
@@ -46,10 +48,7 @@ def cmd_optimize(args: argparse.Namespace) -> int:
     from sim.scenario import load_scenario
     from sim.scenario.levers import load_levers
 
-    overrides = list(args.set or [])
-    if args.seed is not None:
-        overrides.append(f"run.seed={args.seed}")
-    base = load_scenario(locate(Path(args.base)), overrides)
+    base = load_scenario(locate(Path(args.base)), set_and_seed(args))
     levers = load_levers(args.levers, base)
     out = Path(args.out) if args.out else default_out(f"optimize-{base.name}")
     exp = run_optimize(base, levers, out, _executor(args), objective=_objectives(args.objective),
@@ -62,10 +61,8 @@ def cmd_optimize(args: argparse.Namespace) -> int:
     table = exp.tables["candidates"]
     figures = [] if args.no_figure else _figure(out)
     if args.json:
-        rows = [{k: _number(v) for k, v in row.items()} for row in table.to_dict("records")]
-        print(json.dumps({"base": base.name, **record, "candidates": rows,
-                          "scenario_file": str(out / "chosen.toml"),
-                          "figures": [str(p) for p in figures]}, indent=2, default=str))
+        print(json_result(base.name, record, "candidates", table, out / "chosen.toml",
+                          figures))
     elif not args.quiet:
         print_optimum(record, table, out)
         for path in figures:
@@ -86,9 +83,7 @@ def _objectives(given: list[str] | None) -> str | list[str] | None:
 def _figure(out: Path) -> list[Path]:
     """The search history figure (analysis.plots.optimize) and, with several objectives,
     the Pareto figure, as PNG in ``out/figures``."""
-    import matplotlib
-
-    matplotlib.use("Agg")  # files only, whatever the environment says
+    files_only()
     from analysis.plots.optimize import write_history
 
     return write_history(out)

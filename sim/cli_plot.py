@@ -27,9 +27,9 @@ def figure_progress(quiet: bool) -> Callable[[list[T]], Iterator[T]]:
 
 
 def cmd_plot(args: argparse.Namespace) -> int:
-    import matplotlib
+    from sim.cli_experiment import files_only
 
-    matplotlib.use("Agg")  # files only, whatever the environment says
+    files_only()
     from analysis.plots import parse_formats, write_figures
 
     formats = parse_formats(args.format)

@@ -16,11 +16,14 @@ def _run_from_repo_root(monkeypatch: pytest.MonkeyPatch) -> None:
 
 #: the longest test files, longest first: under pytest-xdist (``--dist loadfile``) they
 #: start first, so that no worker is left running a long file alone at the end
-LONG_FILES = (
-    "test_teaching.py", "test_calibration.py", "test_chain.py", "test_providers_living.py",
-    "test_wheel.py", "test_jones_sasser.py", "test_competition_channels.py",
-    "test_recovery_ladder.py", "test_empowerment_costs.py", "test_standards_erosion.py",
-    "test_customer_memory.py", "test_cops.py", "test_results_path.py", "test_cli.py",
+LONG_FILES = (  # by the seconds each took in a full run (--durations, 2 workers)
+    "test_empowerment_costs.py", "test_docs_commands.py", "test_teaching.py",
+    "test_chain.py", "test_providers_living.py", "test_calibration.py",
+    "test_experiments.py", "test_standards_erosion.py", "test_results_path.py",
+    "test_plots.py", "test_cops.py", "test_wheel.py", "test_competition_channels.py",
+    "test_recovery_ladder.py", "test_queue.py", "test_optimize.py", "test_calibrate.py",
+    "test_library.py", "test_cli.py", "test_panel.py", "test_customer_memory.py",
+    "test_determinism.py", "test_jones_sasser.py",
 )
 
 

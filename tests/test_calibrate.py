@@ -246,29 +246,32 @@ def test_a_resumed_calibration_continues_exactly_as_an_uninterrupted_one(
 
 def test_parallel_batches_give_the_particles_of_the_one_at_a_time_sampler(
         calibrated: Path, tmp_path: Path) -> None:
-    """Candidates simulated in batches by two worker processes, then judged in the order
-    drawn: the particles, weights, tolerances and counts of simulations are those of
-    pyabc's SingleCoreSampler (one candidate at a time), generation by generation."""
+    """Candidates simulated in batches by two worker processes and by a local Dask cluster
+    of two workers, then judged in the order drawn: the particles, weights, tolerances and
+    counts of simulations are those of pyabc's SingleCoreSampler (one candidate at a
+    time), generation by generation."""
     import numpy as np
     import pyabc
 
     from sim.experiment.calibrate import run_abc
-    from sim.experiment.executors import ProcessExecutor, SequentialExecutor
+    from sim.experiment.executors import DaskExecutor, ProcessExecutor, SequentialExecutor
 
     base = _tiny()
     priors = load_priors(calibrated.parent / "priors.toml", base)
     observed = load_observed(calibrated.parent / "firm.csv", base)
-    with ProcessExecutor(2) as pool:
-        parallel = run_abc(base, priors, observed, pool, tmp_path / "parallel.db", 8, 3,
-                           False)
     single = run_abc(base, priors, observed, SequentialExecutor(), tmp_path / "single.db", 8,
                      3, False, sampler=pyabc.sampler.SingleCoreSampler())
-    for t in range(3):
-        (a, wa), (b, wb) = (h.get_distribution(m=0, t=t) for h in (parallel, single))
-        assert np.array_equal(a.to_numpy(), b.to_numpy()) and np.array_equal(wa, wb)
-    pa, pb = (h.get_all_populations() for h in (parallel, single))
-    assert pa["epsilon"].tolist() == pb["epsilon"].tolist()
-    assert pa["samples"].tolist() == pb["samples"].tolist()
+    for name, executor in (("processes", ProcessExecutor(2)), ("dask", DaskExecutor(2))):
+        with executor:
+            parallel = run_abc(base, priors, observed, executor, tmp_path / f"{name}.db", 8,
+                               3, False)
+        for t in range(3):
+            (a, wa), (b, wb) = (h.get_distribution(m=0, t=t) for h in (parallel, single))
+            assert np.array_equal(a.to_numpy(), b.to_numpy()), name
+            assert np.array_equal(wa, wb), name
+        pa, pb = (h.get_all_populations() for h in (parallel, single))
+        assert pa["epsilon"].tolist() == pb["epsilon"].tolist(), name
+        assert pa["samples"].tolist() == pb["samples"].tolist(), name
 
 
 def test_the_python_api_returns_the_intervals(calibrated: Path) -> None:

@@ -215,18 +215,20 @@ def test_pareto_front_on_a_hand_made_table() -> None:
 
 @pytest.fixture(scope="module")
 def optimized(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
-    """One tiny optimization, sequential and on two processes, then resumed."""
+    """One tiny optimization, sequential, on two processes and on a local Dask cluster of
+    two workers, then resumed."""
     tmp = tmp_path_factory.mktemp("opt")
     levers = _levers(tmp, LEVERS)
     args = ["optimize", "scenarios/baseline.toml", "--levers", str(levers), *TINY, "-r", "2",
             "--budget-runs", "6", "--candidates", "2", "--certify-runs", "2", "--quiet",
             "--constraint", "retention_rate>=0"]
-    seq, par = tmp / "seq", tmp / "par"
+    seq, par, dask = tmp / "seq", tmp / "par", tmp / "dask"
     assert main([*args, "--out", str(seq), "--executor", "sequential"]) == 0
     assert main([*args, "--out", str(par), "--executor", "processes", "--workers", "2"]) == 0
+    assert main([*args, "--out", str(dask), "--executor", "dask", "--workers", "2"]) == 0
     shards = sorted(p.stat().st_mtime_ns for p in seq.rglob("r*.parquet"))
     assert main([*args, "--out", str(seq), "--executor", "sequential", "--resume"]) == 0
-    return {"seq": seq, "par": par, "shards": shards}
+    return {"seq": seq, "par": par, "dask": dask, "shards": shards}
 
 
 def test_optimize_writes_a_chosen_scenario_that_loads(optimized: dict[str, Any]) -> None:
@@ -247,11 +249,12 @@ def test_optimize_writes_a_chosen_scenario_that_loads(optimized: dict[str, Any])
 
 def test_optimize_same_result_whatever_the_executor_and_after_resume(
         optimized: dict[str, Any]) -> None:
-    seq, par = optimized["seq"], optimized["par"]
-    for name in ("candidates", "trials"):
-        pd.testing.assert_frame_equal(pd.read_parquet(seq / f"{name}.parquet"),
-                                      pd.read_parquet(par / f"{name}.parquet"))
-    assert (seq / "chosen.toml").read_text() == (par / "chosen.toml").read_text()
+    seq = optimized["seq"]
+    for other in (optimized["par"], optimized["dask"]):
+        for name in ("candidates", "trials"):
+            pd.testing.assert_frame_equal(pd.read_parquet(seq / f"{name}.parquet"),
+                                          pd.read_parquet(other / f"{name}.parquet"))
+        assert (seq / "chosen.toml").read_text() == (other / "chosen.toml").read_text()
     # --resume re-played the search from the store: nothing was simulated again
     assert sorted(p.stat().st_mtime_ns for p in seq.rglob("r*.parquet")) == \
         optimized["shards"]

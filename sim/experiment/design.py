@@ -19,7 +19,6 @@ Sampled designs use their libraries' samplers: ``scipy.stats.qmc.LatinHypercube`
 from __future__ import annotations
 
 import itertools
-import json
 import math
 from collections.abc import Sequence
 from pathlib import Path
@@ -41,6 +40,7 @@ from sim.scenario.loader import (
     read_toml_file,
     resolve_path,
 )
+from sim.scenario.paths import ParameterKind, checked, parameter_kind, toml_literal, whole
 from sim.scenario.schema import SAFE_NAME_RULE, SECTIONS, name_problem
 
 Design = Literal["factorial", "lhs", "sobol", "morris"]
@@ -48,7 +48,7 @@ DESIGNS: tuple[str, ...] = ("factorial", "lhs", "sobol", "morris")
 MORRIS_LEVELS = 4
 """Grid levels of the Morris design (``num_levels`` of SALib's sampler and analysis)."""
 
-FactorKind = Literal["continuous", "integer", "categorical"]
+FactorKind = ParameterKind
 NOT_FACTORS = ("run.seed",)  # replications own the seeds
 
 
@@ -141,19 +141,6 @@ class SweepSpec(BaseModel):
         }
 
 
-def toml_literal(value: Any) -> str:
-    """``value`` written as a TOML literal (strings quoted, booleans lower case)."""
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, int | np.integer):
-        return str(int(value))
-    if isinstance(value, float | np.floating):
-        return repr(float(value))
-    if isinstance(value, str):
-        return json.dumps(value)
-    raise TypeError(f"no TOML literal for {value!r}")
-
-
 def _key(loc: tuple[Any, ...]) -> str:
     """A key path of the sweep file; factor paths quoted as they are written."""
     if loc and loc[0] == "factors" and len(loc) >= 2:
@@ -186,41 +173,16 @@ def _read(path: Path) -> dict[str, Any]:
 def _parameter_kind(source: str, path: str) -> FactorKind:
     """The kind of the scenario parameter at ``path``, or an error naming the allowed paths."""
     key = f'factors."{path}"'
-    section, _, name = path.partition(".")
-    sections = [s for s in SECTIONS if s != "units"]
-    if section not in sections or not name:
-        raise ScenarioError(source, key, "not a scenario parameter",
-                            f"'section.key' with section one of {', '.join(sections)}")
-    model = SECTIONS[section]
-    if name not in model.model_fields:
-        raise ScenarioError(source, key, "not a scenario parameter",
-                            f"keys of [{section}]: {', '.join(model.model_fields)}")
+    kind = parameter_kind(source, key, path)
     if path in NOT_FACTORS:
         raise ScenarioError(source, key, "cannot be a factor (replications own the seeds)",
                             "any other scenario parameter")
-    annotation = model.model_fields[name].annotation
-    if annotation is int:
-        return "integer"
-    if annotation is float:
-        return "continuous"
-    return "categorical"
+    return kind
 
 
 def _checked(source: str, base: Scenario, path: str, field: str, value: Any) -> Any:
     """``value`` as the scenario validates it at ``path`` (an error names the factor)."""
-    try:
-        scenario = base.with_overrides([f"{path}={toml_literal(value)}"])
-    except ScenarioError as exc:
-        raise ScenarioError(source, f'factors."{path}".{field}', exc.problem,
-                            exc.allowed) from None
-    return scenario.flat()[path]
-
-
-def _whole(kind: FactorKind, value: float) -> float | int:
-    """A bound of an integer factor as the integer it is (``low = 6`` is read as 6.0);
-    a fractional bound stays a float, which the scenario's integer parameter refuses."""
-    return int(value) if kind == "integer" and math.isfinite(value) and value.is_integer() \
-        else value
+    return checked(source, base, f'factors."{path}".{field}', path, value)
 
 
 def _rounded(values: np.ndarray) -> list[int]:
@@ -252,8 +214,8 @@ def _factor(source: str, design: str, base: Scenario, path: str, table: _FactorT
             raise ScenarioError(source, f"{key}.high",
                                 f"low ({table.low:g}) must be below high ({table.high:g})",
                                 "low < high")
-        low = float(_checked(source, base, path, "low", _whole(kind, table.low)))
-        high = float(_checked(source, base, path, "high", _whole(kind, table.high)))
+        low = float(_checked(source, base, path, "low", whole(kind, table.low)))
+        high = float(_checked(source, base, path, "high", whole(kind, table.high)))
     if design != "factorial":
         if kind == "categorical" or (listed and not has_range):
             what = f"{path} is categorical" if kind == "categorical" else "a list of levels"

@@ -58,7 +58,8 @@ from sim.experiment.runner import (
 from sim.experiment.store import ResultsStore
 from sim.output import flat_kpis
 from sim.scenario import Scenario
-from sim.scenario.levers import Lever, LeversSpec, toml_literal
+from sim.scenario.levers import Lever, LeversSpec
+from sim.scenario.paths import toml_literal
 from sim.streams import Streams
 
 if TYPE_CHECKING:

@@ -20,18 +20,18 @@ it into the profit and cost KPIs.
 
 from __future__ import annotations
 
-import json
 import math
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from sim.errors import ScenarioError
 from sim.scenario.loader import Scenario, _describe_allowed, read_toml_file, resolve_path
+from sim.scenario.paths import ParameterKind, checked, parameter_kind, toml_literal, whole
 from sim.scenario.schema import SECTIONS
 
-LeverKind = Literal["continuous", "integer", "categorical"]
+LeverKind = ParameterKind
 
 #: Parameters that cannot be levers: the replications own the seeds.
 NOT_LEVERS = ("run.seed",)
@@ -121,48 +121,6 @@ class LeversSpec(BaseModel):
         return [lever.model_dump(mode="json") for lever in self.levers]
 
 
-def toml_literal(value: Any) -> str:
-    """``value`` written as a TOML literal (strings quoted, booleans lower case)."""
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, int):
-        return str(int(value))
-    if isinstance(value, float):
-        return repr(float(value))
-    if isinstance(value, str):
-        return json.dumps(value)
-    raise TypeError(f"no TOML literal for {value!r}")
-
-
-def parameter_kind(source: str, key: str, path: str) -> LeverKind:
-    """The kind of the scenario parameter at ``path``; an error naming ``key`` of
-    ``source`` and the allowed paths if it is none."""
-    section, _, name = path.partition(".")
-    sections = [s for s in SECTIONS if s != "units"]
-    if section not in sections or not name:
-        raise ScenarioError(source, key, "not a scenario parameter",
-                            f"'section.key' with section one of {', '.join(sections)}")
-    model = SECTIONS[section]
-    if name not in model.model_fields:
-        raise ScenarioError(source, key, "not a scenario parameter",
-                            f"keys of [{section}]: {', '.join(model.model_fields)}")
-    annotation = model.model_fields[name].annotation
-    if annotation is int:
-        return "integer"
-    if annotation is float:
-        return "continuous"
-    return "categorical"
-
-
-def _checked(source: str, base: Scenario, key: str, path: str, value: Any) -> Any:
-    """``value`` as the scenario validates it at ``path`` (an error names ``key``)."""
-    try:
-        scenario = base.with_overrides([f"{path}={toml_literal(value)}"])
-    except ScenarioError as exc:
-        raise ScenarioError(source, key, exc.problem, exc.allowed) from None
-    return scenario.flat()[path]
-
-
 def _lever(source: str, base: Scenario, path: str, table: _LeverTable) -> Lever:
     key = f'levers."{path}"'
     kind = parameter_kind(source, key, path)
@@ -178,7 +136,7 @@ def _lever(source: str, base: Scenario, path: str, table: _LeverTable) -> Lever:
                                 "either choices = [...] or low and high (and step)")
         if not table.choices:
             raise ScenarioError(source, f"{key}.choices", "no choices", _ALLOWED["choices"])
-        choices = [_checked(source, base, f"{key}.choices", path, c) for c in table.choices]
+        choices = [checked(source, base, f"{key}.choices", path, c) for c in table.choices]
         if len(set(map(repr, choices))) != len(choices):
             raise ScenarioError(source, f"{key}.choices", f"repeated choices {choices}",
                                 _ALLOWED["choices"])
@@ -193,21 +151,14 @@ def _lever(source: str, base: Scenario, path: str, table: _LeverTable) -> Lever:
         raise ScenarioError(source, f"{key}.high",
                             f"low ({table.low:g}) must be below high ({table.high:g})",
                             "low < high")
-    low = float(_checked(source, base, f"{key}.low", path, _whole(kind, table.low)))
-    high = float(_checked(source, base, f"{key}.high", path, _whole(kind, table.high)))
+    low = float(checked(source, base, f"{key}.low", path, whole(kind, table.low)))
+    high = float(checked(source, base, f"{key}.high", path, whole(kind, table.high)))
     step = table.step
     if step is not None and not (0 < step <= high - low
                                  and (kind != "integer" or float(step).is_integer())):
         raise ScenarioError(source, f"{key}.step", f"step {step:g} is not accepted",
                             f"{_ALLOWED['step']}, at most high - low = {high - low:g}")
     return Lever(path=path, kind=kind, low=low, high=high, step=step)
-
-
-def _whole(kind: LeverKind, value: float) -> float | int:
-    """An integer parameter's bound as an integer (``low = 6`` is read as 6.0); a
-    fractional bound stays a float, which the scenario refuses with its own message."""
-    return int(value) if kind == "integer" and math.isfinite(value) and value.is_integer() \
-        else value
 
 
 def _file_error(exc: ValidationError, source: str) -> ScenarioError:
@@ -240,5 +191,4 @@ def load_levers(path: str | Path, base: Scenario) -> LeversSpec:
     return LeversSpec(path=path, description=raw.description.strip(), levers=levers)
 
 
-__all__ = ["NOT_LEVERS", "Lever", "LeverKind", "LeversSpec", "load_levers", "parameter_kind",
-           "toml_literal"]
+__all__ = ["NOT_LEVERS", "Lever", "LeverKind", "LeversSpec", "load_levers"]

@@ -34,8 +34,8 @@ from typing import TYPE_CHECKING, Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from sim.errors import ScenarioError
-from sim.scenario.levers import _checked, parameter_kind
 from sim.scenario.loader import Scenario, read_toml_file, resolve_path
+from sim.scenario.paths import checked, parameter_kind
 
 if TYPE_CHECKING:
     from scipy.stats._distn_infrastructure import rv_continuous_frozen
@@ -159,8 +159,8 @@ def _prior(source: str, base: Scenario, path: str, table: _PriorTable) -> Prior:
         raise ScenarioError(source, f"{key}.high",
                             f"low ({table.low:g}) must be below high ({table.high:g})",
                             "low < high")
-    low = float(_checked(source, base, f"{key}.low", path, float(table.low)))
-    high = float(_checked(source, base, f"{key}.high", path, float(table.high)))
+    low = float(checked(source, base, f"{key}.low", path, float(table.low)))
+    high = float(checked(source, base, f"{key}.high", path, float(table.high)))
     if table.distribution in ("uniform", "loguniform"):
         for name in ("mean", "sd"):
             if getattr(table, name) is not None:

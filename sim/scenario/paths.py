@@ -1,0 +1,76 @@
+"""A scenario parameter named by its path (``section.key``, as ``--set`` takes it) in the
+files that vary parameters: sweep factors, optimisation levers and calibration priors.
+
+:func:`parameter_kind` says whether the path is an integer, continuous or categorical
+parameter (or refuses it, naming the allowed paths), :func:`checked` validates a value at
+the path exactly as the scenario does, and :func:`toml_literal` writes a value as the TOML
+literal that ``--set`` and scenario files read.  Errors name the file and the key of that
+file where the value came from.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from typing import Any, Literal
+
+import numpy as np
+
+from sim.errors import ScenarioError
+from sim.scenario.loader import Scenario
+from sim.scenario.schema import SECTIONS
+
+ParameterKind = Literal["continuous", "integer", "categorical"]
+
+
+def toml_literal(value: Any) -> str:
+    """``value`` written as a TOML literal (strings quoted, booleans lower case)."""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, int | np.integer):
+        return str(int(value))
+    if isinstance(value, float | np.floating):
+        return repr(float(value))
+    if isinstance(value, str):
+        return json.dumps(value)
+    raise TypeError(f"no TOML literal for {value!r}")
+
+
+def parameter_kind(source: str, key: str, path: str) -> ParameterKind:
+    """The kind of the scenario parameter at ``path``; an error naming ``key`` of
+    ``source`` and the allowed paths if it is none."""
+    section, _, name = path.partition(".")
+    sections = [s for s in SECTIONS if s != "units"]
+    if section not in sections or not name:
+        raise ScenarioError(source, key, "not a scenario parameter",
+                            f"'section.key' with section one of {', '.join(sections)}")
+    model = SECTIONS[section]
+    if name not in model.model_fields:
+        raise ScenarioError(source, key, "not a scenario parameter",
+                            f"keys of [{section}]: {', '.join(model.model_fields)}")
+    annotation = model.model_fields[name].annotation
+    if annotation is int:
+        return "integer"
+    if annotation is float:
+        return "continuous"
+    return "categorical"
+
+
+def checked(source: str, base: Scenario, key: str, path: str, value: Any) -> Any:
+    """``value`` as the scenario ``base`` validates it at ``path`` (an error names ``key``
+    of ``source``)."""
+    try:
+        scenario = base.with_overrides([f"{path}={toml_literal(value)}"])
+    except ScenarioError as exc:
+        raise ScenarioError(source, key, exc.problem, exc.allowed) from None
+    return scenario.flat()[path]
+
+
+def whole(kind: ParameterKind, value: float) -> float | int:
+    """An integer parameter's bound as an integer (``low = 6`` is read as 6.0); a
+    fractional bound stays a float, which the scenario refuses with its own message."""
+    return int(value) if kind == "integer" and math.isfinite(value) and value.is_integer() \
+        else value
+
+
+__all__ = ["ParameterKind", "checked", "parameter_kind", "toml_literal", "whole"]
