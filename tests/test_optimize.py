@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import json
 import zlib
 from pathlib import Path
@@ -334,3 +335,13 @@ def test_several_objectives_search_on_the_first_and_mark_the_pareto_set(
     assert f"Pareto set on profit, retention_rate: {len(record['pareto'])} feasible" in text
     for point in record["pareto"]:
         assert f"providers.count = {point['params']['providers.count']}" in text
+    # the report sets out the Pareto set (one row per candidate); one objective, none
+    assert main(["report", str(two_objectives), "--format", "md", "--quiet"]) == 0
+    report = (two_objectives / "report.md").read_text(encoding="utf-8").replace("\\_", "_")
+    assert f"The Pareto set on profit, retention_rate: the {len(record['pareto'])} " in report
+    after = report[report.index("The Pareto set on"):].splitlines()[2:]  # caption, blank
+    rows = list(itertools.takewhile(lambda line: line.startswith("|"), after))
+    assert len(rows) == 2 + len(record["pareto"])  # header, rule, one per candidate
+    assert [r.split("|")[1].strip() for r in rows[2:]] == [
+        str(p["candidate"]) for p in sorted(record["pareto"],
+                                            key=lambda p: -p["search_means"]["profit"])]

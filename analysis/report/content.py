@@ -9,6 +9,7 @@ paired-t comparisons), recomputed from the stored summary table.
 from __future__ import annotations
 
 import json
+import math
 import os
 from collections.abc import Sequence
 from pathlib import Path
@@ -535,6 +536,9 @@ def optimize_section(study: Study) -> Section | None:
         ("candidate", *levers, "replications", f"{objective} ({unit})", "outcome"),
         tuple(rows), f"The candidates certified, best mean first; {objective} is the mean "
         "over all their replications, on common random numbers.", ident="candidates"))
+    pareto = pareto_table(record, levers)
+    if pareto is not None:
+        sec.blocks.append(pareto)
     point = int(record.get("chosen", -1))
     summary = study.summary
     rows_chosen = summary[summary["point"] == point] if "point" in summary else summary[:0]
@@ -549,6 +553,31 @@ def optimize_section(study: Study) -> Section | None:
             f"The KPIs of the chosen policy over its {len(rows_chosen)} replications, with 95 % "
             "Student-t intervals.", ident="chosen-kpis"))
     return sec
+
+
+def pareto_table(record: dict[str, Any], levers: list[str]) -> Table | None:
+    """With several objectives, the Pareto set of ``spc optimize``: each feasible candidate
+    that no other feasible one dominates, with its lever values and search means, best on
+    the first objective first; None with one objective."""
+    objectives = [str(k) for k in record.get("objectives") or []]
+    front = record.get("pareto") or []
+    if len(objectives) < 2 or not front:
+        return None
+    first = objectives[0]
+    chosen = record.get("chosen")
+    rows = tuple(
+        (str(p["candidate"]), *(value_text(p["params"].get(k)) for k in levers),
+         *(number(p["search_means"].get(k, math.nan)) for k in objectives),
+         "chosen" if p["candidate"] == chosen else "")
+        for p in sorted(front, key=lambda p: p["search_means"][first],
+                        reverse=bool(record.get("maximize", True))))
+    return Table(
+        ("candidate", *levers, *objectives, ""), rows,
+        f"The Pareto set on {', '.join(objectives)}: the {len(front)} feasible candidates that "
+        "no other feasible one dominates (at least as good on every objective, better on "
+        f"one), on the search means over the same {record.get('n0', '?')} replications "
+        "(common random numbers). It describes the trade-off; the search and the "
+        f"certification used {first} alone.", ident="pareto")
 
 
 def calibrate_section(study: Study) -> Section | None:
