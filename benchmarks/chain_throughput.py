@@ -45,8 +45,8 @@ from typing import Any
 import numpy as np
 import simpy
 
+from sim.model.recording import HOURS_PER_YEAR
 from sim.model.system import RunResult, simulate
-from sim.recording import HOURS_PER_YEAR
 from sim.scenario import Scenario, load_scenario
 
 ROOT = Path(__file__).resolve().parent.parent

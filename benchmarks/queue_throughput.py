@@ -38,8 +38,8 @@ from typing import Any
 import numpy as np
 import simpy
 
+from sim.model.recording import HOURS_PER_YEAR
 from sim.model.system import simulate
-from sim.recording import HOURS_PER_YEAR
 from sim.scenario import Scenario, load_scenario
 from sim.statistics.queueing import mmc_mean_wait
 

@@ -325,7 +325,7 @@ OUTPUT_TABLES = (
     ("summary", "run (scenario, replication)",
      "`sim.model.kpis.behaviour_summary` or `sim.model.kpis.queue_summary`"),
     ("periods", "review period (and unit, when there are several)",
-     "`sim.model.kpis.chain_row` and `sim.recording.Recorder.close_period`"),
+     "`sim.model.kpis.chain_row` and `sim.model.recording.Recorder.close_period`"),
     ("cohorts", "acquisition cohort and channel (behaviour mode)",
      "`sim.model.kpis.cohort_table`"),
     ("events", "served visit (only with `spc run --events`)",

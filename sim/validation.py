@@ -15,8 +15,8 @@ from typing import Any
 
 import numpy as np
 
+from sim.model.recording import HOURS_PER_DAY, HOURS_PER_YEAR
 from sim.model.system import simulate
-from sim.recording import HOURS_PER_DAY, HOURS_PER_YEAR
 from sim.scenario import Scenario, load_scenario
 from sim.statistics.intervals import batch_means_interval, lag1_autocorrelation
 from sim.statistics.queueing import mmc_mean_wait, mmc_wait_probability

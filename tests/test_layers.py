@@ -22,7 +22,7 @@ LAYERS: list[tuple[int, str, tuple[str, ...]]] = [
     (0, "errors, clock", ("sim.errors", "sim.clock")),
     (1, "streams, statistics, scenario",
      ("sim.streams", "sim.statistics", "sim.scenario", "sim.kpis")),
-    (2, "model", ("sim.model", "sim.recording")),
+    (2, "model", ("sim.model",)),
     # a job (one replication) and its outcome are the records the store keeps
     (3, "results", ("sim.results", "sim.output", "sim.experiment.store", "sim.experiment.jobs")),
     (4, "experiment", ("sim.experiment", "sim.validation")),

@@ -21,9 +21,9 @@ from sim.model import cops
 from sim.model.expectations import MarketExpectation
 from sim.model.population import CustomerPopulation
 from sim.model.providers import Provider
+from sim.model.recording import Recorder
 from sim.model.satisfaction import fresh_noise_sd
 from sim.model.unit import Unit
-from sim.recording import Recorder
 from sim.scenario.schema import ScenarioParameters
 from sim.streams import CounterStream, Streams
 

@@ -33,6 +33,7 @@ from sim.model.population import (
     ladder_cell,
 )
 from sim.model.providers import PARITY
+from sim.model.recording import ChainTally, PeriodTally, Recorder
 from sim.model.satisfaction import (
     DETRACTOR,
     PASSIVE,
@@ -42,7 +43,6 @@ from sim.model.satisfaction import (
     net_promoter_score,
 )
 from sim.model.unit import Unit
-from sim.recording import ChainTally, PeriodTally, Recorder
 
 GROUPS = ("detractor", "passive", "promoter")
 # the repurchase ladder's columns: minor problems unprefixed, major ones ``major_``

@@ -34,11 +34,11 @@ from sim.model.kpis import behaviour_summary, chain_row, cohort_table, queue_sum
 from sim.model.panel import PanelRecorder, customers_table
 from sim.model.population import ACTIVE, INITIAL, PAID, REFERRAL, CustomerPopulation
 from sim.model.providers import Provider
+from sim.model.recording import Recorder
 from sim.model.recovery import on_spot_recovery_probability
 from sim.model.service import ServiceDesk
 from sim.model.unit import Unit, local_policies
 from sim.model.visit import poisson_arrivals, queue_visit
-from sim.recording import Recorder
 from sim.scenario import Scenario
 from sim.streams import Streams
 

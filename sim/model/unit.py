@@ -12,8 +12,8 @@ from dataclasses import dataclass, field
 import simpy
 
 from sim.model.providers import Provider
+from sim.model.recording import ChainTally, PeriodTally
 from sim.model.service import ServiceDesk
-from sim.recording import ChainTally, PeriodTally
 from sim.scenario.schema import ScenarioParameters, UnitSection
 
 

@@ -13,8 +13,8 @@ from typing import Any
 
 import simpy
 
+from sim.model.recording import Recorder
 from sim.model.service import ServiceDesk
-from sim.recording import Recorder
 
 
 def queue_visit(
