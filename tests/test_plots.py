@@ -46,7 +46,7 @@ from sim import kpis
 from sim.cli import main
 from sim.experiment.runner import MAIN_KPIS
 from sim.model.loyalty import retention_by_satisfaction
-from sim.statistics.decision import format_amount
+from sim.statistics.decision import difference_unit, format_amount
 from sim.statistics.intervals import t_interval, within
 from sim.statistics.output_analysis import kpi_bounds
 
@@ -251,8 +251,11 @@ def test_forest_draws_one_interval_per_kpi_and_scenario_as_in_the_table(made: di
     for row in rows[rows["diff"].notna()].itertuples():
         (line,) = by_gid(fig, f"interval {row.kpi} {row.scenario}")
         (dot,) = by_gid(fig, f"difference {row.kpi} {row.scenario}")
-        assert list(line.get_xdata()) == pytest.approx([row.ci_low, row.ci_high])
-        assert list(dot.get_xdata()) == pytest.approx([row.diff])
+        factor, shown = difference_unit(row.kpi)  # the terms of the panel's title
+        assert list(line.get_xdata()) == pytest.approx([factor * row.ci_low,
+                                                        factor * row.ci_high])
+        assert list(dot.get_xdata()) == pytest.approx([factor * row.diff])
+        assert line.axes.get_xlabel() == f"difference ({shown})"
         assert matplotlib.colors.to_rgb(line.get_color()) == \
             pytest.approx(to_rgb(VERDICT_COLOURS[row.verdict]))
         assert line.axes.get_title().split("\n")[0] == title(row.kpi)  # the KPI's own panel
@@ -277,6 +280,10 @@ def test_forest_starts_with_profit_and_titles_each_panel_with_the_base_level(
         base = rows.loc[rows["kpi"] == kpi, "base_mean"].iloc[0]
         assert lines[1] == f"baseline: {format_amount(kpi, base, signed=False)}"
     assert titles[0][1].endswith("k/yr")  # profit: money per year, in thousands
+    # the axis says the difference in the title's terms: percentage points, minutes
+    by_kpi = dict(zip(shown, panels(fig), strict=True))
+    assert by_kpi["retention_rate"].get_xlabel() == "difference (percentage points)"
+    assert by_kpi["mean_wait"].get_xlabel() == "difference (minutes)"
 
 
 def test_forest_names_the_scenarios_currency(made: dict[str, Results]):

@@ -26,12 +26,11 @@ from analysis.plots.style import (
     new_figure,
     styled,
     title,
-    unit,
     wrap,
 )
 from sim.experiment.runner import MAIN_KPIS
-from sim.kpis import Kind, money_unit, registry_order, summary_kpis
-from sim.statistics.decision import format_amount, parse_constraint
+from sim.kpis import Kind, registry_order, summary_kpis
+from sim.statistics.decision import difference_unit, format_amount, parse_constraint
 from sim.statistics.output_analysis import ID_COLUMNS, NO_DIFFERENCE
 
 HEADLINE_KPIS = (
@@ -112,8 +111,10 @@ def panel_title(kpi: str, base_mean: float, base: str, currency: str = "") -> st
     return f"{title(kpi)}\n{wrap(base, 16)}: {level}"
 
 
-def _draw_kpi(ax: Axes, one: pd.DataFrame, kpi: str, scenarios: list[str]) -> None:
-    """One KPI's panel: a dot and interval per scenario, "no data" where it is undefined."""
+def _draw_kpi(ax: Axes, one: pd.DataFrame, kpi: str, scenarios: list[str],
+              factor: float = 1.0) -> None:
+    """One KPI's panel: a dot and interval per scenario, "no data" where it is undefined;
+    differences times ``factor`` (the unit the reader is given, :func:`difference_unit`)."""
     for y, scenario in enumerate(scenarios):
         row = one[one["scenario"] == scenario]
         if row.empty:
@@ -125,9 +126,10 @@ def _draw_kpi(ax: Axes, one: pd.DataFrame, kpi: str, scenarios: list[str]) -> No
                 fontsize="small", gid=f"no data {kpi} {scenario}")
             continue
         colour = VERDICT_COLOURS.get(str(r["verdict"]), "black")
-        ax.plot([r["ci_low"], r["ci_high"]], [y, y], color=colour, lw=2.2,
+        ax.plot([factor * r["ci_low"], factor * r["ci_high"]], [y, y], color=colour, lw=2.2,
                 solid_capstyle="butt", gid=f"interval {kpi} {scenario}")
-        ax.plot([r["diff"]], [y], "o", color=colour, ms=6, gid=f"difference {kpi} {scenario}")
+        ax.plot([factor * r["diff"]], [y], "o", color=colour, ms=6,
+                gid=f"difference {kpi} {scenario}")
     ax.axvline(0.0, color="0.15", lw=1.1, zorder=1.5)
 
 
@@ -150,13 +152,13 @@ def comparison_forest(comparisons: pd.DataFrame, manifest: dict[str, Any],
     fig, axes = new_figure(nrows, ncols, panel=(2.9, 0.5 * len(scenarios) + 1.5))
     for ax, kpi in zip(axes.flat, shown, strict=False):
         one = rows[rows["kpi"] == kpi]
-        _draw_kpi(ax, one, kpi, scenarios)
+        factor, shown_unit = difference_unit(kpi, currency)  # as the panel's title says it
+        _draw_kpi(ax, one, kpi, scenarios, factor)
         ax.set_yticks(range(len(scenarios)), [wrap(s, 16) for s in scenarios])
         ax.set_ylim(len(scenarios) - 0.5, -0.5)
         levels = pd.to_numeric(one.get("base_mean", pd.Series(dtype=float)), errors="coerce")
         ax.set_title(panel_title(kpi, float(levels.dropna().iloc[0]) if levels.notna().any()
                                  else math.nan, base, currency))
-        shown_unit = money_unit(unit(kpi, summary=True), currency) or "KPI units"
         ax.set_xlabel(f"difference ({shown_unit})")
         compact_ticks(ax, "x")
         if ax not in axes[:, 0]:

@@ -28,7 +28,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from sim.kpis import Direction
+from sim.kpis import Direction, money_unit
 from sim.kpis import direction as kpi_direction
 from sim.kpis import label as kpi_label
 from sim.kpis import unit as kpi_unit
@@ -174,6 +174,20 @@ def decision_table(
 SIDE_KPIS = ("retention_rate", "promoter_share")
 
 
+def difference_unit(kpi: str, currency: str = "") -> tuple[float, str]:
+    """The factor and the unit in which a difference of ``kpi`` is stated to a reader:
+    shares in percentage points (x 100), hours in minutes (x 60), indices on 0-100 in
+    points, other KPIs in their own unit (money with the ``currency`` label)."""
+    unit = kpi_unit(kpi, "summary")
+    if unit.startswith("share"):
+        return 100.0, "percentage points"
+    if unit == "hours":
+        return 60.0, "minutes"
+    if unit in ("points", "0-100"):
+        return 1.0, "points"
+    return 1.0, money_unit(unit, currency) or "KPI units"
+
+
 def format_amount(kpi: str, value: float, signed: bool = True, currency: str = "") -> str:
     """``value`` of ``kpi`` in its unit, short: shares in % (differences in percentage
     points), money in thousands with ``k``, the ``currency`` label if any and ``/yr`` for
@@ -183,7 +197,7 @@ def format_amount(kpi: str, value: float, signed: bool = True, currency: str = "
     sign = "+" if signed else ""
     unit = kpi_unit(kpi, "summary")
     if unit.startswith("share"):
-        return f"{100 * value:{sign}.1f} {'pp' if signed else '%'}"
+        return f"{difference_unit(kpi)[0] * value:{sign}.1f} {'pp' if signed else '%'}"
     if unit.startswith("money"):
         per = ("/yr" if unit.endswith("per year") else "")
         label = f" {currency}" if currency else ""
@@ -191,7 +205,7 @@ def format_amount(kpi: str, value: float, signed: bool = True, currency: str = "
             return f"{value / 1000:{sign},.1f}k{label}{per}"
         return f"{value:{sign},.0f}{label}{per}"
     if unit == "hours":
-        return f"{60 * value:{sign}.2f} min"
+        return f"{difference_unit(kpi)[0] * value:{sign}.2f} min"
     if unit in ("points", "0-100"):
         return f"{value:{sign}.1f} points"
     return f"{value:{sign}.3g} {unit}".rstrip()
