@@ -28,7 +28,14 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from sim.errors import ScenarioError
 from sim.scenario.loader import Scenario, _describe_allowed, read_toml_file, resolve_path
-from sim.scenario.paths import ParameterKind, checked, parameter_kind, toml_literal, whole
+from sim.scenario.paths import (
+    ParameterKind,
+    checked,
+    file_error,
+    parameter_kind,
+    toml_literal,
+    whole,
+)
 from sim.scenario.schema import SECTIONS
 
 LeverKind = ParameterKind
@@ -162,20 +169,7 @@ def _lever(source: str, base: Scenario, path: str, table: _LeverTable) -> Lever:
 
 
 def _file_error(exc: ValidationError, source: str) -> ScenarioError:
-    err = exc.errors()[0]
-    loc = tuple(err["loc"])
-    in_lever = loc[:1] == ("levers",) and len(loc) >= 3
-    key = (".".join(["levers", f'"{loc[1]}"', str(loc[2])]) if in_lever
-           else ".".join(str(p) for p in loc))
-    if err["type"] == "extra_forbidden":
-        fields = _LeverTable.model_fields if in_lever else _LeversFile.model_fields
-        where = "a lever" if in_lever else "a levers file"
-        return ScenarioError(source, key, "unknown key", f"keys of {where}: {', '.join(fields)}")
-    field = str(loc[2]) if in_lever else str(loc[0])
-    if err["type"] == "missing":
-        return ScenarioError(source, key, "missing", _ALLOWED.get(field))
-    problem = f"value {err.get('input')!r} is not accepted ({err['msg']})"
-    return ScenarioError(source, key, problem, _ALLOWED.get(field))
+    return file_error(exc, source, "levers", "lever", (_LeverTable, _LeversFile), _ALLOWED)
 
 
 def load_levers(path: str | Path, base: Scenario) -> LeversSpec:

@@ -15,6 +15,7 @@ import math
 from typing import Any, Literal
 
 import numpy as np
+from pydantic import BaseModel, ValidationError
 
 from sim.errors import ScenarioError
 from sim.scenario.loader import Scenario
@@ -73,4 +74,29 @@ def whole(kind: ParameterKind, value: float) -> float | int:
         else value
 
 
-__all__ = ["ParameterKind", "checked", "parameter_kind", "toml_literal", "whole"]
+def file_error(exc: ValidationError, source: str, section: str, what: str,
+               models: tuple[type[BaseModel], type[BaseModel]],
+               allowed: dict[str, str]) -> ScenarioError:
+    """The first schema error of a file of parameter tables (``[levers]``, ``[priors]``:
+    ``section``, each table a ``what``) as one message naming the key and what is allowed;
+    ``models`` are the table's and the file's models, ``allowed`` says what each field
+    takes."""
+    table_model, file_model = models
+    err = exc.errors()[0]
+    loc = tuple(err["loc"])
+    in_table = loc[:1] == (section,) and len(loc) >= 3
+    key = (".".join([section, f'"{loc[1]}"', str(loc[2])]) if in_table
+           else ".".join(str(p) for p in loc))
+    if err["type"] == "extra_forbidden":
+        fields = table_model.model_fields if in_table else file_model.model_fields
+        where = f"a {what}" if in_table else f"a {what}s file"
+        return ScenarioError(source, key, "unknown key", f"keys of {where}: {', '.join(fields)}")
+    field = str(loc[2]) if in_table else str(loc[0])
+    if err["type"] == "missing":
+        return ScenarioError(source, key, "missing", allowed.get(field))
+    problem = f"value {err.get('input')!r} is not accepted ({err['msg']})"
+    return ScenarioError(source, key, problem, allowed.get(field))
+
+
+__all__ = ["ParameterKind", "checked", "file_error", "parameter_kind", "toml_literal",
+           "whole"]

@@ -35,7 +35,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from sim.errors import ScenarioError
 from sim.scenario.loader import Scenario, read_toml_file, resolve_path
-from sim.scenario.paths import checked, parameter_kind
+from sim.scenario.paths import checked, file_error, parameter_kind
 
 if TYPE_CHECKING:
     from scipy.stats._distn_infrastructure import rv_continuous_frozen
@@ -185,20 +185,7 @@ def _prior(source: str, base: Scenario, path: str, table: _PriorTable) -> Prior:
 
 
 def _file_error(exc: ValidationError, source: str) -> ScenarioError:
-    err = exc.errors()[0]
-    loc = tuple(err["loc"])
-    in_prior = loc[:1] == ("priors",) and len(loc) >= 3
-    key = (".".join(["priors", f'"{loc[1]}"', str(loc[2])]) if in_prior
-           else ".".join(str(p) for p in loc))
-    if err["type"] == "extra_forbidden":
-        fields = _PriorTable.model_fields if in_prior else _PriorsFile.model_fields
-        where = "a prior" if in_prior else "a priors file"
-        return ScenarioError(source, key, "unknown key", f"keys of {where}: {', '.join(fields)}")
-    field = str(loc[2]) if in_prior else str(loc[0])
-    if err["type"] == "missing":
-        return ScenarioError(source, key, "missing", _ALLOWED.get(field))
-    problem = f"value {err.get('input')!r} is not accepted ({err['msg']})"
-    return ScenarioError(source, key, problem, _ALLOWED.get(field))
+    return file_error(exc, source, "priors", "prior", (_PriorTable, _PriorsFile), _ALLOWED)
 
 
 def load_priors(path: str | Path, base: Scenario) -> PriorsSpec:
