@@ -224,6 +224,29 @@ def test_misfit_is_flagged_when_the_model_cannot_reach_the_data(calibrated: Path
     assert "failures_process (3)" in said
 
 
+def test_the_misfit_check_allows_for_the_number_of_predictive_draws() -> None:
+    """A correct model leaves about 2 / (n + 1) of its points outside the range of n draws,
+    so a 99 % band from few draws is not held to 1 %: 28 % of points outside 10 draws'
+    bands is what a synthetic firm of the model itself gave (no warning), 40 % is not;
+    the distance check needs at least 19 draws (a false alarm at most 1 in 20)."""
+    from sim.experiment.calibrate import DISTANCE_DRAWS, expected_outside, misfit_statement
+
+    assert expected_outside(10) == pytest.approx(2 / 11)
+    assert expected_outside(50) == pytest.approx(2 / 51)
+    assert expected_outside(1000) == pytest.approx(0.01)
+    points = pd.DataFrame({"kpi": "complaints", "draws": 10,
+                           "outside_99": [True] * 20 + [False] * 52})  # 28 %
+    assert misfit_statement(points) is None
+    worse = points.assign(outside_99=[True] * 29 + [False] * 43)  # 40 %
+    said = misfit_statement(worse)
+    assert said is not None and "more than 28%" in said and "band of 10 draws" in said
+    fine = points.assign(outside_99=False)
+    assert misfit_statement(fine, p_value=0.0) is None  # 10 draws: 1 in 11 by chance
+    many = fine.assign(draws=DISTANCE_DRAWS)
+    said = misfit_statement(many, p_value=0.0)
+    assert said is not None and f"every one of the {DISTANCE_DRAWS} simulations" in said
+
+
 def test_a_resumed_calibration_continues_exactly_as_an_uninterrupted_one(
         calibrated: Path, tmp_path: Path) -> None:
     """Generation 1 after a stop at generation 0 (run_abc with --resume) is the generation 1
@@ -291,7 +314,8 @@ def test_the_python_api_returns_the_intervals(calibrated: Path) -> None:
 def test_a_firm_the_model_cannot_produce_gets_the_misspecification_warning(
         tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     """500 process failures a month among 40 customers: no reliability in the prior makes
-    the model do that; the command says so (tiny: 6 particles, one generation)."""
+    the model do that; the command says so (tiny: 6 particles, one generation; 19
+    predictive draws, the fewest for the distance check)."""
     data = tmp_path / "firm.csv"
     data.write_text("period,kpi,value\n0,failures_process,500\n1,failures_process,520\n"
                     "2,failures_process,510\n")
@@ -300,7 +324,7 @@ def test_a_firm_the_model_cannot_produce_gets_the_misspecification_warning(
                       "low = 0.9\nhigh = 0.99\n")
     out = tmp_path / "out"
     code = main(["calibrate", str(data), "--scenario", str(BASE), "--priors", str(priors),
-                 "--population", "6", "--generations", "1", "--draws", "5", "--no-figure",
+                 "--population", "6", "--generations", "1", "--draws", "19", "--no-figure",
                  "--out", str(out), *_sets()])
     said = capsys.readouterr().out
     assert code == 0

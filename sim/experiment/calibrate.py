@@ -82,6 +82,9 @@ INTERVAL = 0.90
 IDENTIFIED_NARROWING = 0.20
 #: Share of observed points outside the predictive 99 % band above which the fit is flagged.
 MISFIT_SHARE = 0.10
+#: Fewest predictive draws for the distance check: a correct model's data lie beyond every
+#: one of ``n`` draws with probability ``1 / (n + 1)``, at most 5 % from 19 draws on.
+DISTANCE_DRAWS = 19
 #: Stand-in for a statistic the simulation could not produce (NaN: e.g. no ratings).
 UNPRODUCED = 1e9
 
@@ -337,11 +340,25 @@ def distance_p_value(observed: Observed, periods: pd.DataFrame) -> float:
     return float(np.mean(theirs >= mine))
 
 
+def expected_outside(draws: int, level: float = 0.99) -> float:
+    """The share of observed points that a correct model leaves outside a predictive band
+    of ``level`` drawn from ``draws`` simulations: ``1 - level``, or ``2 / (draws + 1)``
+    when so few draws make the band their range (a value exchangeable with ``n`` draws
+    lies outside their range with probability ``2 / (n + 1)``)."""
+    return max(1.0 - level, 2.0 / (draws + 1)) if draws > 0 else 1.0
+
+
 def misfit_statement(predictive: pd.DataFrame, p_value: float = math.nan) -> str | None:
-    """A warning when too many observed points lie outside the predictive 99 % band, or
-    when the data lie farther from the predictive median than every predictive draw."""
+    """A warning when too many observed points lie outside the predictive 99 % band (more
+    than :data:`MISFIT_SHARE` beyond the share a correct model leaves outside a band of so
+    many draws, :func:`expected_outside`), or when the data lie farther from the
+    predictive median than every one of at least :data:`DISTANCE_DRAWS` predictive draws
+    (with fewer, a correct model would do so too often)."""
     share = float(predictive["outside_99"].mean()) if len(predictive) else 0.0
-    outside, distant = share > MISFIT_SHARE, p_value == 0.0
+    draws = int(predictive["draws"].min()) if len(predictive) else 0
+    allowed = MISFIT_SHARE + expected_outside(draws)
+    outside = share > allowed
+    distant = p_value == 0.0 and draws >= DISTANCE_DRAWS
     if not (outside or distant):
         return None
     said = []
@@ -350,10 +367,13 @@ def misfit_statement(predictive: pd.DataFrame, p_value: float = math.nan) -> str
                  .sort_values(ascending=False))
         kpis = ", ".join(f"{k} ({n})" for k, n in worst.items())
         said.append(f"{share:.0%} of the observed points lie outside the posterior-predictive "
-                    f"99 % band (more than {MISFIT_SHARE:.0%}; points outside, by KPI: {kpis})")
+                    f"99 % band (more than {allowed:.0%}: {MISFIT_SHARE:.0%} beyond the "
+                    f"{expected_outside(draws):.0%} a correct model leaves outside a band of "
+                    f"{draws} draws; points outside, by KPI: {kpis})")
     if distant:
-        said.append("the data lie farther from the posterior-predictive median than every "
-                    "simulation drawn from the posterior (predictive p-value 0)")
+        said.append(f"the data lie farther from the posterior-predictive median than every "
+                    f"one of the {draws} simulations drawn from the posterior (predictive "
+                    "p-value 0)")
     return (" and ".join(said) + ": the model cannot reproduce these data at any parameter "
             "values the priors allow (misspecification). Widen the priors, fit other "
             "parameters, or check the data")
@@ -427,7 +447,10 @@ def run_calibrate(
         "identified_narrowing": IDENTIFIED_NARROWING, "interval": INTERVAL,
         "outside_99_share": float(predictive["outside_99"].mean()),
         "outside_90_share": float(predictive["outside_90"].mean()),
-        "misfit_share": MISFIT_SHARE, "predictive_p_value": p_value, "misfit": misfit,
+        "misfit_share": MISFIT_SHARE,
+        "expected_outside_99": expected_outside(int(predictive["draws"].min())
+                                                if len(predictive) else 0),
+        "predictive_p_value": p_value, "misfit": misfit,
         "sampler": SAMPLER,
         "sampler_seeds": [generation_seed(seed, t) for t in range(generations)],
         "database": DATABASE, "scales": _scales(observed)}
@@ -454,6 +477,7 @@ def _scales(observed: Observed) -> dict[str, str]:
     return out
 
 
-__all__ = ["CALIBRATED", "DATABASE", "IDENTIFIED_NARROWING", "MISFIT_SHARE", "SAMPLER",
-           "distance_p_value", "generation_seed", "interval_table", "misfit_statement",
-           "predictive_table", "run_calibrate", "simulated_points"]
+__all__ = ["CALIBRATED", "DATABASE", "DISTANCE_DRAWS", "IDENTIFIED_NARROWING", "MISFIT_SHARE",
+           "SAMPLER", "distance_p_value", "expected_outside", "generation_seed",
+           "interval_table", "misfit_statement", "predictive_table", "run_calibrate",
+           "simulated_points"]
