@@ -10,14 +10,16 @@
    interval covers the truth, the misfit check and the time.
 3. **Optimize.**  ``spc optimize`` on the default market (same horizon) over staffing,
    reliability and the service model, profit as the objective and a retention floor as
-   the constraint (--budget-runs, -r 3, 3 candidates certified by KN within
-   --certify-runs); printed: the chosen policy, the statement and the time.
+   the constraint (--budget-runs, -r 3, 3 candidates certified by KN with indifference
+   zone --delta within --certify-runs); printed: the chosen policy, the statement and the
+   time.
 
 Every command is the real ``spc`` in a subprocess; the results stay in --out.  Exits 0 if
 both commands exit 0.
 
     python benchmarks/default_market_end_to_end.py [--out DIR] [--population 20]
-        [--generations 2] [--draws 10] [--budget-runs 24] [--certify-runs 30] [--workers 2]
+        [--generations 2] [--draws 10] [--budget-runs 24] [--certify-runs 90] [--delta 10000]
+        [--workers 2]
 """
 
 from __future__ import annotations
@@ -68,7 +70,9 @@ def main() -> int:
     parser.add_argument("--generations", type=int, default=2)
     parser.add_argument("--draws", type=int, default=10)
     parser.add_argument("--budget-runs", type=int, default=24)
-    parser.add_argument("--certify-runs", type=int, default=30)
+    parser.add_argument("--certify-runs", type=int, default=90)
+    parser.add_argument("--delta", type=float, default=10_000.0,
+                        help="KN's indifference zone, profit per year (default 10,000)")
     parser.add_argument("--workers", type=int, default=2)
     args = parser.parse_args()
     out = args.out.resolve()
@@ -102,7 +106,7 @@ def main() -> int:
     (out / "levers.toml").write_text(LEVERS)
     seconds = spc("optimize", str(BASE), "--levers", str(out / "levers.toml"), *sets(HORIZON),
                   "-r", "3", "--budget-runs", str(args.budget_runs), "--candidates", "3",
-                  "--certify-runs", str(args.certify_runs),
+                  "--certify-runs", str(args.certify_runs), "--delta", str(args.delta),
                   "--constraint", "retention_rate>=0.5", *executor,
                   "--out", str(out / "optimize"), "--quiet")
     record = json.loads((out / "optimize" / "manifest.json").read_text())["optimize"]
