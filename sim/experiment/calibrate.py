@@ -164,7 +164,6 @@ class SimulationModel:
                                 f"{outcome.error}")
             self.ready[outcome.job.replication] = (values, self._statistics(outcome.periods))
         self.simulations += len(jobs)
-        self.proposing = False
 
     def replay(self) -> None:
         """Answer the candidates that follow with their simulations, in order."""
@@ -340,6 +339,11 @@ def distance_p_value(observed: Observed, periods: pd.DataFrame) -> float:
     return float(np.mean(theirs >= mine))
 
 
+def fewest_draws(predictive: pd.DataFrame) -> int:
+    """The fewest predictive draws behind any observed point's bands (0 without points)."""
+    return int(predictive["draws"].min()) if len(predictive) else 0
+
+
 def expected_outside(draws: int, level: float = 0.99) -> float:
     """The share of observed points that a correct model leaves outside a predictive band
     of ``level`` drawn from ``draws`` simulations: ``1 - level``, or ``2 / (draws + 1)``
@@ -355,7 +359,7 @@ def misfit_statement(predictive: pd.DataFrame, p_value: float = math.nan) -> str
     predictive median than every one of at least :data:`DISTANCE_DRAWS` predictive draws
     (with fewer, a correct model would do so too often)."""
     share = float(predictive["outside_99"].mean()) if len(predictive) else 0.0
-    draws = int(predictive["draws"].min()) if len(predictive) else 0
+    draws = fewest_draws(predictive)
     allowed = MISFIT_SHARE + expected_outside(draws)
     outside = share > allowed
     distant = p_value == 0.0 and draws >= DISTANCE_DRAWS
@@ -448,8 +452,7 @@ def run_calibrate(
         "outside_99_share": float(predictive["outside_99"].mean()),
         "outside_90_share": float(predictive["outside_90"].mean()),
         "misfit_share": MISFIT_SHARE,
-        "expected_outside_99": expected_outside(int(predictive["draws"].min())
-                                                if len(predictive) else 0),
+        "expected_outside_99": expected_outside(fewest_draws(predictive)),
         "predictive_p_value": p_value, "misfit": misfit,
         "sampler": SAMPLER,
         "sampler_seeds": [generation_seed(seed, t) for t in range(generations)],
@@ -478,6 +481,6 @@ def _scales(observed: Observed) -> dict[str, str]:
 
 
 __all__ = ["CALIBRATED", "DATABASE", "DISTANCE_DRAWS", "IDENTIFIED_NARROWING", "MISFIT_SHARE",
-           "SAMPLER", "distance_p_value", "expected_outside", "generation_seed",
+           "SAMPLER", "distance_p_value", "expected_outside", "fewest_draws", "generation_seed",
            "interval_table", "misfit_statement", "predictive_table", "run_calibrate",
            "simulated_points"]
