@@ -1,8 +1,12 @@
-"""Shared fixtures: paths and small, fast scenarios."""
+"""Shared fixtures: paths and small, fast scenarios; the session's directory of shared runs."""
 
+import os
+import shutil
+import tempfile
 from pathlib import Path
 
 import pytest
+from shared_runs import RUNS_DIR
 
 ROOT = Path(__file__).resolve().parent.parent
 SCENARIOS = ROOT / "scenarios"
@@ -25,6 +29,24 @@ LONG_FILES = (  # by the seconds each took in a full run (--durations, 2 workers
     "test_library.py", "test_cli.py", "test_panel.py", "test_customer_memory.py",
     "test_determinism.py", "test_jones_sasser.py",
 )
+
+
+_RUNS_MADE = pytest.StashKey[str]()
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    """The controlling process makes the session's directory of shared runs (see
+    tests/shared_runs.py); pytest-xdist's workers, started after this, inherit its name."""
+    if not hasattr(config, "workerinput") and not os.environ.get(RUNS_DIR):
+        os.environ[RUNS_DIR] = tempfile.mkdtemp(prefix="spc-test-runs-")
+        config.stash[_RUNS_MADE] = os.environ[RUNS_DIR]
+
+
+def pytest_unconfigure(config: pytest.Config) -> None:
+    made = config.stash.get(_RUNS_MADE, "")
+    if made:
+        shutil.rmtree(made, ignore_errors=True)
+        os.environ.pop(RUNS_DIR, None)
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:

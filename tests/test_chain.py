@@ -9,12 +9,11 @@ so the tests are deterministic.
 from __future__ import annotations
 
 import math
-from concurrent.futures import ProcessPoolExecutor
 from typing import Any
 
 import pytest
+from shared_runs import Run, shared_runs
 
-from sim.model.system import simulate
 from sim.scenario import load_scenario
 from sim.statistics.intervals import t_interval
 
@@ -29,23 +28,13 @@ CONTRASTS: dict[str, tuple[list[str], list[str]]] = {
 }
 
 
-def _summary(args: tuple[list[str], int]) -> dict[str, Any]:
-    overrides, replication = args
-    return simulate(load_scenario("scenarios/baseline.toml", SMALL + overrides),
-                    replication).summary
-
-
 @pytest.fixture(scope="module")
 def contrasts() -> dict[str, tuple[list[dict[str, Any]], list[dict[str, Any]]]]:
-    jobs = [(overrides, rep) for low, high in CONTRASTS.values() for overrides in (low, high)
-            for rep in range(REPLICATIONS)]
-    with ProcessPoolExecutor(max_workers=2) as pool:
-        results = list(pool.map(_summary, jobs))
-    out = {}
-    for i, name in enumerate(CONTRASTS):
-        block = results[i * 2 * REPLICATIONS:(i + 1) * 2 * REPLICATIONS]
-        out[name] = (block[:REPLICATIONS], block[REPLICATIONS:])
-    return out
+    made = shared_runs("scenarios/baseline.toml",
+                       [SMALL + overrides for pair in CONTRASTS.values() for overrides in pair],
+                       REPLICATIONS)
+    summaries = [[run.summary for run in runs] for runs in made]
+    return {name: (summaries[2 * i], summaries[2 * i + 1]) for i, name in enumerate(CONTRASTS)}
 
 
 def _paired(low: list[dict[str, Any]], high: list[dict[str, Any]], kpi: str):  # type: ignore[no-untyped-def]
@@ -70,8 +59,8 @@ def test_empowerment_raises_quick_recoveries(contrasts) -> None:  # type: ignore
 
 # -- conservation ------------------------------------------------------------------------------
 @pytest.fixture(scope="module")
-def run() -> Any:
-    return simulate(load_scenario("scenarios/baseline.toml", SMALL), replication=0)
+def run() -> Run:
+    return shared_runs("scenarios/baseline.toml", [SMALL], 1)[0][0]
 
 
 def test_customers_acquired_equal_active_plus_defected_at_every_period(run) -> None:  # type: ignore[no-untyped-def]

@@ -6,14 +6,13 @@ The designs are small: 3 replications of a shortened horizon (3 years, 1 of warm
 
 from __future__ import annotations
 
-from concurrent.futures import ProcessPoolExecutor
 from typing import Any
 
 import numpy as np
 import pytest
+from shared_runs import shared_runs
 
 from sim.model import money
-from sim.model.system import simulate
 from sim.scenario import load_scenario
 from sim.statistics.intervals import t_interval
 
@@ -32,25 +31,14 @@ EMPOWERMENT = (0.0, 0.25, 0.5, 0.75, 1.0)
 RELIABILITY = (0.85, 0.9, 0.93, 0.96, 0.99)
 
 
-def _summary(job: tuple[tuple[str, ...], int]) -> dict[str, Any]:
-    sets, replication = job
-    return simulate(load_scenario(BASELINE, [*SHORT, *sets]), replication).summary
-
-
-_DONE: dict[tuple[tuple[str, ...], int], dict[str, Any]] = {}  # runs shared by the tests
-
-
 def _run_all(designs: dict[str, tuple[str, ...]], replications: int = REPLICATIONS
              ) -> dict[str, list[dict[str, Any]]]:
-    """Replications 0 .. replications - 1 of each design (CRN); a run that an earlier test of
-    this file made (the default market is in both the empowerment and reliability designs)
-    is not made again."""
-    jobs = [(sets, r) for sets in designs.values() for r in range(replications)]
-    todo = [job for job in jobs if job not in _DONE]
-    with ProcessPoolExecutor(max_workers=2) as pool:
-        _DONE.update(zip(todo, pool.map(_summary, todo), strict=True))
-    return {name: [_DONE[(sets, r)] for r in range(replications)]
-            for name, sets in designs.items()}
+    """Replications 0 .. replications - 1 of each design (CRN); runs that another test made
+    (the default market is in both the empowerment and reliability designs, and in other
+    files' designs) are not made again (tests/shared_runs.py)."""
+    made = shared_runs(BASELINE, [[*SHORT, *sets] for sets in designs.values()], replications)
+    return {name: [run.summary for run in runs]
+            for name, runs in zip(designs, made, strict=True)}
 
 
 def _at(key: str, value: float, default: float) -> tuple[str, ...]:

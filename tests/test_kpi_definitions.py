@@ -4,15 +4,14 @@ and customers: whole-base retention, cohort retention and 12-month promoter conv
 from __future__ import annotations
 
 import math
-from concurrent.futures import ProcessPoolExecutor
-from typing import Any
 
 import numpy as np
 import pytest
+from shared_runs import shared_runs
 
 from sim.clock import HOURS_PER_DAY, HOURS_PER_YEAR
 from sim.model.population import ACTIVE, INITIAL
-from sim.model.system import ServiceSystem, simulate
+from sim.model.system import ServiceSystem
 from sim.scenario import load_scenario
 
 SMALL = ["run.years=2.5", "run.warmup_years=0.5"]
@@ -96,15 +95,11 @@ def test_promoter_conversion_counts_12_month_promoters_of_the_new_cohort(system:
     assert 0.0 < s["promoter_conversion"] <= ever / np.count_nonzero(due) < 1.0
 
 
-def _retention(other_defection: float) -> dict[str, Any]:
-    overrides = [*SMALL, f"customers.other_defection={other_defection}"]
-    return simulate(load_scenario("scenarios/baseline.toml", overrides), 0).summary
-
-
 def test_more_outside_defection_lowers_retention_by_about_its_hazard() -> None:
     """Common random numbers (same seed): + 0.10 per year of outside defection hazard."""
-    with ProcessPoolExecutor(max_workers=2) as pool:
-        low, high = pool.map(_retention, (0.04, 0.14))
+    (low,), (high,) = [[run.summary for run in runs] for runs in shared_runs(
+        "scenarios/baseline.toml",
+        [[*SMALL, f"customers.other_defection={h}"] for h in (0.04, 0.14)], 1)]
     drop = math.log(low["retention_rate"]) - math.log(high["retention_rate"])
     assert 0.06 <= drop <= 0.13, drop
     assert high["annual_defection"] > low["annual_defection"]

@@ -10,17 +10,17 @@ The mechanism tests are exact; the targets run the default market with common ra
 from __future__ import annotations
 
 import math
-from concurrent.futures import ProcessPoolExecutor
 from typing import Any
 
 import numpy as np
 import pytest
 import simpy
+from shared_runs import Run, shared_runs
 
 from sim.model import workload
 from sim.model.organization import low_performer_bar
 from sim.model.providers import Provider, personal_target
-from sim.model.system import ServiceSystem, simulate
+from sim.model.system import ServiceSystem
 from sim.model.unit import Unit, local_policies
 from sim.scenario import load_scenario
 from sim.scenario.schema import OrganizationSection, ScenarioParameters
@@ -119,13 +119,11 @@ def test_job_satisfaction_differs_among_providers_and_moves_over_time(one_run) -
     assert np.corrcoef(js, disposition)[0, 1] > 0.5  # a persistent personal disposition
 
 
-def _run(args: tuple[list[str], int]) -> dict[str, Any]:
-    overrides, replication = args
-    result = simulate(load_scenario(BASELINE, ["run.years=3", *overrides]), replication)
-    early = result.periods[2:9]  # months 3 to 9: the founding team, the same in every arm
+def _measures(run: Run) -> dict[str, Any]:
+    early = run.periods[2:9]  # months 3 to 9: the founding team, the same in every arm
     return {
-        **result.summary,
-        "removals": sum(r["removed"] for r in result.periods),
+        **run.summary,
+        "removals": sum(r["removed"] for r in run.periods),
         "early_utilisation": float(np.mean([r["utilisation"] for r in early])),
         "early_job_satisfaction": float(np.mean([r["provider_job_satisfaction"]
                                                  for r in early])),
@@ -146,10 +144,10 @@ ARMS: dict[str, tuple[list[str], int]] = {  # name: (overrides, replications), a
 def market() -> dict[str, list[dict[str, Any]]]:
     """The default market over three years, one arm per policy, replication r of every arm on
     the same seed (common random numbers)."""
-    jobs = [(overrides, r) for overrides, reps in ARMS.values() for r in range(reps)]
-    with ProcessPoolExecutor(max_workers=2) as pool:
-        runs = iter(list(pool.map(_run, jobs)))
-    return {name: [next(runs) for _ in range(reps)] for name, (_, reps) in ARMS.items()}
+    made = shared_runs(BASELINE, [["run.years=3", *sets] for sets, _ in ARMS.values()],
+                       [reps for _, reps in ARMS.values()])
+    return {name: [_measures(run) for run in runs] for name, runs in zip(ARMS, made,
+                                                                         strict=True)}
 
 
 def _pairs(market: dict[str, list[dict[str, Any]]], a: str, b: str

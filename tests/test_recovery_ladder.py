@@ -8,16 +8,14 @@ produces, so the spread that grievances add is measured, not assumed."""
 
 from __future__ import annotations
 
-from concurrent.futures import ProcessPoolExecutor
 from typing import Any
 
 import numpy as np
 import pytest
+from shared_runs import shared_runs
 
 from sim.model import recovery as rec
 from sim.model.population import MAJOR, MINOR
-from sim.model.system import simulate
-from sim.scenario import load_scenario
 
 BASELINE = "scenarios/baseline.toml"
 REPLICATIONS = 3
@@ -39,17 +37,10 @@ def test_grievance_is_what_recovery_leaves_and_fades() -> None:
     assert g[0] == pytest.approx(np.exp(-1.0))
 
 
-def _summary(job: tuple[tuple[str, ...], int]) -> dict[str, Any]:
-    sets, replication = job
-    return simulate(load_scenario(BASELINE, SHORT + list(sets)), replication).summary
-
-
 @pytest.fixture(scope="module")
 def runs() -> dict[str, list[dict[str, Any]]]:
-    jobs = [(tuple(sets), r) for sets in ([], NO_GRIEVANCE) for r in range(REPLICATIONS)]
-    with ProcessPoolExecutor(max_workers=2) as pool:
-        out = list(pool.map(_summary, jobs))
-    return {"on": out[:REPLICATIONS], "off": out[REPLICATIONS:]}
+    on, off = shared_runs(BASELINE, [SHORT, SHORT + NO_GRIEVANCE], REPLICATIONS)
+    return {"on": [run.summary for run in on], "off": [run.summary for run in off]}
 
 
 def _rung(runs: list[dict[str, Any]], ladder: str, outcome: str) -> float:
