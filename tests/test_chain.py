@@ -18,13 +18,15 @@ from sim.scenario import load_scenario
 from sim.statistics.intervals import t_interval
 
 # the default market over a shorter horizon: fast enough to replicate (a much smaller
-# front line would let single quits dominate the outcome and drown the policy effects)
-SMALL = ["run.years=2.5", "run.warmup_years=0.5"]
+# front line would let single quits dominate the outcome and drown the policy effects).
+# The horizon and the levels are those of tests/test_empowerment_costs.py, whose runs of
+# the same scenarios on the same seeds are shared (tests/shared_runs.py)
+SMALL = ["run.years=3.0"]
 REPLICATIONS = 6
 
 CONTRASTS: dict[str, tuple[list[str], list[str]]] = {
-    "reliability": (["organization.reliability=0.88"], ["organization.reliability=0.97"]),
-    "empowerment": (["organization.empowerment=0.1"], ["organization.empowerment=0.9"]),
+    "reliability": (["organization.reliability=0.85"], ["organization.reliability=0.99"]),
+    "empowerment": (["organization.empowerment=0.0"], ["organization.empowerment=1.0"]),
 }
 
 
@@ -65,7 +67,7 @@ def run() -> Run:
 
 def test_customers_acquired_equal_active_plus_defected_at_every_period(run) -> None:  # type: ignore[no-untyped-def]
     rows = [r for r in run.periods if r["unit"] == "all"]
-    assert len(rows) == 30
+    assert len(rows) == 36
     for row in rows:
         assert row["cum_acquired"] == row["active_customers"] + row["cum_defected"]
         assert row["acquired"] == row["acquired_paid"] + row["acquired_referral"]
