@@ -190,11 +190,12 @@ def optimize(
     """``spc optimize``: an Optuna search over the levers file's parameters on common random
     numbers, then KN certification of the best candidates.  Options as the command's:
     ``objective``, ``constraints``, ``replications`` (n0), ``budget_runs``, ``candidates``,
-    ``delta``, ``alpha``, ``certify_runs``, ``resume``; ``objective`` may be a list of KPIs
-    (the first searched and certified, the Pareto set of all in ``manifest["optimize"]
-    ["pareto"]`` and the ``pareto`` column).  The returned experiment's
-    ``manifest["optimize"]`` holds the chosen policy and the statement; its tables
-    ``candidates`` and ``trials`` the search; ``out/chosen.toml`` the chosen scenario."""
+    ``delta``, ``alpha``, ``certify_runs``, ``first_stage`` (KN's, at least n0),
+    ``resume``; ``objective`` may be a list of KPIs (the first searched and certified, the
+    Pareto set of all in ``manifest["optimize"]["pareto"]`` and the ``pareto`` column).
+    The returned experiment's ``manifest["optimize"]`` holds the chosen policy and the
+    statement; its tables ``candidates`` and ``trials`` the search; ``out/chosen.toml`` the
+    chosen scenario."""
     from sim.experiment.optimize import run_optimize
     from sim.scenario.levers import load_levers
 

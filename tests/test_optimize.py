@@ -13,6 +13,7 @@ import pandas as pd
 import pytest
 
 from sim.cli import main
+from sim.errors import UserError
 from sim.experiment.optimize import pareto_front, search_and_certify
 from sim.scenario import load_scenario
 from sim.scenario.levers import Lever, LeversSpec
@@ -126,6 +127,30 @@ def test_search_is_reproducible_and_reports_categorical_values() -> None:
     assert len(runs[0].candidates) * N0 == runs[0].search_runs <= 80
 
 
+def test_first_stage_tops_up_the_certified_candidates_before_kn() -> None:
+    """--first-stage: the certified candidates get replications n0 .. first_stage - 1 (the
+    next seeds, counted as certification runs) before KN's first elimination; the search
+    is untouched, and KN's constant shrinks with the longer first stage."""
+    kwargs: dict[str, Any] = {"n0": 3, "budget_runs": 60, "candidates": 3, "delta": DELTA,
+                              "seed": 5}
+    plain = search_and_certify(PLANTED, planted_evaluator(3), "obj", **kwargs)
+    topped = search_and_certify(PLANTED, planted_evaluator(3), "obj", first_stage=10, **kwargs)
+    assert plain.first_stage == 3 and topped.first_stage == 10
+    assert topped.trials.equals(plain.trials) and topped.search_runs == plain.search_runs
+    assert topped.certified == plain.certified
+    assert topped.eta < plain.eta  # KN's constant for n0 = 10 against n0 = 3
+    for i in topped.certified:
+        values = topped.candidates[i].values["obj"]
+        assert len(values) >= 10
+        # replication r of a candidate is the same whoever asks for it (the next seeds)
+        assert values[:10] == planted_evaluator(3)([topped.candidates[i].params],
+                                                   range(10))[0]["obj"]
+    kn_runs = sum(len(topped.candidates[i].values["obj"]) - 10 for i in topped.certified)
+    assert topped.certify_runs == 3 * (10 - 3) + kn_runs
+    with pytest.raises(UserError, match="--first-stage 2"):
+        search_and_certify(PLANTED, planted_evaluator(3), "obj", first_stage=2, **kwargs)
+
+
 # -- levers files and bad input ----------------------------------------------------------------
 
 TINY = ["--set", "customers.initial=300", "--set", "providers.count=2", "--set",
@@ -178,6 +203,9 @@ def test_bad_levers_file_names_file_and_key(tmp_path: Path, capsys: pytest.Captu
     (["--objective", "profit,cost_wages"], "cost_wages"),
     (["--objective", "profit,retention_rate,profit"], "given twice"),
     (["--objective", ",nps"], "an empty name"),
+    (["-r", "3", "--first-stage", "2"], "--first-stage 2"),
+    (["-r", "3", "--first-stage", "10", "--candidates", "4", "--certify-runs", "20"],
+     "--certify-runs 20"),
 ])
 def test_bad_objective_or_constraint_stops_before_running(
         tmp_path: Path, capsys: pytest.CaptureFixture[str], flags: list[str],

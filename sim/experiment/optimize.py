@@ -111,6 +111,7 @@ class Optimum:
     eliminated_at: dict[int, int | None] = field(default_factory=dict)
     feasible_found: bool = True
     complete: bool = True  # False: the certification budget stopped KN early
+    first_stage: int = 0  # KN's first stage per certified candidate (n0 or more)
 
     @property
     def evaluations(self) -> int:
@@ -261,9 +262,14 @@ def search_and_certify(
     start: dict[str, Any] | None = None,
     progress: Callable[[int], None] | None = None,
     certify_runs: int | None = None,
+    first_stage: int | None = None,
 ) -> Optimum:
     """Search (:func:`search`), then KN on the best ``candidates`` feasible ones, with at
     most ``certify_runs`` further runs (None: as many as KN needs).
+
+    KN's first stage is ``first_stage`` replications of each certified candidate (None:
+    the search's ``n0``); the replications ``n0 .. first_stage - 1`` are run before KN's
+    first elimination and count among the certification's runs.
 
     ``delta`` (the indifference zone, in the objective's unit) defaults to 1 % of the
     absolute search mean of the best candidate (recorded with the result)."""
@@ -271,6 +277,9 @@ def search_and_certify(
 
     if n0 < 2:
         raise UserError(f"--replications {n0}: KN needs at least 2 first-stage replications")
+    stage = n0 if first_stage is None else first_stage
+    if stage < n0:
+        raise UserError(f"--first-stage {stage}: allowed: at least --replications ({n0})")
     found, trials = search(levers, evaluate, objective, maximize, constraints, n0, budget_runs,
                            seed, start, progress)
     sign = 1.0 if maximize else -1.0
@@ -282,7 +291,8 @@ def search_and_certify(
         delta = 0.01 * abs(top[0].mean(objective)) or 1.0
     if len(top) == 1:
         return Optimum(found, trials, [top[0].index], top[0].index, delta, alpha, n0,
-                       len(found) * n0, 0, 0.0, {top[0].index: None}, bool(feasible))
+                       len(found) * n0, 0, 0.0, {top[0].index: None}, bool(feasible),
+                       first_stage=n0)
     extra = 0
 
     def more(alive: Sequence[int], r: int) -> list[float]:
@@ -297,12 +307,21 @@ def search_and_certify(
                 c.values[kpi].extend(xs)
         return [v[objective][0] for v in values]
 
-    first = np.array([c.values[objective][:n0] for c in top])
-    selection = kn_select(first, more, delta, alpha, maximize, certify_runs)
+    if stage > n0:  # the rest of KN's first stage, on the next seeds
+        for c, v in zip(top, evaluate([c.params for c in top], range(n0, stage)),
+                        strict=True):
+            for kpi, xs in v.items():
+                c.values[kpi].extend(xs)
+        extra = len(top) * (stage - n0)
+        if progress is not None:
+            progress(extra)
+    budget = None if certify_runs is None else max(0, certify_runs - extra)
+    first = np.array([c.values[objective][:stage] for c in top])
+    selection = kn_select(first, more, delta, alpha, maximize, budget)
     return Optimum(found, trials, [c.index for c in top], top[selection.chosen].index, delta,
                    alpha, n0, len(found) * n0, extra, selection.eta,
                    {top[i].index: selection.eliminated_at[i] for i in range(len(top))},
-                   bool(feasible), selection.complete)
+                   bool(feasible), selection.complete, first_stage=stage)
 
 
 def lever_overrides(params: dict[str, Any]) -> list[str]:
@@ -370,6 +389,7 @@ def run_optimize(
     delta: float | None = None,
     alpha: float = 0.05,
     certify_runs: int | None = None,
+    first_stage: int | None = None,
     resume: bool = False,
     force: bool = False,
     fmt: str = "parquet",
@@ -395,6 +415,15 @@ def run_optimize(
         raise UserError(f"--alpha {alpha}: allowed: a probability in (0, 1), e.g. 0.05")
     if delta is not None and not (math.isfinite(delta) and delta > 0):
         raise UserError(f"--delta {delta}: allowed: a positive number in the objective's unit")
+    if first_stage is not None and first_stage < replications:
+        raise UserError(f"--first-stage {first_stage}: allowed: at least --replications "
+                        f"({replications}), whose runs are the first stage's first")
+    topping = candidates * ((first_stage or replications) - replications)
+    if certify_runs is not None and certify_runs < topping:
+        raise UserError(f"--certify-runs {certify_runs}: the first stage alone needs up to "
+                        f"{topping} runs ({candidates} candidates x {first_stage} - "
+                        f"{replications} replications); allowed: at least {topping}, or a "
+                        "smaller --first-stage")
     from sim.statistics.decision import better_is_higher
 
     maximize = better_is_higher(objective)
@@ -410,6 +439,8 @@ def run_optimize(
             "certify_runs": certify_runs}
     if others:  # several objectives (with one, the plan is as it always was)
         plan["objectives"] = [objective, *others]
+    if first_stage is not None:  # (without it, the plan is as it always was)
+        plan["first_stage"] = first_stage
     _open(store, plan, resume, force)
 
     def evaluate(points: Sequence[dict[str, Any]], reps: range) -> list[Values]:
@@ -430,7 +461,8 @@ def run_optimize(
             levers, evaluate, objective, maximize, rules, n0=replications,
             budget_runs=budget_runs, candidates=candidates, delta=delta, alpha=alpha,
             seed=sampler_seed(seed), start=_base_params(levers, base.flat()),
-            progress=lambda n: _advance(bar, n), certify_runs=certify_runs)
+            progress=lambda n: _advance(bar, n), certify_runs=certify_runs,
+            first_stage=first_stage)
     chosen = opt.candidates[opt.chosen]
     chosen_scenario = base.with_overrides(lever_overrides(chosen.params))
     tables = optimize_tables(opt, objective, rules, others)
@@ -439,7 +471,8 @@ def run_optimize(
               "constraints": [str(c) for c in rules], "chosen": chosen.index,
               "chosen_params": chosen.params, "delta": opt.delta,
               "delta_given": delta is not None, "alpha": opt.alpha,
-              "n0": opt.n0, "eta": opt.eta, "certified": opt.certified,
+              "n0": opt.n0, "first_stage": opt.first_stage, "eta": opt.eta,
+              "certified": opt.certified,
               "search_runs": opt.search_runs, "certify_runs": opt.certify_runs,
               "feasible_found": opt.feasible_found, "certified_complete": opt.complete,
               "grid_size": levers.grid_size(),
