@@ -21,6 +21,7 @@ from sim.experiment.design import (
     point_scenario,
     toml_literal,
 )
+from sim.scenario.paths import file_key
 
 ROOT = Path(__file__).resolve().parent.parent
 BASELINE = ROOT / "scenarios" / "baseline.toml"
@@ -126,6 +127,16 @@ def test_point_overrides_are_toml_literals_that_build_the_point(tmp_path: Path) 
     flat = scenario.flat()
     assert {k: flat[k] for k in point} == point
     assert flat["run.years"] == 2.0  # the sweep's overrides apply too
+
+
+def test_keys_of_parameter_table_files_are_written_as_in_the_file() -> None:
+    """One rule for sweep, levers and priors files: table paths quoted, list entries
+    indexed."""
+    assert file_key(("factors", "providers.count", "low"), "factors") == \
+        'factors."providers.count".low'
+    assert file_key(("levers", "providers.count"), "levers") == 'levers."providers.count"'
+    assert file_key(("kpis", 0), "factors") == "kpis[0]"
+    assert file_key(("design",), "factors") == "design"
 
 
 def test_toml_literals() -> None:
@@ -279,6 +290,8 @@ REFUSALS = {
     "no replications": (
         FACTORIAL.replace("replications = 2", "replications = 0"), "replications", "0"),
     "no kpis": (FACTORIAL.replace('["retention_rate"]', "[]"), "kpis", "not accepted"),
+    "a kpi that is no name": (FACTORIAL.replace('["retention_rate"]', "[3]"), "kpis[0]",
+                              "not accepted"),
     "bad override": (
         FACTORIAL.replace('"run.years=2.0"', '"run.years=-1"'), "overrides", "run.years"),
     "categorical factor in an lhs design": (

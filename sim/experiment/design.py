@@ -40,7 +40,14 @@ from sim.scenario.loader import (
     read_toml_file,
     resolve_path,
 )
-from sim.scenario.paths import ParameterKind, checked, parameter_kind, toml_literal, whole
+from sim.scenario.paths import (
+    ParameterKind,
+    checked,
+    file_error,
+    toml_literal,
+    varied_parameter_kind,
+    whole,
+)
 from sim.scenario.schema import SAFE_NAME_RULE, SECTIONS, name_problem
 
 Design = Literal["factorial", "lhs", "sobol", "morris"]
@@ -49,7 +56,6 @@ MORRIS_LEVELS = 4
 """Grid levels of the Morris design (``num_levels`` of SALib's sampler and analysis)."""
 
 FactorKind = ParameterKind
-NOT_FACTORS = ("run.seed",)  # replications own the seeds
 
 
 class _FactorTable(BaseModel):
@@ -141,29 +147,9 @@ class SweepSpec(BaseModel):
         }
 
 
-def _key(loc: tuple[Any, ...]) -> str:
-    """A key path of the sweep file; factor paths quoted as they are written."""
-    if loc and loc[0] == "factors" and len(loc) >= 2:
-        return ".".join(["factors", f'"{loc[1]}"', *[str(p) for p in loc[2:3]]])
-    if len(loc) >= 2 and isinstance(loc[1], int):
-        return f"{loc[0]}[{loc[1]}]"
-    return str(loc[0]) if loc else ""
-
-
 def _file_error(exc: ValidationError, source: str) -> ScenarioError:
-    err = exc.errors()[0]
-    loc = tuple(err["loc"])
-    key = _key(loc)
-    in_factor = loc[:1] == ("factors",) and len(loc) >= 3
-    if err["type"] == "extra_forbidden":
-        fields = _FactorTable.model_fields if in_factor else _SweepFile.model_fields
-        where = "a factor" if in_factor else "a sweep file"
-        return ScenarioError(source, key, "unknown key", f"keys of {where}: {', '.join(fields)}")
-    if err["type"] == "missing":
-        return ScenarioError(source, key, "missing", _ALLOWED.get(str(loc[-1])))
-    field = str(loc[2]) if in_factor else str(loc[0])
-    problem = f"value {err.get('input')!r} is not accepted ({err['msg']})"
-    return ScenarioError(source, key, problem, _ALLOWED.get(field))
+    return file_error(exc, source, "factors", "factor", (_FactorTable, _SweepFile), _ALLOWED,
+                      file_noun="a sweep file")
 
 
 def _read(path: Path) -> dict[str, Any]:
@@ -172,12 +158,7 @@ def _read(path: Path) -> dict[str, Any]:
 
 def _parameter_kind(source: str, path: str) -> FactorKind:
     """The kind of the scenario parameter at ``path``, or an error naming the allowed paths."""
-    key = f'factors."{path}"'
-    kind = parameter_kind(source, key, path)
-    if path in NOT_FACTORS:
-        raise ScenarioError(source, key, "cannot be a factor (replications own the seeds)",
-                            "any other scenario parameter")
-    return kind
+    return varied_parameter_kind(source, f'factors."{path}"', path, "factor")
 
 
 def _checked(source: str, base: Scenario, path: str, field: str, value: Any) -> Any:

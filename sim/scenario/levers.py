@@ -32,16 +32,13 @@ from sim.scenario.paths import (
     ParameterKind,
     checked,
     file_error,
-    parameter_kind,
     toml_literal,
+    varied_parameter_kind,
     whole,
 )
 from sim.scenario.schema import SECTIONS
 
 LeverKind = ParameterKind
-
-#: Parameters that cannot be levers: the replications own the seeds.
-NOT_LEVERS = ("run.seed",)
 
 
 class _LeverTable(BaseModel):
@@ -130,10 +127,7 @@ class LeversSpec(BaseModel):
 
 def _lever(source: str, base: Scenario, path: str, table: _LeverTable) -> Lever:
     key = f'levers."{path}"'
-    kind = parameter_kind(source, key, path)
-    if path in NOT_LEVERS:
-        raise ScenarioError(source, key, "cannot be a lever (replications own the seeds)",
-                            "any other scenario parameter")
+    kind = varied_parameter_kind(source, key, path, "lever")
     section, _, name = path.partition(".")
     described = _describe_allowed(SECTIONS[section], name)
     has_range = table.low is not None or table.high is not None or table.step is not None
@@ -185,4 +179,4 @@ def load_levers(path: str | Path, base: Scenario) -> LeversSpec:
     return LeversSpec(path=path, description=raw.description.strip(), levers=levers)
 
 
-__all__ = ["NOT_LEVERS", "Lever", "LeverKind", "LeversSpec", "load_levers"]
+__all__ = ["Lever", "LeverKind", "LeversSpec", "load_levers"]

@@ -57,6 +57,20 @@ def parameter_kind(source: str, key: str, path: str) -> ParameterKind:
     return "categorical"
 
 
+#: parameters that a sweep or a search cannot vary: the replications own the seeds
+SEED_PATHS = ("run.seed",)
+
+
+def varied_parameter_kind(source: str, key: str, path: str, role: str) -> ParameterKind:
+    """:func:`parameter_kind` of a parameter that a sweep or a search varies (``role``:
+    "factor", "lever"); an error naming ``key`` of ``source`` if it is a seed."""
+    kind = parameter_kind(source, key, path)
+    if path in SEED_PATHS:
+        raise ScenarioError(source, key, f"cannot be a {role} (replications own the seeds)",
+                            "any other scenario parameter")
+    return kind
+
+
 def checked(source: str, base: Scenario, key: str, path: str, value: Any) -> Any:
     """``value`` as the scenario ``base`` validates it at ``path`` (an error names ``key``
     of ``source``)."""
@@ -74,22 +88,32 @@ def whole(kind: ParameterKind, value: float) -> float | int:
         else value
 
 
+def file_key(loc: tuple[Any, ...], section: str) -> str:
+    """The key path of a schema error at ``loc`` in a file of parameter tables, as written:
+    a table's parameter path quoted (``levers."providers.count".low``), a list entry
+    indexed (``kpis[0]``)."""
+    if loc[:1] == (section,) and len(loc) >= 2:
+        return ".".join([section, f'"{loc[1]}"', *[str(p) for p in loc[2:3]]])
+    if len(loc) >= 2 and isinstance(loc[1], int):
+        return f"{loc[0]}[{loc[1]}]"
+    return ".".join(str(p) for p in loc)
+
+
 def file_error(exc: ValidationError, source: str, section: str, what: str,
                models: tuple[type[BaseModel], type[BaseModel]],
-               allowed: dict[str, str]) -> ScenarioError:
-    """The first schema error of a file of parameter tables (``[levers]``, ``[priors]``:
-    ``section``, each table a ``what``) as one message naming the key and what is allowed;
-    ``models`` are the table's and the file's models, ``allowed`` says what each field
-    takes."""
+               allowed: dict[str, str], file_noun: str | None = None) -> ScenarioError:
+    """The first schema error of a file of parameter tables (``[levers]``, ``[priors]``,
+    ``[factors]``: ``section``, each table a ``what``, the file ``file_noun``, by default
+    "a <what>s file") as one message naming the key and what is allowed; ``models`` are
+    the table's and the file's models, ``allowed`` says what each field takes."""
     table_model, file_model = models
     err = exc.errors()[0]
     loc = tuple(err["loc"])
     in_table = loc[:1] == (section,) and len(loc) >= 3
-    key = (".".join([section, f'"{loc[1]}"', str(loc[2])]) if in_table
-           else ".".join(str(p) for p in loc))
+    key = file_key(loc, section)
     if err["type"] == "extra_forbidden":
         fields = table_model.model_fields if in_table else file_model.model_fields
-        where = f"a {what}" if in_table else f"a {what}s file"
+        where = f"a {what}" if in_table else (file_noun or f"a {what}s file")
         return ScenarioError(source, key, "unknown key", f"keys of {where}: {', '.join(fields)}")
     field = str(loc[2]) if in_table else str(loc[0])
     if err["type"] == "missing":
@@ -98,5 +122,5 @@ def file_error(exc: ValidationError, source: str, section: str, what: str,
     return ScenarioError(source, key, problem, allowed.get(field))
 
 
-__all__ = ["ParameterKind", "checked", "file_error", "parameter_kind", "toml_literal",
-           "whole"]
+__all__ = ["SEED_PATHS", "ParameterKind", "checked", "file_error", "file_key", "parameter_kind",
+           "toml_literal", "varied_parameter_kind", "whole"]
