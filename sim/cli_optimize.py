@@ -161,7 +161,7 @@ def add_optimize_parsers(sub: Any) -> None:
                                      "the certification's runs come on top")
     p.add_argument("-r", "--replications", type=cli_args.bounded_int(2, 1000), default=5,
                    help="replications per candidate in the search, KN's first stage "
-                        "(default 5)")
+                        "unless --first-stage (default 5)")
     p.add_argument("--first-stage", type=cli_args.bounded_int(2, 1000), metavar="N",
                    help="replications of each certified candidate before KN's first "
                         "elimination (default: -r); at least -r. A first stage of 10 or "

@@ -12,7 +12,8 @@
    first candidate.
 2. **Certification.**  The best ``k`` feasible candidates (on their search means) go to
    KN (:func:`sim.statistics.selection.kn_select`), whose first stage is the search's
-   ``n0`` replications; each further stage adds replication ``n0``, ``n0 + 1``, ... of the
+   ``n0`` replications, or ``first_stage`` of them (the search's, then replications
+   ``n0 .. first_stage - 1`` of each); each further stage adds the next replication of the
    survivors, on the same seeds.  The chosen policy is within ``delta`` of the best of
    those ``k`` candidates with probability at least ``1 - alpha`` (under KN's
    assumptions: normal observations; the search's selection of the ``k`` is not part of
