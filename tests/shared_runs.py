@@ -22,6 +22,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from customer_memory import Snapshot, snapshot_run
+
 from sim.model.system import simulate
 from sim.scenario import load_scenario
 
@@ -33,15 +35,24 @@ PATIENCE_SECONDS = 1800.0
 
 @dataclass(frozen=True)
 class Run:
-    """What a test keeps of one run: its summary and its period rows."""
+    """What a test keeps of one run: its summary and its period rows, or its summary and
+    the customers' state after every review (:func:`customer_memory.snapshot_run`)."""
 
     summary: dict[str, Any]
     periods: list[dict[str, Any]]
+    snapshots: list[Snapshot] | None = None
 
 
-def _make(job: tuple[str, tuple[str, ...], int]) -> Run:
-    path, sets, replication = job
-    result = simulate(load_scenario(path, list(sets)), replication)
+Job = tuple[str, tuple[str, ...], int, bool]
+
+
+def _make(job: Job) -> Run:
+    path, sets, replication, snapshots = job
+    scenario = load_scenario(path, list(sets))
+    if snapshots:  # the same run, watched (the watcher only reads the customers' state)
+        snaps, summary = snapshot_run(scenario, replication)
+        return Run(summary, [], snaps)
+    result = simulate(scenario, replication)
     return Run(result.summary, result.periods)
 
 
@@ -60,22 +71,25 @@ def _claim(file: Path) -> bool:
 
 
 def shared_runs(path: str, designs: Sequence[Sequence[str]],
-                replications: int | Sequence[int]) -> list[list[Run]]:
+                replications: int | Sequence[int], snapshots: bool = False) -> list[list[Run]]:
     """Replications ``0 .. replications - 1`` of ``path`` under each list of ``--set``
     overrides in ``designs`` (common random numbers: replication r of every design on the
     same seed), made on two processes; ``out[d][r]`` is design d's replication r.
-    ``replications`` is one count for every design or one count per design."""
+    ``replications`` is one count for every design or one count per design; with
+    ``snapshots`` the runs keep the customers' state after every review instead of the
+    period rows (stored apart from the runs without)."""
     counts = ([replications] * len(designs) if isinstance(replications, int)
               else list(replications))
-    jobs = [(path, tuple(sets), r) for sets, n in zip(designs, counts, strict=True)
+    jobs = [(path, tuple(sets), r, snapshots) for sets, n in zip(designs, counts, strict=True)
             for r in range(n)]
     folder = os.environ.get(RUNS_DIR)
     if not folder:  # outside a session that set up the directory: make every run here
         with ProcessPoolExecutor(max_workers=2) as pool:
             made = list(pool.map(_make, jobs))
     else:
-        files = [Path(folder) / f"{load_scenario(p, list(s)).hash}-{r}.pickle"
-                 for p, s, r in jobs]
+        kind = "-snapshots" if snapshots else ""
+        files = [Path(folder) / f"{load_scenario(p, list(s)).hash}-{r}{kind}.pickle"
+                 for p, s, r, _ in jobs]
         mine = [i for i, file in enumerate(files) if not file.exists() and _claim(file)]
         if mine:
             with ProcessPoolExecutor(max_workers=2) as pool:
@@ -90,7 +104,7 @@ def shared_runs(path: str, designs: Sequence[Sequence[str]],
     return out
 
 
-def _wait_for(file: Path, job: tuple[str, tuple[str, ...], int]) -> Run:
+def _wait_for(file: Path, job: Job) -> Run:
     """The stored run, once its maker has stored it (made here if that takes too long)."""
     deadline = time.monotonic() + PATIENCE_SECONDS
     while not file.exists():

@@ -8,14 +8,11 @@ service-level staffing rule the congestion channel disappears, while retention s
 
 from __future__ import annotations
 
-from concurrent.futures import ProcessPoolExecutor
 from typing import Any
 
 import numpy as np
 import pytest
-
-from sim.model.system import simulate
-from sim.scenario import load_scenario
+from shared_runs import shared_runs
 
 REPLICATIONS = 2
 COMPETITION = (0.1, 0.9)
@@ -25,23 +22,20 @@ SERVICE_LEVEL = ["organization.adaptive_staffing=true",
 pytestmark = pytest.mark.slow
 
 
-def _run(job: tuple[float, bool, int]) -> dict[str, Any]:
-    competition, service_level, replication = job
-    overrides = ["run.years=3.0", f"market.competition={competition}"]
-    if service_level:
-        overrides += SERVICE_LEVEL
-    summary = simulate(load_scenario("scenarios/baseline.toml", overrides), replication).summary
-    return {k: v for k, v in summary.items() if isinstance(v, int | float)}
-
-
 @pytest.fixture(scope="module")
 def runs() -> dict[tuple[float, bool], list[dict[str, Any]]]:
-    jobs = [(c, s, r) for s in (False, True) for c in COMPETITION for r in range(REPLICATIONS)]
-    with ProcessPoolExecutor(max_workers=2) as pool:
-        out = list(pool.map(_run, jobs))
+    """Summaries by (competition, service-level staffing); the runs without the staffing
+    rule are watched, so that tests/test_jones_sasser.py shares them."""
     grouped: dict[tuple[float, bool], list[dict[str, Any]]] = {}
-    for (c, s, _), summary in zip(jobs, out, strict=True):
-        grouped.setdefault((c, s), []).append(summary)
+    for service_level in (False, True):
+        designs = [["run.years=3.0", f"market.competition={c}",
+                    *(SERVICE_LEVEL if service_level else [])] for c in COMPETITION]
+        made = shared_runs("scenarios/baseline.toml", designs, REPLICATIONS,
+                           snapshots=not service_level)
+        for c, runs in zip(COMPETITION, made, strict=True):
+            grouped[(c, service_level)] = [
+                {k: v for k, v in run.summary.items() if isinstance(v, int | float)}
+                for run in runs]
     return grouped
 
 

@@ -11,11 +11,10 @@ in the model names deciles: the curve comes from persistent, heterogeneous satis
 
 from __future__ import annotations
 
-from concurrent.futures import ProcessPoolExecutor
-
 import numpy as np
 import pytest
-from customer_memory import retention_by_decile, snapshot_run
+from customer_memory import retention_by_decile
+from shared_runs import shared_runs
 
 from sim.scenario import load_scenario
 
@@ -24,24 +23,19 @@ REPLICATIONS = 2
 pytestmark = pytest.mark.slow
 
 
-def _curve(job: tuple[float, int]) -> tuple[np.ndarray, np.ndarray]:
-    """(customers kept, customers seen) by decile for one replication."""
-    competition, replication = job
-    scenario = load_scenario("scenarios/baseline.toml",
-                             ["run.years=3.0", f"market.competition={competition}"])
-    snaps, _ = snapshot_run(scenario, replication)
-    return retention_by_decile(snaps, scenario.params.run.warmup_years, counts=True)
-
-
 @pytest.fixture(scope="module")
 def curves() -> dict[float, np.ndarray]:
-    jobs = [(c, r) for c in (0.1, 0.9) for r in range(REPLICATIONS)]
-    with ProcessPoolExecutor(max_workers=2) as pool:
-        out = list(pool.map(_curve, jobs))
+    """One-year retention by decile, pooled over the replications, at each competition
+    (the runs, watched, are shared with tests/test_competition_channels.py)."""
+    designs = [["run.years=3.0", f"market.competition={c}"] for c in (0.1, 0.9)]
+    made = shared_runs("scenarios/baseline.toml", designs, REPLICATIONS, snapshots=True)
+    warmup = load_scenario("scenarios/baseline.toml", designs[0]).params.run.warmup_years
     pooled: dict[float, np.ndarray] = {}
-    for competition in (0.1, 0.9):
-        kept = sum(k for (c, _), (k, _s) in zip(jobs, out, strict=True) if c == competition)
-        seen = sum(s for (c, _), (_k, s) in zip(jobs, out, strict=True) if c == competition)
+    for competition, runs in zip((0.1, 0.9), made, strict=True):
+        counts = [retention_by_decile(run.snapshots or [], warmup, counts=True)
+                  for run in runs]
+        kept = sum(k for k, _ in counts)
+        seen = sum(s for _, s in counts)
         pooled[competition] = np.asarray(kept) / np.asarray(seen)
     return pooled
 
