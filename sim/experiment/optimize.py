@@ -278,9 +278,7 @@ def search_and_certify(
 
     if n0 < 2:
         raise UserError(f"--replications {n0}: KN needs at least 2 first-stage replications")
-    stage = n0 if first_stage is None else first_stage
-    if stage < n0:
-        raise UserError(f"--first-stage {stage}: allowed: at least --replications ({n0})")
+    stage = first_stage_size(first_stage, n0)
     found, trials = search(levers, evaluate, objective, maximize, constraints, n0, budget_runs,
                            seed, start, progress)
     sign = 1.0 if maximize else -1.0
@@ -296,26 +294,24 @@ def search_and_certify(
                        first_stage=n0)
     extra = 0
 
-    def more(alive: Sequence[int], r: int) -> list[float]:
+    def certify(chosen: Sequence[Candidate], reps: range) -> list[Values]:
+        """Replications ``reps`` of the ``chosen`` candidates, added to their values and
+        counted as the certification's runs."""
         nonlocal extra
-        chosen = [top[i] for i in alive]
-        values = evaluate([c.params for c in chosen], range(r, r + 1))
-        extra += len(alive)
+        values = evaluate([c.params for c in chosen], reps)
+        extra += len(chosen) * len(reps)
         if progress is not None:
-            progress(len(alive))
+            progress(len(chosen) * len(reps))
         for c, v in zip(chosen, values, strict=True):
             for kpi, xs in v.items():
                 c.values[kpi].extend(xs)
-        return [v[objective][0] for v in values]
+        return values
+
+    def more(alive: Sequence[int], r: int) -> list[float]:
+        return [v[objective][0] for v in certify([top[i] for i in alive], range(r, r + 1))]
 
     if stage > n0:  # the rest of KN's first stage, on the next seeds
-        for c, v in zip(top, evaluate([c.params for c in top], range(n0, stage)),
-                        strict=True):
-            for kpi, xs in v.items():
-                c.values[kpi].extend(xs)
-        extra = len(top) * (stage - n0)
-        if progress is not None:
-            progress(extra)
+        certify(top, range(n0, stage))
     budget = None if certify_runs is None else max(0, certify_runs - extra)
     first = np.array([c.values[objective][:stage] for c in top])
     selection = kn_select(first, more, delta, alpha, maximize, budget)
@@ -323,6 +319,17 @@ def search_and_certify(
                    alpha, n0, len(found) * n0, extra, selection.eta,
                    {top[i].index: selection.eliminated_at[i] for i in range(len(top))},
                    bool(feasible), selection.complete, first_stage=stage)
+
+
+def first_stage_size(first_stage: int | None, n0: int) -> int:
+    """KN's first stage: ``first_stage`` replications (None: the search's ``n0``), which
+    must include the search's."""
+    if first_stage is None:
+        return n0
+    if first_stage < n0:
+        raise UserError(f"--first-stage {first_stage}: allowed: at least --replications "
+                        f"({n0}), whose runs are the first stage's first")
+    return first_stage
 
 
 def lever_overrides(params: dict[str, Any]) -> list[str]:
@@ -416,10 +423,7 @@ def run_optimize(
         raise UserError(f"--alpha {alpha}: allowed: a probability in (0, 1), e.g. 0.05")
     if delta is not None and not (math.isfinite(delta) and delta > 0):
         raise UserError(f"--delta {delta}: allowed: a positive number in the objective's unit")
-    if first_stage is not None and first_stage < replications:
-        raise UserError(f"--first-stage {first_stage}: allowed: at least --replications "
-                        f"({replications}), whose runs are the first stage's first")
-    topping = candidates * ((first_stage or replications) - replications)
+    topping = candidates * (first_stage_size(first_stage, replications) - replications)
     if certify_runs is not None and certify_runs < topping:
         raise UserError(f"--certify-runs {certify_runs}: the first stage alone needs up to "
                         f"{topping} runs ({candidates} candidates x {first_stage} - "
