@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import math
 import os
 import sys
 from collections.abc import Sequence
@@ -23,6 +22,7 @@ from sim.cli_experiment import (
     cmd_run_replications,
     default_out,
     discard_unused_defaults,
+    print_run_kpis,
     report_failures,
     set_and_seed,
     wants_experiment,
@@ -36,32 +36,11 @@ from sim.errors import ScenarioError, UserError, clipped, printable
 from sim.scenario.library import DEFAULT_MMC, DEFAULT_SCENARIO, locate
 
 
-def _format_value(value: Any) -> str:
-    if isinstance(value, float):
-        if math.isnan(value):
-            return "n/a"
-        return f"{value:,.4g}" if abs(value) < 1e6 else f"{value:,.0f}"
-    if isinstance(value, dict):
-        return ", ".join(f"{k}={_format_value(v)}" for k, v in value.items())
-    return str(value)
-
-
-def print_table(title: str, rows: list[tuple[str, str]], out: Any = None) -> None:
-    """A two-column aligned table."""
-    out = out or sys.stdout
-    width = max((len(k) for k, _ in rows), default=0)
-    print(title, file=out)
-    print("-" * max(len(title), 20), file=out)
-    for key, value in rows:
-        print(f"  {key:<{width}}  {value}", file=out)
-
-
 # -- commands ------------------------------------------------------------------------------
 def cmd_run(args: argparse.Namespace) -> int:
     from sim.experiment.executors import SequentialExecutor
     from sim.experiment.runner import run_replications
     from sim.experiment.store import ResultsStore
-    from sim.kpis import unit as kpi_unit
     from sim.output import flat_kpis, json_safe
     from sim.scenario import load_scenario
 
@@ -86,15 +65,11 @@ def cmd_run(args: argparse.Namespace) -> int:
         payload = {"scenario": scenario.name, "seed": seed, "kpis": json_safe(kpis)}
         print(json.dumps(payload, indent=2))
     elif not args.quiet:
-        values = {k: _format_value(v) for k, v in flat_kpis(kpis).items()}
-        width = max(map(len, values.values()), default=0)
-        rows = [(k, f"{v:<{width}}  {kpi_unit(k, 'summary')}".rstrip())
-                for k, v in values.items()]
-        print_table(
-            f"{scenario.name}: seed {seed}, "
-            f"{scenario.params.run.years:g} years, {exp.manifest['wall_seconds']:.1f} s",
-            rows,
-        )
+        years = scenario.params.run.years
+        print(f"{scenario.name}: seed {seed}, {years:g} year{'' if years == 1 else 's'}, "
+              f"{exp.manifest['wall_seconds']:.1f} s")
+        behaviour = scenario.params.run.mode == "behaviour"
+        print_run_kpis(flat_kpis(kpis), scenario.params.money.currency if behaviour else "")
         print(f"\nresults written to {out}")
     return 0
 

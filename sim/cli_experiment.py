@@ -6,6 +6,7 @@ import argparse
 import json
 import math
 import sys
+from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
@@ -14,7 +15,14 @@ import pandas as pd
 from sim import cli_args
 from sim.errors import UserError
 from sim.experiment.executors import EXECUTORS
-from sim.kpis import SURVIVOR_NOTE, check_scenario_kpis, money_unit, registry_order, survivors
+from sim.kpis import (
+    SURVIVOR_NOTE,
+    check_scenario_kpis,
+    is_setting,
+    money_unit,
+    registry_order,
+    survivors,
+)
 from sim.kpis import unit as kpi_unit
 from sim.scenario.library import locate
 
@@ -148,6 +156,46 @@ def cli_number(value: float, digits: int = 4) -> str:
     return f"{value:,.{digits}g}"
 
 
+def kpi_label(kpi: str) -> str:
+    """A KPI's name as printed: marked † when it is computed on the survivors."""
+    return kpi + (" †" if survivors(kpi) else "")
+
+
+def kpi_unit_label(kpi: str, currency: str = "") -> str:
+    """A KPI's unit as printed, money with the scenario's currency label."""
+    return money_unit(kpi_unit(kpi, "summary"), currency)
+
+
+def kpi_column_width(kpis: Iterable[str]) -> int:
+    """Width of a table's KPI column: the longest printed name, and at least 44."""
+    return max([44, *(len(kpi_label(k)) for k in kpis)])
+
+
+def print_survivor_note(kpis: Iterable[str]) -> None:
+    """The footnote to the † of the KPIs computed on the survivors, if any is printed."""
+    if any(survivors(k) for k in kpis):
+        print(f"†: {SURVIVOR_NOTE}")
+
+
+def print_run_kpis(kpis: dict[str, Any], currency: str = "") -> None:
+    """One run's KPIs, as a replicated run's are printed: in the registry's order, headline
+    first, each with its unit, money with thousands separators; ``n/a`` where a KPI is
+    undefined (no customer in its denominator).  Settings of the run (the warm-up) are not
+    KPIs and are left out; the summary table keeps them."""
+    from sim.experiment.runner import MAIN_KPIS
+
+    names = registry_order([k for k in kpis if not is_setting(k)], MAIN_KPIS)
+    width = kpi_column_width(names)
+    print(f"{'kpi':<{width}} {'value':>12}  unit")
+    for name in names:
+        value = kpis[name]
+        shown = ("n/a" if value is None or (isinstance(value, float) and math.isnan(value))
+                 else cli_number(float(value)))
+        print(f"{kpi_label(name):<{width}} {shown:>12}  "
+              f"{kpi_unit_label(name, currency)}".rstrip())
+    print_survivor_note(names)
+
+
 def _number(value: Any) -> Any:
     if isinstance(value, float) and not math.isfinite(value):
         return None
@@ -217,14 +265,13 @@ def cmd_run_replications(args: argparse.Namespace, scenario: Any) -> int:
         if not table.empty:
             table = table.set_index("kpi").loc[
                 registry_order(table["kpi"], MAIN_KPIS)].reset_index()
-        print(f"{'kpi':<44} {'mean':>12} {'95% CI':>27} {'n':>4}  unit")
+        width = kpi_column_width(table.get("kpi", []))
+        print(f"{'kpi':<{width}} {'mean':>12} {'95% CI':>27} {'n':>4}  unit")
         for row in table.itertuples():
             ci = f"[{cli_number(row.ci_low)}, {cli_number(row.ci_high)}]"
-            name = row.kpi + (" †" if survivors(row.kpi) else "")
-            print(f"{name:<44} {cli_number(row.mean):>12} {ci:>27} {int(row.n):>4}  "
-                  f"{money_unit(kpi_unit(row.kpi, 'summary'), currency)}".rstrip())
-        if any(survivors(k) for k in table.get("kpi", [])):
-            print(f"†: {SURVIVOR_NOTE}")
+            print(f"{kpi_label(row.kpi):<{width}} {cli_number(row.mean):>12} {ci:>27} "
+                  f"{int(row.n):>4}  {kpi_unit_label(row.kpi, currency)}".rstrip())
+        print_survivor_note(table.get("kpi", []))
         print(f"\nresults written to {out}")
     return report_failures(exp.failures, out)
 

@@ -824,6 +824,13 @@ def lookup(name: str, table: str | None = None) -> Kpi | None:
     return None
 
 
+def is_setting(name: str) -> bool:
+    """Whether the summary column ``name`` is a setting of the run (such as the warm-up
+    chosen), not a result: it is neither summarised, compared nor printed as a KPI."""
+    entry = lookup(name, "summary")
+    return entry is not None and entry.kind is Kind.SETTING
+
+
 def direction(name: str) -> Direction:
     """Which way ``name`` is better (a summary KPI, a per-unit KPI or a period column)."""
     entry = lookup(name, "summary")

@@ -19,10 +19,14 @@ from sim.statistics.intervals import t_interval
 
 # the default market over a shorter horizon: fast enough to replicate (a much smaller
 # front line would let single quits dominate the outcome and drown the policy effects).
-# The horizon and the levels are those of tests/test_empowerment_costs.py, whose runs of
-# the same scenarios on the same seeds are shared (tests/shared_runs.py)
+# The horizon, the levels and the replications are those of tests/test_empowerment_costs.py,
+# whose runs of the same scenarios on the same seeds are shared (tests/shared_runs.py).
+# Measured paired differences, 95 % t intervals over these 3 replications (over 6 they
+# narrow to within these): reliability 0.85 -> 0.99, retention +3.7 pp [1.6, 5.8], promoter
+# conversion +4.5 pp [1.9, 7.0]; empowerment 0 -> 1, retention +4.7 pp [3.7, 5.7], promoter
+# conversion +8.0 pp [2.4, 13.5], quick recoveries +38 pp [29, 46].
 SMALL = ["run.years=3.0"]
-REPLICATIONS = 6
+REPLICATIONS = 3
 
 CONTRASTS: dict[str, tuple[list[str], list[str]]] = {
     "reliability": (["organization.reliability=0.85"], ["organization.reliability=0.99"]),

@@ -259,8 +259,8 @@ def test_spc_run_prints_each_kpi_with_its_unit(
 ) -> None:
     assert main(["run", str(MMC), "--set", "run.years=0.01", "--out", str(tmp_path / "r")]) == 0
     lines = capsys.readouterr().out.splitlines()
-    shown = {line.split()[0]: line.split(maxsplit=2)[2] for line in lines
-             if line.startswith("  ") and len(line.split()) >= 3}
+    rows = lines[2:lines.index("")]  # after the title and the header, before the blank line
+    shown = {line.split()[0]: line.split(maxsplit=2)[2] for line in rows}
     assert shown["mean_wait"] == "hours" and shown["throughput_per_hour"] == "visits per hour"
     assert set(shown) == {k for k, v in registry.TABLES["queue_summary"].items() if v.unit}
 

@@ -18,7 +18,7 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
-from sim.kpis import IDENTIFIERS, Direction, Kind, lookup, summary_kpis
+from sim.kpis import IDENTIFIERS, Direction, Kind, is_setting, lookup, summary_kpis
 from sim.kpis import direction as kpi_direction
 from sim.statistics.intervals import difference_bounds, t_interval, within
 
@@ -61,13 +61,6 @@ def is_outcome(kpi: str) -> bool:
     setting): only outcomes get better/worse verdicts and are counted in votes."""
     entry = lookup(kpi, "summary")
     return entry is not None and entry.kind is Kind.OUTCOME
-
-
-def is_setting(kpi: str) -> bool:
-    """Whether the summary column ``kpi`` is a setting of the run (such as the warm-up
-    chosen), not a result: it is neither summarised nor compared."""
-    entry = lookup(kpi, "summary")
-    return entry is not None and entry.kind is Kind.SETTING
 
 
 def kpi_bounds(kpi: str) -> tuple[float, float]:
