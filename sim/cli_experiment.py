@@ -467,7 +467,8 @@ def add_experiment_parsers(sub: Any) -> None:
                       help="comma-separated KPIs to show (default: all)")
     comp.add_argument("--objective", metavar="KPI",
                       help="outcome KPI the decision summary ranks the scenarios on "
-                           "(default: profit; mean_wait in queue mode)")
+                           "(default: profit; mean_wait in queue mode); with --resume on a "
+                           "finished comparison, ranks its stored runs anew")
     comp.add_argument("--constraint", action="append", metavar="KPI>=VALUE",
                       help="a requirement on a KPI's mean, e.g. retention_rate>=0.8 "
                            "(KPI<=VALUE too; repeatable)")

@@ -208,9 +208,16 @@ def test_compare_opens_with_the_decision_and_stores_it(
     assert report[first:].startswith("\n## Decision\n")
     assert report.index("| rank | scenario | profit |") < report.index("## What was run")
     capsys.readouterr()
-    # the same comparison as JSON: the decision first, with its lines; the same numbers
-    assert main([*args[:7], str(tmp_path / "j"), *args[8:], "--json",
-                 "--objective", "nps"]) == 0
+    # --resume into the finished comparison runs nothing again: it ranks the stored
+    # replications anew on another objective (here as JSON: the decision first, with its
+    # lines) and replaces the stored decision; the comparisons are the same numbers
+    shards = {p: p.stat().st_mtime_ns for p in (out / "shards").rglob("*.parquet")}
+    comparisons = pd.read_parquet(out / "comparisons.parquet")
+    assert main([*args, "--resume", "--json", "--objective", "nps"]) == 0
+    assert {p: p.stat().st_mtime_ns for p in (out / "shards").rglob("*.parquet")} == shards
+    pd.testing.assert_frame_equal(pd.read_parquet(out / "comparisons.parquet"), comparisons)
+    assert set(pd.read_parquet(out / "decision.parquet")["objective"]) == {"nps"}
+    assert json.loads((out / "manifest.json").read_text())["decision"]["objective"] == "nps"
     payload = json.loads(capsys.readouterr().out)
     assert list(payload)[:3] == ["base", "replications", "decision"]
     ranking = payload["decision"]["ranking"]
