@@ -13,9 +13,11 @@ from sim.cli_experiment import (
     SET_HELP,
     _executor,
     add_execution_options,
+    cli_number,
     default_out,
     files_only,
     json_result,
+    kpi_unit_label,
     report_failures,
     set_and_seed,
 )
@@ -102,7 +104,7 @@ def print_pareto(record: dict[str, Any]) -> None:
     for point in sorted(record["pareto"], key=lambda p: p["search_means"][first],
                         reverse=record["maximize"]):  # best on the first objective first
         levers = ", ".join(f"{k} = {json.dumps(v)}" for k, v in point["params"].items())
-        means = ", ".join(f"{k} {v:,.6g}" for k, v in point["search_means"].items())
+        means = ", ".join(f"{k} {cli_number(v)}" for k, v in point["search_means"].items())
         mark = "  (chosen)" if point["candidate"] == record["chosen"] else ""
         print(f"  {point['candidate']:<6}{levers}: {means}{mark}")
 
@@ -110,7 +112,9 @@ def print_pareto(record: dict[str, Any]) -> None:
 def print_optimum(record: dict[str, Any], table: Any, out: Path) -> None:
     """The chosen policy, the certified candidates and the statement."""
     objective = record["objective"]
-    print(f"Optimize {objective} ({'higher' if record['maximize'] else 'lower'} is better)"
+    unit = kpi_unit_label(objective)
+    print(f"Optimize {objective} ({unit}; {'higher' if record['maximize'] else 'lower'} is "
+          "better)"
           + (f", constraints {', '.join(record['constraints'])}" if record["constraints"]
              else "")
           + f": {len(table)} candidates examined in {record['search_runs']} runs, "
@@ -126,12 +130,12 @@ def print_optimum(record: dict[str, Any], table: Any, out: Path) -> None:
         fate = ("chosen" if row["chosen"] else "left when the certification budget ran out"
                 if at is None or at != at else f"eliminated after {int(at)} replications")
         print(f"  {row['candidate']:<6}" + "".join(f"{str(row[c])[:27]:>28}" for c in levers)
-              + f"{row['n']:>5}{row['mean']:>16,.6g}  {fate}")
+              + f"{row['n']:>5}{cli_number(row['mean']):>16}  {fate}")
     print()
     chosen = ", ".join(f"{k} = {json.dumps(v)}" for k, v in record["chosen_params"].items())
     print(f"Chosen policy: {chosen}")
     print(f"  {record['statement']}")
-    print(f"  delta = {record['delta']:.6g}"
+    print(f"  delta = {cli_number(record['delta'])} {unit}"
           + ("" if record["delta_given"] else " (default: 1 % of the best search mean)")
           + f", alpha = {record['alpha']:g}, first stage "
           f"{record.get('first_stage', record['n0'])} replications")

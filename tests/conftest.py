@@ -18,16 +18,20 @@ def _run_from_repo_root(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.chdir(ROOT)
 
 
-#: the longest test files, longest first: under pytest-xdist (``--dist loadfile``) they
-#: start first, so that no worker is left running a long file alone at the end
+#: the longest test files, longest first: under pytest-xdist (``--dist loadfile`` with
+#: ``--no-loadscope-reorder``, pyproject.toml; by default xdist >= 3.5 would send the files
+#: with the most tests first, which put these last) they start first, so that no worker is
+#: left running a long file alone at the end, and the files that make the most shared runs
+#: (tests/shared_runs.py) come before the files that use them
 LONG_FILES = (  # by the seconds each took in a full run (--durations, 2 workers)
-    "test_empowerment_costs.py", "test_docs_commands.py", "test_teaching.py",
-    "test_chain.py", "test_providers_living.py", "test_calibration.py",
-    "test_experiments.py", "test_standards_erosion.py", "test_results_path.py",
-    "test_plots.py", "test_cops.py", "test_wheel.py", "test_competition_channels.py",
-    "test_recovery_ladder.py", "test_queue.py", "test_optimize.py", "test_calibrate.py",
-    "test_library.py", "test_cli.py", "test_panel.py", "test_customer_memory.py",
-    "test_determinism.py", "test_jones_sasser.py",
+    "test_empowerment_costs.py", "test_teaching.py", "test_docs_commands.py",
+    "test_providers_living.py", "test_calibration.py", "test_experiments.py",
+    "test_results_path.py", "test_optimize.py", "test_standards_erosion.py", "test_cops.py",
+    "test_calibrate.py", "test_competition_channels.py", "test_queue.py", "test_library.py",
+    "test_cli.py", "test_wheel.py", "test_plots.py", "test_recovery_ladder.py",
+    "test_chain.py", "test_customer_memory.py", "test_jones_sasser.py", "test_panel.py",
+    "test_report.py", "test_kpi_definitions.py", "test_report_browser.py",
+    "test_determinism.py",
 )
 
 

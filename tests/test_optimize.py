@@ -361,6 +361,10 @@ def test_several_objectives_search_on_the_first_and_mark_the_pareto_set(
     print_optimum(record, two, two_objectives)
     text = capsys.readouterr().out
     assert f"Pareto set on profit, retention_rate: {len(record['pareto'])} feasible" in text
+    # the objective's unit, money with thousands separators (no exponent)
+    assert text.startswith("Optimize profit (money per year; higher is better)")
+    assert "e+0" not in text, text[text.find("e+0") - 200:text.find("e+0") + 50]
+    assert " money per year (default" in text  # delta with its unit
     for point in record["pareto"]:
         assert f"providers.count = {point['params']['providers.count']}" in text
     # the report sets out the Pareto set (one row per candidate); one objective, none
