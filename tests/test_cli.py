@@ -757,7 +757,7 @@ def empty_scheduler() -> Any:
     from dask.distributed import LocalCluster
 
     with LocalCluster(n_workers=0, processes=False, protocol="tcp", host="127.0.0.1",
-                      dashboard_address=None) as cluster:
+                      dashboard_address="127.0.0.1:0") as cluster:
         yield cluster.scheduler_address
 
 

@@ -12,6 +12,7 @@ import signal
 import subprocess
 import sys
 import time
+import warnings
 from pathlib import Path
 
 import pandas as pd
@@ -237,3 +238,16 @@ def test_a_local_dask_cluster_spares_the_workers_gil() -> None:
     with DaskExecutor(workers=1) as executor:
         seen = list(executor.map_unordered(_worker_settings, [0]))
     assert seen == [tuple(LOCAL_WORKER_CONFIG[k] for k in sorted(LOCAL_WORKER_CONFIG))]
+
+
+def test_two_local_dask_clusters_at_once_share_no_port() -> None:
+    """Two commands with the dask executor at the same time: each scheduler's HTTP server
+    on a free port of this machine only, so the second warns of no port in use."""
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        with DaskExecutor(workers=1) as a, DaskExecutor(workers=1) as b:
+            links = [executor._cluster.dashboard_link for executor in (a, b)
+                     if executor._cluster is not None]
+    assert len(links) == 2 and links[0] != links[1]
+    assert all(link.startswith("http://127.0.0.1:") for link in links), links
+    assert not [w for w in caught if "already in use" in str(w.message)]

@@ -226,9 +226,12 @@ class DaskExecutor:
         else:
             try:
                 with dask.config.set(LOCAL_WORKER_CONFIG):
+                    # the scheduler's HTTP server (dashboard) on a free port of this
+                    # machine only: None would still take :8787 on every interface, and a
+                    # second cluster would warn that the port is in use
                     self._cluster = LocalCluster(
                         n_workers=self.workers, threads_per_worker=1, processes=True,
-                        dashboard_address=None,
+                        dashboard_address="127.0.0.1:0",
                     )
             except RuntimeError as exc:  # "Nanny failed to start."
                 raise UserError(f"the local Dask cluster could not start its workers ({exc}); "
