@@ -23,6 +23,7 @@ from sim.cli_experiment import (
     default_out,
     discard_unused_defaults,
     print_run_kpis,
+    printed_currency,
     report_failures,
     set_and_seed,
     wants_experiment,
@@ -68,8 +69,7 @@ def cmd_run(args: argparse.Namespace) -> int:
         years = scenario.params.run.years
         print(f"{scenario.name}: seed {seed}, {years:g} year{'' if years == 1 else 's'}, "
               f"{exp.manifest['wall_seconds']:.1f} s")
-        behaviour = scenario.params.run.mode == "behaviour"
-        print_run_kpis(flat_kpis(kpis), scenario.params.money.currency if behaviour else "")
+        print_run_kpis(flat_kpis(kpis), printed_currency(scenario))
         print(f"\nresults written to {out}")
     return 0
 

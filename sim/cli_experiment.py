@@ -156,6 +156,12 @@ def cli_number(value: float, digits: int = 4) -> str:
     return f"{value:,.{digits}g}"
 
 
+def printed_currency(scenario: Any) -> str:
+    """The currency label money is printed with: the scenario's ``money.currency`` in
+    behaviour mode (queue mode has no money)."""
+    return scenario.params.money.currency if scenario.params.run.mode == "behaviour" else ""
+
+
 def kpi_label(kpi: str) -> str:
     """A KPI's name as printed: marked † when it is computed on the survivors."""
     return kpi + (" †" if survivors(kpi) else "")
@@ -260,8 +266,7 @@ def cmd_run_replications(args: argparse.Namespace, scenario: Any) -> int:
         if "warmup_chosen_days" in exp.manifest:
             title += f", warm-up {exp.manifest['warmup_chosen_days']:.0f} days (MSER-5)"
         print(title)
-        currency = scenario.params.money.currency if scenario.params.run.mode == "behaviour" \
-            else ""
+        currency = printed_currency(scenario)
         if not table.empty:
             table = table.set_index("kpi").loc[
                 registry_order(table["kpi"], MAIN_KPIS)].reset_index()
@@ -300,7 +305,7 @@ def cmd_compare(args: argparse.Namespace) -> int:
     if kpis and not comp.empty:
         comp = comp[comp["kpi"].isin(kpis)]
     differences = exp.manifest.get("differences", {})
-    currency = base.params.money.currency if base.params.run.mode == "behaviour" else ""
+    currency = printed_currency(base)
     if args.json:
         rows = [{k: _number(v) for k, v in row.items()} for row in comp[
             ["scenario", "kpi", "base_mean", "other_mean", "diff", "ci_low", "ci_high",

@@ -824,6 +824,13 @@ def lookup(name: str, table: str | None = None) -> Kpi | None:
     return None
 
 
+def is_outcome(name: str) -> bool:
+    """Whether ``name`` is an outcome in the KPI registry (not a mix share, a diagnostic or a
+    setting): only outcomes get better/worse verdicts and are counted in votes."""
+    entry = lookup(name, "summary")
+    return entry is not None and entry.kind is Kind.OUTCOME
+
+
 def is_setting(name: str) -> bool:
     """Whether the summary column ``name`` is a setting of the run (such as the warm-up
     chosen), not a result: it is neither summarised, compared nor printed as a KPI."""

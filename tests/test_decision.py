@@ -264,24 +264,11 @@ def test_compare_prints_money_with_separators_and_the_currency(
     assert cost.rstrip().endswith("EUR per year") and "," in cost
 
 
-def test_run_replications_prints_units_currency_and_survivor_flags(
+def test_runs_print_units_currency_and_survivor_flags(
         tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    assert main(["run", "scenarios/baseline.toml", "-r", "2", "--out", str(tmp_path / "r"),
-                 *SMALL, "--set", 'money.currency="EUR"']) == 0
-    lines = capsys.readouterr().out.splitlines()
-    rows = lines[2:lines.index("")]
-    assert [r.split()[0] for r in rows[:4]] == [  # the headline KPIs first
-        "retention_rate", "promoter_share", "satisfaction_index", "nps"]
-    profit = next(r for r in rows if r.startswith("profit "))
-    assert profit.endswith("EUR per year") and "," in profit and "e+0" not in profit
-    assert next(r for r in rows if r.startswith("promoter_share")).startswith("promoter_share †")
-    assert any(line.startswith("†: computed on the customers still active") for line in lines)
-
-
-def test_one_run_prints_its_kpis_as_replications_do(
-        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    """Without --replications the same rows in the same order, one value each: units, the
-    currency, separators and survivor flags, settings (the warm-up) left out."""
+    """Replicated or not, the same rows in the same order (one value each without
+    --replications): the headline KPIs first, units, the currency, separators and survivor
+    flags, settings (the warm-up) left out."""
     args = [*SMALL, "--set", 'money.currency="EUR"']
     assert main(["run", "scenarios/baseline.toml", "--out", str(tmp_path / "one"), *args]) == 0
     one = capsys.readouterr().out.splitlines()
@@ -290,14 +277,17 @@ def test_one_run_prints_its_kpis_as_replications_do(
     two = capsys.readouterr().out.splitlines()
     assert re.fullmatch(r"baseline: seed \d+, [\d.]+ years?, [\d.]+ s", one[0])
     assert one[1].split() == ["kpi", "value", "unit"]
-    rows = one[2:one.index("")]
-    names = [r.split()[0] for r in rows if not r.startswith("†")]
-    assert names == [r.split()[0] for r in two[2:two.index("")] if not r.startswith("†")]
-    assert "warmup_years" not in names and names[:2] == ["retention_rate", "promoter_share"]
-    profit = next(r for r in rows if r.startswith("profit "))
-    assert profit.endswith("EUR per year") and "," in profit and "e+0" not in profit
-    assert next(r for r in rows if r.startswith("promoter_share")).startswith("promoter_share †")
-    assert one[one.index("") - 1].startswith("†: computed on the customers still active")
-    # the units in one column, whatever the length of the KPI's name, in both tables
-    for table in (rows, two[2:two.index("")]):
-        assert len({r.rindex("  ") for r in table if not r.startswith("†")}) == 1
+    tables = [lines[2:lines.index("")] for lines in (one, two)]
+    names = [r.split()[0] for r in tables[0] if not r.startswith("†")]
+    assert names == [r.split()[0] for r in tables[1] if not r.startswith("†")]
+    assert "warmup_years" not in names
+    for lines, rows in zip((one, two), tables, strict=True):
+        assert [r.split()[0] for r in rows[:4]] == [  # the headline KPIs first
+            "retention_rate", "promoter_share", "satisfaction_index", "nps"]
+        profit = next(r for r in rows if r.startswith("profit "))
+        assert profit.endswith("EUR per year") and "," in profit and "e+0" not in profit
+        assert next(r for r in rows if r.startswith("promoter_share")).startswith(
+            "promoter_share †")
+        assert lines[lines.index("") - 1].startswith("†: computed on the customers still active")
+        # the units in one column, whatever the length of the KPI's name
+        assert len({r.rindex("  ") for r in rows if not r.startswith("†")}) == 1

@@ -34,7 +34,7 @@ from analysis.report.document import (
 from analysis.report.study import Study, scenario_run
 from sim import kpis as kpis_registry
 from sim.experiment.runner import MAIN_KPIS
-from sim.statistics.output_analysis import ID_COLUMNS, is_outcome, summarise_replications
+from sim.statistics.output_analysis import ID_COLUMNS, summarise_replications
 
 #: rows of a design shown in the report before the rest is left to the tables
 MAX_POINTS = 60
@@ -458,7 +458,7 @@ def comparison_section(study: Study) -> Section | None:
     for name, rows in comp.groupby("scenario", sort=False):
         order = ordered_kpis(list(rows["kpi"]))
         rows = rows.set_index("kpi").loc[order].reset_index()
-        outcomes = rows[[is_outcome(k) for k in rows["kpi"]]]
+        outcomes = rows[[kpis_registry.is_outcome(k) for k in rows["kpi"]]]
         counts = outcomes["verdict"].value_counts()
         sec.text(f"{name} against {study.base['name']}, over its {len(outcomes)} outcome "
                  "KPIs: " + ", ".join(f"{n} {v}" for v, n in counts.items()) + ".")

@@ -338,9 +338,8 @@ def check_decision(base: Scenario, objective: str | None,
     """The objective (default :func:`default_objective`) and the constraints (parsed from
     ``KPI>=VALUE`` text) of a comparison, checked against the run summary of ``base``
     before anything runs: the objective must be an outcome KPI with a better direction."""
-    from sim.kpis import lookup
+    from sim.kpis import is_outcome, lookup
     from sim.statistics.decision import parse_constraint
-    from sim.statistics.output_analysis import is_outcome
 
     objective = objective or default_objective(base)
     check_scenario_kpis([objective], "--objective", None, base)

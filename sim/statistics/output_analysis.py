@@ -18,7 +18,7 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
-from sim.kpis import IDENTIFIERS, Direction, Kind, is_setting, lookup, summary_kpis
+from sim.kpis import IDENTIFIERS, Direction, is_outcome, is_setting, lookup, summary_kpis
 from sim.kpis import direction as kpi_direction
 from sim.statistics.intervals import difference_bounds, t_interval, within
 
@@ -54,13 +54,6 @@ def direction(kpi: str) -> bool | None:
     """
     better = kpi_direction(kpi)
     return None if better is Direction.NEITHER else better is Direction.HIGHER
-
-
-def is_outcome(kpi: str) -> bool:
-    """Whether ``kpi`` is an outcome in the KPI registry (not a mix share, a diagnostic or a
-    setting): only outcomes get better/worse verdicts and are counted in votes."""
-    entry = lookup(kpi, "summary")
-    return entry is not None and entry.kind is Kind.OUTCOME
 
 
 def kpi_bounds(kpi: str) -> tuple[float, float]:
