@@ -19,6 +19,7 @@ from sim.cli_calibrate import add_calibrate_parsers
 from sim.cli_experiment import (
     add_executor_options,
     add_experiment_parsers,
+    add_panel_option,
     cmd_run_replications,
     default_out,
     discard_unused_defaults,
@@ -157,9 +158,7 @@ def build_parser() -> argparse.ArgumentParser:
                      help="table format (default parquet)")
     run.add_argument("--events", action="store_true",
                      help="also write the encounter-level event log (events table)")
-    run.add_argument("--panel", action="store_true",
-                     help="also write the customers table and the panel of the active "
-                          "customers at each review (customers and panel tables)")
+    add_panel_option(run)
     run.add_argument("--json", action="store_true", help="print the summary as JSON")
     run.add_argument("--quiet", action="store_true", help="print nothing but errors")
     run.add_argument("-r", "--replications", type=cli_args.replications,

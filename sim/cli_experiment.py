@@ -40,6 +40,13 @@ def add_executor_options(p: argparse.ArgumentParser) -> None:
                    help="address of an existing Dask scheduler, e.g. tcp://10.0.0.5:8786")
 
 
+def add_panel_option(p: argparse.ArgumentParser) -> None:
+    """``--panel``: every run also writes its customers and the review panel."""
+    p.add_argument("--panel", action="store_true",
+                   help="also write the customers table and the panel of the active "
+                        "customers at each review (customers and panel tables)")
+
+
 def add_execution_options(p: argparse.ArgumentParser) -> None:
     """Options shared by every command that runs replications."""
     add_executor_options(p)
@@ -300,7 +307,7 @@ def cmd_compare(args: argparse.Namespace) -> int:
     exp = run_comparison(base, others, out, args.replications, _executor(args), seed=args.seed,
                          resume=args.resume, force=args.force, fmt=args.format,
                          quiet=args.quiet, objective=args.objective,
-                         constraints=args.constraint or ())
+                         constraints=args.constraint or (), panel=args.panel)
     comp = exp.tables["comparisons"]
     if kpis and not comp.empty:
         comp = comp[comp["kpi"].isin(kpis)]
@@ -433,7 +440,8 @@ def cmd_sweep(args: argparse.Namespace) -> int:
     path = locate(Path(args.sweep))
     out = Path(args.out) if args.out else default_out(f"sweep-{path.stem}")
     exp = run_sweep(path, out, _executor(args), resume=args.resume, force=args.force,
-                    fmt=args.format, quiet=args.quiet, overrides=set_and_seed(args))
+                    fmt=args.format, quiet=args.quiet, overrides=set_and_seed(args),
+                    panel=args.panel)
     sens = exp.tables.get("sensitivity", pd.DataFrame())
     if args.json:
         print(json.dumps({
@@ -477,6 +485,7 @@ def add_experiment_parsers(sub: Any) -> None:
     comp.add_argument("--constraint", action="append", metavar="KPI>=VALUE",
                       help="a requirement on a KPI's mean, e.g. retention_rate>=0.8 "
                            "(KPI<=VALUE too; repeatable)")
+    add_panel_option(comp)
     add_execution_options(comp)
     comp.set_defaults(func=cmd_compare)
 
@@ -490,5 +499,6 @@ def add_experiment_parsers(sub: Any) -> None:
                        help="override a parameter of the base scenario, e.g. --set "
                             "run.years=3, after the sweep file's overrides; not one of its "
                             "factors (repeatable)")
+    add_panel_option(sweep)
     add_execution_options(sweep)
     sweep.set_defaults(func=cmd_sweep)

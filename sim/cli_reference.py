@@ -313,8 +313,10 @@ written only when the run records events (`spc run --events`).
 
 PANEL = """## The customers and panel tables (customer-level output)
 
-Written only when the run is asked for them (`spc run --panel`, with or
-without `--replications`; `panel=True` in the Python API), behaviour mode.
+Written only when the run is asked for them (`--panel` of `spc run`, with or
+without `--replications`, of `spc compare` and of `spc sweep`; `panel=True` in
+the Python API), behaviour mode; in comparisons and sweeps each row carries
+its `scenario`, `point` and `replication`.
 `customers` has one row per customer ever present; `panel` one row per
 active customer at each review, so that the panel's rows at a review number
 the organization's `active_customers` of that period. Recording them takes no
@@ -330,9 +332,9 @@ OUTPUT_TABLES = (
      "`sim.model.kpis.cohort_table`"),
     ("events", "served visit (only with `spc run --events`)",
      "`sim.model.encounter_stages.encounter_outcome`, columns `sim.model.system.EVENT_COLUMNS`"),
-    ("customers", "customer ever present (only with `spc run --panel`)",
+    ("customers", "customer ever present (only with `--panel`)",
      "`sim.model.panel.customers_table`"),
-    ("panel", "active customer and review (only with `spc run --panel`)",
+    ("panel", "active customer and review (only with `--panel`)",
      "`sim.model.panel.PanelRecorder`"),
 )
 """The tables a run writes: name, one row per, built by."""

@@ -42,17 +42,19 @@ def _check_conservation(tables: dict[str, pd.DataFrame]) -> None:
     a review number the organization's active customers of that period."""
     customers, panel, periods = tables["customers"], tables["panel"], tables["periods"]
     org = periods[periods["unit"] == "all"] if "unit" in periods else periods
-    for (scenario, rep), own in customers.groupby(["scenario", "replication"]):
+    for (scenario, point, rep), own in customers.groupby(IDS):
         assert own["customer"].is_unique
         assert own["customer"].tolist() == list(range(len(own)))
-        rows = panel[(panel["scenario"] == scenario) & (panel["replication"] == rep)]
+        rows = panel[(panel["scenario"] == scenario) & (panel["point"] == point)
+                     & (panel["replication"] == rep)]
         merged = rows.merge(own, on="customer", how="left", validate="many_to_one")
         assert merged["channel"].notna().all()
         assert (merged["acquired_days"] <= merged["time_days"] + 1e-6).all()
         still = merged["exit_days"].isna() | (merged["exit_days"] > merged["time_days"])
         assert still.all()
         counts = rows.groupby("time_days").size()
-        own_periods = org[(org["scenario"] == scenario) & (org["replication"] == rep)]
+        own_periods = org[(org["scenario"] == scenario) & (org["point"] == point)
+                          & (org["replication"] == rep)]
         assert np.allclose(counts.index.to_numpy(), own_periods["t_end_days"].to_numpy())
         assert counts.tolist() == own_periods["active_customers"].tolist()
         last = set(rows.loc[rows["time_days"] == rows["time_days"].max(), "customer"])
@@ -162,3 +164,34 @@ def test_the_satisfaction_retention_figure_draws_the_simulated_customers(
     assert panel_retention(plain).empty
     fig = satisfaction_retention(plain, manifest)
     assert fig is not None and not fig.findobj(lambda a: a.get_gid() == "panel baseline")
+
+
+def test_compare_and_sweep_write_the_panel_of_every_run(runs: dict[str, Path],
+                                                         tmp_path: Path) -> None:
+    """``spc compare --panel`` and ``spc sweep --panel``: every run's customers and panel,
+    identified by scenario, design point and replication; the base's runs of a comparison
+    are exactly those of ``spc run --panel -r 2`` (same scenario, same seeds)."""
+    compare = tmp_path / "compare"
+    subprocess.run([sys.executable, "-m", "sim", "compare", "scenarios/baseline.toml",
+                    "scenarios/reliability_high.toml", "-r", "2", "--panel", "--quiet",
+                    "--out", str(compare), *FAST], check=True)
+    tables = analysis.load(compare)
+    alone = analysis.load(runs["replicated"])
+    for name in ("customers", "panel"):
+        assert set(tables[name]["scenario"]) == {"baseline", "reliability_high"}
+        base = tables[name][tables[name]["scenario"] == "baseline"].reset_index(drop=True)
+        pd.testing.assert_frame_equal(base, alone[name].reset_index(drop=True))
+    _check_conservation(tables)
+    sweep = tmp_path / "two.toml"
+    sweep.write_text(
+        f'name = "two"\nbase = "{Path("scenarios/baseline.toml").resolve()}"\n'
+        'design = "factorial"\nreplications = 1\nkpis = ["retention_rate"]\n'
+        f"overrides = {[a.split()[0] for a in FAST[1::2]]!r}\n".replace("'", '"')
+        + '[factors]\n"organization.reliability" = { levels = [0.9, 0.97] }\n')
+    out = tmp_path / "sweep"
+    subprocess.run([sys.executable, "-m", "sim", "sweep", str(sweep), "--panel", "--quiet",
+                    "--out", str(out)], check=True)
+    tables = analysis.load(out)
+    for name in ("customers", "panel"):
+        assert sorted(tables[name]["point"].unique()) == [0, 1]
+    _check_conservation(tables)

@@ -17,10 +17,12 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from analysis.plots.loyalty import panel_retention
 from analysis.teaching import figures
 from analysis.teaching.format import interval, label, markdown_table, value
 from analysis.teaching.results import Results, interval_of, paired, verdict_word
 from sim.experiment.teaching import TeachingSpec
+from sim.statistics.intervals import within
 from sim.statistics.queueing import mmc_mean_wait, mmc_wait_probability
 
 LADDER = ("did_not_complain", "complained_unresolved", "resolved", "resolved_quickly")
@@ -40,7 +42,7 @@ class Finding:
 
 
 def _mean_cell(kpi: str, values: pd.Series) -> str:
-    iv = interval_of(values)
+    iv = interval_of(values, kpi)
     return f"{value(kpi, iv.mean)} {interval(kpi, iv.low, iv.high)}"
 
 
@@ -59,7 +61,7 @@ def comparison_numbers(spec: TeachingSpec, res: Results, kpis: tuple[str, ...]
     for kpi in kpis:
         row = [label(kpi)]
         for name in names:
-            iv = interval_of(summary.loc[summary["scenario"] == name, kpi])
+            iv = interval_of(summary.loc[summary["scenario"] == name, kpi], kpi)
             headline[f"{name}.{kpi}.mean"] = iv.mean
             if name == base:
                 row.append(value(kpi, iv.mean))
@@ -130,7 +132,7 @@ def erlang_c(spec: TeachingSpec, res: Results) -> Finding:
         tag = f"rho_{rho:.2f}"
         for kpi, exact in (("mean_wait", mmc_mean_wait(servers, float(lam), mu)),
                            ("p_wait", mmc_wait_probability(servers, float(lam), mu))):
-            iv = interval_of(sub[kpi])
+            iv = interval_of(sub[kpi], kpi)
             inside = iv.contains(exact)
             headline.update({f"{tag}.{kpi}.mean": iv.mean, f"{tag}.{kpi}.ci_low": iv.low,
                              f"{tag}.{kpi}.ci_high": iv.high, f"{tag}.{kpi}.exact": exact})
@@ -166,7 +168,7 @@ def ladder(spec: TeachingSpec, res: Results) -> Finding:
             m = float(summary.loc[summary["scenario"] == name, kpi].mean())
             headline[f"{name}.{kpi}.mean"] = m
             row.append(value(kpi, m))
-        pooled = interval_of(summary[kpi])
+        pooled = interval_of(summary[kpi], kpi)
         headline[f"pooled.{kpi}.mean"] = pooled.mean
         headline[f"pooled.{kpi}.ci_low"] = pooled.low
         headline[f"pooled.{kpi}.ci_high"] = pooled.high
@@ -229,8 +231,31 @@ def complaint_outcomes(res: Results) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
+def customers_by_decile(res: Results) -> pd.DataFrame:
+    """One-year retention of the simulated customers by satisfaction decile, per market
+    (competition intensity, its design points pooled): the panel's customers at every review
+    at least a year before the end, grouped into deciles of their satisfaction within their
+    market, and whether they were still a customer a year later (Wilson intervals).  Empty
+    without the panel."""
+    if "panel" not in res.tables or "customers" not in res.tables:
+        return pd.DataFrame()
+    market = res.tables["design"].set_index("point")["market.competition"]
+
+    def by_market(frame: pd.DataFrame) -> pd.DataFrame:
+        return frame.assign(scenario=frame["point"].map(market).map(lambda c: f"{c:g}"))
+
+    bands = panel_retention({"panel": by_market(res.tables["panel"]),
+                             "customers": by_market(res.tables["customers"])})
+    if bands.empty:
+        return bands
+    bands = bands.rename(columns={"scenario": "competition"})
+    bands["decile"] = bands.groupby("competition").cumcount() + 1
+    return bands
+
+
 def competition(spec: TeachingSpec, res: Results) -> Finding:
-    """Satisfaction against retention in markets of different competition."""
+    """Satisfaction against retention in markets of different competition: each market's
+    points (reliability moves satisfaction) and, with the panel, its customers by decile."""
     summary = res.summary
     headline: dict[str, float] = {}
     rows, slopes = [], []
@@ -258,16 +283,49 @@ def competition(spec: TeachingSpec, res: Results) -> Finding:
         ["competition", "mean retention (% per year)",
          "slope (retention points per satisfaction-index point)"], slopes)
     n = int(summary["replication"].nunique())
+    tables = [(f"Each design point (mean of {n} replication{'s' if n > 1 else ''}, common "
+               "random numbers across points).", table),
+              ("Each market's points: the height of its satisfaction-loyalty curve (mean "
+               "retention over the three reliability levels) and its slope (least squares "
+               "over them).", slope_table)]
+    deciles = customers_by_decile(res)
+    if not deciles.empty:
+        markets = list(dict.fromkeys(deciles["competition"]))
+        for comp in markets:
+            one = deciles[deciles["competition"] == comp].set_index("decile")["retention"]
+            middle = float((one[5] + one[6]) / 2)
+            headline[f"competition_{comp}.customers.top_decile"] = float(one[10])
+            headline[f"competition_{comp}.customers.middle_deciles"] = middle
+            headline[f"competition_{comp}.customers.bottom_decile"] = float(one[1])
+        decile_rows = []
+        for d in range(1, 11):
+            row = [f"{d}"]
+            for comp in markets:
+                b = deciles[(deciles["competition"] == comp) & (deciles["decile"] == d)].iloc[0]
+                row.append(f"{100 * b['satisfaction']:.1f}")
+                row.append(f"{100 * b['retention']:.1f} [{100 * b['low']:.1f}, "
+                           f"{100 * b['high']:.1f}]")
+            decile_rows.append(row)
+        gap = {c: headline[f"competition_{c}.customers.top_decile"]
+               - headline[f"competition_{c}.customers.middle_deciles"] for c in markets}
+        gaps = ["top minus middle (5th-6th)", *itertools.chain.from_iterable(
+            ("", f"{100 * gap[c]:+.1f} pp") for c in markets)]
+        header = ["satisfaction decile", *itertools.chain.from_iterable(
+            (f"competition {c}: mean satisfaction (0-100)",
+             f"competition {c}: still a customer a year later (%) [95 % CI]")
+            for c in markets)]
+        tables.append((
+            "The simulated customers themselves (the review panel): at every review at least "
+            "a year before the end of the run, each customer's satisfaction decile within "
+            "their market (its three reliability levels pooled) and whether they were still a "
+            "customer a year later; Wilson 95 % intervals.",
+            markdown_table(header, [*decile_rows, gaps])))
     return Finding(
-        headline,
-        [(f"Each design point (mean of {n} replication{'s' if n > 1 else ''}, common random "
-          "numbers across points).", table),
-         ("The satisfaction-loyalty curve of each market: its height (mean retention over "
-          "the three reliability levels) and its slope (least squares over them).",
-          slope_table)],
-        partial(figures.competition, points),
-        "Retention against satisfaction: one line per competition intensity, its points the "
-        "three levels of process reliability (marker size).",
+        headline, tables,
+        partial(figures.competition, points, deciles),
+        "Left: each market's points, process reliability rising with marker size (a "
+        "population average: survivors included). Right: the simulated customers by "
+        "satisfaction decile, still a customer a year later (95 % Wilson intervals).",
     )
 
 
@@ -344,7 +402,7 @@ def units(spec: TeachingSpec, res: Results) -> Finding:
         row = [label(kpi)]
         for unit in names:
             col = f"by_unit.{unit}.{kpi}"
-            iv = interval_of(summary[col])
+            iv = interval_of(summary[col], col)
             headline[f"{unit}.{kpi}.mean"] = iv.mean
             row.append(f"{value(kpi, iv.mean)} {interval(kpi, iv.low, iv.high)}")
         d = interval_of(summary[f"by_unit.{first}.{kpi}"] - summary[f"by_unit.{last}.{kpi}"])
@@ -365,7 +423,7 @@ def units(spec: TeachingSpec, res: Results) -> Finding:
     words = {"among_units": "among units", "among_providers": "among providers within a unit",
              "within_providers": "within a provider, encounter to encounter"}
     for col, word in words.items():
-        iv = interval_of(shares[col])
+        iv = within(interval_of(shares[col]), (0.0, 1.0))
         headline[f"variance_share.{col}"] = iv.mean
         text = f"{iv.mean * 100:.1f} % [{iv.low * 100:.1f}, {iv.high * 100:.1f}]"
         share_rows.append([word, text.replace("-", "\u2212")])

@@ -176,10 +176,13 @@ def ladder(pooled: pd.DataFrame, outcomes: pd.DataFrame, names: Sequence[str],
     _save(fig, path)
 
 
-def competition(points: pd.DataFrame, path: Path) -> None:
-    """The satisfaction-loyalty curve of each market."""
+def competition(points: pd.DataFrame, deciles: pd.DataFrame, path: Path) -> None:
+    """The satisfaction-loyalty curve of each market: its points and (with the panel) its
+    customers by satisfaction decile."""
     colors = _theme()
-    fig, ax = plt.subplots(figsize=(8.5, 4.5))
+    panels = 1 if deciles.empty else 2
+    fig, axes = plt.subplots(1, panels, figsize=(6.0 * panels + 1.5, 4.5), squeeze=False)
+    ax = axes[0][0]
     levels = sorted(points["market.competition"].unique())
     words = {0.1: "sheltered", 0.5: "baseline", 0.9: "intense"}
     for i, comp in enumerate(levels):
@@ -194,7 +197,24 @@ def competition(points: pd.DataFrame, path: Path) -> None:
         ax.scatter([], [], color="0.5", s=20 + 600 * (rel - 0.83), label=f"reliability {rel:g}")
     ax.set_xlabel(label("satisfaction_index"))
     ax.set_ylabel(label("retention_rate"))
-    ax.legend(loc="center left", bbox_to_anchor=(1.01, 0.5), fontsize=8)
+    ax.set_title("markets (design points)", fontsize=10)
+    if deciles.empty:
+        ax.legend(loc="center left", bbox_to_anchor=(1.01, 0.5), fontsize=8)
+    else:
+        ax.legend(loc="best", fontsize=8)
+        right = axes[0][1]
+        for i, comp in enumerate(levels):
+            one = deciles[deciles["competition"] == f"{comp:g}"]
+            right.errorbar(100 * one["satisfaction"], 100 * one["retention"],
+                           yerr=[100 * (one["retention"] - one["low"]),
+                                 100 * (one["high"] - one["retention"])],
+                           color=colors[i], marker="o", ms=4, capsize=2, lw=1.2,
+                           label=f"competition {comp:g}")
+        right.set_xlabel("satisfaction of the customer at a review (0-100)")
+        right.set_ylabel("still a customer a year later (%)")
+        right.set_title("customers, by satisfaction decile", fontsize=10)
+        right.set_ylim(0, 100)
+        right.legend(loc="lower right", fontsize=8)
     fig.tight_layout()
     _save(fig, path)
 
@@ -230,7 +250,8 @@ def units(summary: pd.DataFrame, names: Sequence[str], providers: pd.DataFrame,
     fig, (left, right) = plt.subplots(1, 2, figsize=(10, 4),
                                       gridspec_kw={"width_ratios": [1, 1.3]})
     for i, unit in enumerate(names):
-        iv = interval_of(summary[f"by_unit.{unit}.satisfaction_index"])
+        iv = interval_of(summary[f"by_unit.{unit}.satisfaction_index"],
+                         f"by_unit.{unit}.satisfaction_index")
         _errorbar(left, [i], [iv.mean], [iv.low], [iv.high], colors[i])
     left.set_xticks(range(len(names)), names)
     left.set_xlim(-0.5, len(names) - 0.5)

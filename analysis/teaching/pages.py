@@ -18,7 +18,7 @@ from analysis.teaching.analyses import Finding
 from analysis.teaching.format import markdown_table
 from analysis.teaching.results import Results
 from sim.errors import UserError
-from sim.experiment.teaching import TeachingSpec
+from sim.experiment.teaching import SCALED_COPY, TeachingSpec
 from sim.results.files import atomic_write_text
 from sim.scenario.library import library_root
 
@@ -58,6 +58,24 @@ def _sets(overrides: Any) -> str:
     return " ".join(f"--set {o}" for o in overrides)
 
 
+#: what the teaching market (sim.experiment.teaching.SCALED_COPY) is, said on its pages
+SCALED_COPY_TEXT = (
+    "This is a scaled copy of the calibrated default market that runs in seconds: 0.4 of "
+    "its customers (2,000) and of its paid acquisitions, the same providers, each visit "
+    "2.5 times as long (62.5 minutes), patience, tolerance of waiting and the wait target "
+    "2.5 times as long, revenue, compensation and acquisition cost per event 2.5 times as "
+    "high, and root-cause learning 2.5 times as fast per complaint. A queue of 8 providers "
+    "in slower time is the same queue, so utilisation, waiting relative to patience, "
+    "satisfaction, loyalty, revenue and profit are those of the full market (waits in "
+    "minutes are 2.5 times as long). Fewer providers could not copy it: a small staff "
+    "needs far more slack to give the same waits (Erlang), and loses money.")
+
+
+def _scaled_copy(overrides: Any) -> str:
+    """The paragraph on the teaching market, for an experiment that runs on it."""
+    return " " + SCALED_COPY_TEXT if set(SCALED_COPY) <= set(overrides) else ""
+
+
 def setup_markdown(spec: TeachingSpec, res: Results) -> str:
     """What runs, on which seeds, and the equivalent ``spc`` command."""
     plan = res.manifest["plan"]
@@ -77,8 +95,9 @@ def setup_markdown(spec: TeachingSpec, res: Results) -> str:
                 for f in sweep["factors"]]
         lines += ["", markdown_table(["factor", "levels"], rows, "ll")]
         if sweep["overrides"]:
-            lines += ["", "Settings of every point: " +
-                      ", ".join(f"`{o}`" for o in sweep["overrides"]) + "."]
+            lines += ["", _paragraph(
+                "Every point runs with " + ", ".join(f"`{o}`" for o in sweep["overrides"])
+                + "." + _scaled_copy(sweep["overrides"]))]
         command = f"spc sweep {_repo_path(Path(sweep['path']))}"
     else:
         records = res.scenario_records()
@@ -111,11 +130,11 @@ def setup_markdown(spec: TeachingSpec, res: Results) -> str:
                        + (" --events" if spec.events else ""))
         if spec.overrides:
             lines += ["", _paragraph(
-                "Every scenario runs on a small market, so that the experiment takes seconds: "
-                + ", ".join(f"`{o}`" for o in spec.overrides) + ". Absolute levels therefore "
-                "differ from the full baseline's calibration (5,000 customers, 8 providers, "
-                "4 years); the experiment is about the differences.")]
+                "Every scenario runs with " + ", ".join(f"`{o}`" for o in spec.overrides)
+                + "." + _scaled_copy(spec.overrides))]
             command += " " + _sets(spec.overrides)
+    if spec.panel:
+        command += " --panel"
     lines += ["", "Run it with `" + spec.command + "` (add `--docs` to regenerate this page "
               "and its figure); the same runs by hand:", "", "```", command, "```"]
     return "\n".join(lines)

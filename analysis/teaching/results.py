@@ -10,8 +10,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from sim.statistics.intervals import Interval, t_interval
-from sim.statistics.output_analysis import direction
+from sim.statistics.intervals import Interval, t_interval, within
+from sim.statistics.output_analysis import direction, kpi_bounds
 
 
 @dataclass(frozen=True)
@@ -55,9 +55,12 @@ class Results:
         raise KeyError(scenario)
 
 
-def interval_of(values: pd.Series | np.ndarray) -> Interval:
-    """The 95 % Student-t interval of the mean over replications."""
-    return t_interval(np.asarray(values, dtype=float))
+def interval_of(values: pd.Series | np.ndarray, kpi: str | None = None) -> Interval:
+    """The 95 % Student-t interval of the mean over replications; of a KPI's mean (``kpi``),
+    truncated to the range the KPI can take, as everywhere in the package (a turnover
+    interval does not go below zero)."""
+    iv = t_interval(np.asarray(values, dtype=float))
+    return within(iv, kpi_bounds(kpi)) if kpi is not None else iv
 
 
 def verdict_word(kpi: str, low: float, high: float) -> str:
@@ -84,7 +87,7 @@ def means_by(frame: pd.DataFrame, keys: list[str], kpi: str) -> pd.DataFrame:
     """Mean of ``kpi`` over replications with its 95 % interval, per group of ``keys``."""
     rows = []
     for group, sub in frame.groupby(keys, sort=False):
-        iv = interval_of(sub[kpi])
+        iv = interval_of(sub[kpi], kpi)
         key = group if isinstance(group, tuple) else (group,)
         rows.append({**dict(zip(keys, key, strict=True)), "mean": iv.mean, "low": iv.low,
                      "high": iv.high, "n": iv.n})

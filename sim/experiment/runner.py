@@ -285,11 +285,12 @@ def run_comparison(
     about: dict[str, Any] | None = None,
     objective: str | None = None,
     constraints: Sequence[Constraint | str] = (),
+    panel: bool = False,
 ) -> Experiment:
     """All scenarios on the same replication seeds, then paired differences against the
     base for every KPI, and the decision summary (:mod:`sim.statistics.decision`): the
     scenarios ranked on ``objective`` (default :func:`default_objective`) under
-    ``constraints``."""
+    ``constraints``; with ``panel``, every run also writes its customers and review panel."""
 
     if replications < 2:
         raise UserError(f"--replications {replications}: a comparison needs at least 2")
@@ -303,8 +304,10 @@ def run_comparison(
     started = time.perf_counter()
     plan = {"kind": "compare", "base": base.name, "replications": replications,
             "scenarios": [scenario_record(s) for s in scenarios]}
+    if panel:  # recorded only when asked: the plans of other runs stay as they were
+        plan["panel"] = True
     _open(store, plan, resume, force)
-    jobs = [job for s in scenarios for job in jobs_for(s, range(replications))]
+    jobs = [job for s in scenarios for job in jobs_for(s, range(replications), panel=panel)]
     with executor:
         execute(jobs, store, executor, quiet, label="compare")
     loaded = store.load(names)["summary"]
@@ -397,12 +400,14 @@ def run_sweep(
     kind: str | None = None,
     about: dict[str, Any] | None = None,
     overrides: Sequence[str] = (),
+    panel: bool = False,
 ) -> Experiment:
     """A sweep file's design points, each replicated, then sensitivity indices of its KPIs.
 
     ``overrides`` (``--set``, ``--seed``) apply to the base after the file's own and are
     checked with the file, before anything runs (:func:`~sim.experiment.design.load_sweep`);
-    the plan records them as ``set``."""
+    the plan records them as ``set``.  With ``panel``, every run also writes its customers
+    and review panel."""
     from sim.experiment.design import design_points, load_sweep, point_overrides
     from sim.scenario import load_scenario
 
@@ -416,12 +421,14 @@ def run_sweep(
                             "scenario": scenario_record(base), "points": points}
     if overrides:  # recorded only when given: the plans of other sweeps stay as they were
         plan["set"] = list(overrides)
+    if panel:
+        plan["panel"] = True
     _open(store, plan, resume, force)
     jobs = [
         job
         for i, point in enumerate(points)
         for job in jobs_for(base, range(spec.replications), point=i,
-                            point_overrides=tuple(point_overrides(spec, point)))
+                            point_overrides=tuple(point_overrides(spec, point)), panel=panel)
     ]
     with executor:
         execute(jobs, store, executor, quiet, label="sweep")

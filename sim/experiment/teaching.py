@@ -12,6 +12,7 @@ scenario or sweep files and a manifest, ``experiment.toml``::
     analysis = "compare"       # how analysis.teaching turns the results into numbers
     kpis = ["satisfaction_index", "retention_rate", "profit"]   # the headline KPIs
     overrides = ["run.years=1.5", ...]                          # applied to every scenario
+    panel = false              # also the customers table and the review panel (--panel)
 
 A sweep experiment names its sweep file instead (``sweep = "x.toml"``; the
 sweep file holds its replications and overrides).  :func:`run_teaching` runs an
@@ -37,6 +38,23 @@ from sim.scenario.library import experiments_dir
 
 MANIFEST = "experiment.toml"
 EXPERIMENTS_DIR = experiments_dir()
+
+#: the teaching market: the calibrated default market scaled to 0.4 of its customers in
+#: slower time, the overrides that every experiment on customers' behaviour spells out in
+#: its manifest (or sweep file).  Customers and paid acquisitions x 0.4; every duration of
+#: the service desk (service, patience, tolerance of waiting, wait target, cover) and
+#: every amount per event (revenue per visit, compensation per recovery, cost per paid
+#: acquisition) and root-cause learning per complaint x 2.5.  The same 8 providers then
+#: see the same utilisation and waits relative to patience (a queue in slower time is the
+#: same queue), and the organization the same revenue and costs, in 0.4 of the encounters.
+SCALED_COPY: tuple[str, ...] = (
+    "customers.initial=2000", "growth.paid_per_month=40",
+    "providers.service_time_mean=62.5", "customers.patience_mean=50",
+    "customers.wait_tolerance=20", "organization.wait_target=12.5",
+    "encounter.relationship_cover_minutes=12.5", "money.revenue_per_visit=21.25",
+    "recovery.compensation=62.5", "money.acquisition_cost=375",
+    "organization.failure_learning=0.00075",
+)
 """The shipped experiments (of the installed package, else of the source checkout)."""
 
 Kind = Literal["compare", "sweep", "replications"]
@@ -58,6 +76,7 @@ class TeachingSpec(BaseModel):
     replications: int = Field(3, ge=1, le=1000)
     overrides: tuple[str, ...] = ()
     events: bool = False
+    panel: bool = False
     folder: Path = Path()
 
     @property
@@ -141,18 +160,18 @@ def run_teaching(
     about = {"teaching": {"name": spec.name, "number": spec.number, "title": spec.title}}
     if spec.kind == "sweep":
         return run_sweep(spec.sweep_path(), out, executor, resume=resume, force=force,
-                         quiet=quiet, kind="teaching", about=about)
+                         quiet=quiet, kind="teaching", about=about, panel=spec.panel)
     scenarios = spec.scenario_objects()
     if spec.kind == "compare":
         return run_comparison(scenarios[0], scenarios[1:], out, spec.replications, executor,
                               resume=resume, force=force, quiet=quiet, kind="teaching",
-                              about=about)
+                              about=about, panel=spec.panel)
     if len(scenarios) != 1:
         raise UserError(f"{spec.folder / MANIFEST}: a replications experiment has one scenario")
     return run_replications(scenarios[0], out, spec.replications, executor, events=spec.events,
                             resume=resume, force=force, quiet=quiet, kind="teaching",
-                            about=about)
+                            about=about, panel=spec.panel)
 
 
-__all__ = ["EXPERIMENTS_DIR", "TeachingSpec", "find_experiment", "list_experiments",
+__all__ = ["EXPERIMENTS_DIR", "SCALED_COPY", "TeachingSpec", "find_experiment", "list_experiments",
            "load_spec", "run_teaching"]
