@@ -32,13 +32,14 @@ import pandas as pd
 from sim import kpis as registry
 from sim.errors import ResultsError, UserError
 from sim.results.files import atomic_write_bytes
+from sim.results.layout import EXPORT_FORMATS
 from sim.results.lock import lock_if_inside
 
 if TYPE_CHECKING:  # the report package imports matplotlib and scipy.stats: only when used,
     # so that ``spc``'s parser, which reads FORMATS, starts quickly
     from analysis.report.study import Study
 
-FORMATS = ("xlsx",)
+FORMATS = EXPORT_FORMATS
 #: the workbook's name in the results directory (``sim.results.layout.SPC_FILES``)
 DEFAULT_NAME = "results.xlsx"
 

@@ -8,9 +8,10 @@ import math
 import sys
 from collections.abc import Iterable
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import pandas as pd
+if TYPE_CHECKING:  # imported where a command needs it: pandas takes half of spc's start-up
+    import pandas as pd
 
 from sim import cli_args
 from sim.errors import UserError
@@ -123,6 +124,8 @@ def _kpi_list(text: str | None, default: tuple[str, ...], scenario: Any) -> list
 def print_decision(exp: Any, base: str, replications: int, currency: str = "") -> None:
     """The decision summary: the ranking table, then one plain line per scenario (money with
     the scenario's ``currency`` label, if any)."""
+    import pandas as pd
+
     from sim.statistics.decision import decision_lines, format_amount
 
     table = exp.tables.get("decision", pd.DataFrame())
@@ -235,6 +238,8 @@ def interval_table(summary: pd.DataFrame, kpis: list[str] | None = None) -> pd.D
 
 
 def cmd_run_replications(args: argparse.Namespace, scenario: Any) -> int:
+    import pandas as pd
+
     from sim.experiment.runner import MAIN_KPIS, run_replications
 
     replications: int | str = args.replications or 1
@@ -317,6 +322,8 @@ def cmd_compare(args: argparse.Namespace) -> int:
         rows = [{k: _number(v) for k, v in row.items()} for row in comp[
             ["scenario", "kpi", "base_mean", "other_mean", "diff", "ci_low", "ci_high",
              "verdict", "crn_ratio"]].to_dict("records")]
+        import pandas as pd
+
         from sim.statistics.decision import decision_lines
 
         table = exp.tables.get("decision", pd.DataFrame())
@@ -435,6 +442,8 @@ def precision(sens: pd.DataFrame) -> str | None:
 
 
 def cmd_sweep(args: argparse.Namespace) -> int:
+    import pandas as pd
+
     from sim.experiment.runner import run_sweep
 
     path = locate(Path(args.sweep))

@@ -18,7 +18,7 @@ def cmd_export(args: argparse.Namespace) -> int:
 
 def add_export_parsers(sub: Any) -> None:
     """Register the command's subparser on ``sub`` (argparse subparsers)."""
-    from analysis.export import FORMATS
+    from sim.results.layout import EXPORT_FORMATS
 
     export = sub.add_parser(
         "export",
@@ -31,7 +31,7 @@ def add_export_parsers(sub: Any) -> None:
                     "currency label.",
     )
     export.add_argument("directory", metavar="DIR", help="a results directory")
-    export.add_argument("--format", choices=FORMATS, default="xlsx",
+    export.add_argument("--format", choices=EXPORT_FORMATS, default="xlsx",
                         help="the file format (default xlsx)")
     export.add_argument("--out", metavar="FILE",
                         help="the workbook (default DIR/results.xlsx)")

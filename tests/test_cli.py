@@ -598,9 +598,10 @@ def test_the_hash_is_the_same_in_another_process(both_ways: Any) -> None:
 def test_the_parser_is_built_without_the_heavy_libraries() -> None:
     # every ``spc`` call builds the whole parser; the report, plotting, statistics and
     # search libraries are imported by the commands that use them, not by the parser
-    # (importing them took 2 of the 3 seconds of ``spc --version``)
+    # (importing them took 2 of the 3 seconds of ``spc --version``; pandas, half of the
+    # rest, is imported by the commands that read or write tables)
     heavy = ("matplotlib", "scipy.stats", "seaborn", "openpyxl", "optuna", "SALib",
-             "distributed", "pyabc")
+             "distributed", "pyabc", "pandas")
     code = ("import sys, sim.cli; sim.cli.build_parser(); "
             f"print(','.join(m for m in {heavy!r} if m in sys.modules))")
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,

@@ -43,6 +43,9 @@ TABLES = ("periods", "summary", "cohorts", "events", "customers", "panel", "comp
           "predictive")
 TABLE_SUFFIXES = (".parquet", ".csv")
 SPC_FOLDERS = ("shards", "errors", "report_figures")
+#: the file formats of ``spc export`` (``analysis.export``), here so that the command line
+#: offers them without importing the export's libraries
+EXPORT_FORMATS = ("xlsx",)
 SPC_FILES = (MANIFEST, LOCK, "report.html", "report.md", "results.md", "figure.png",
              "results.xlsx", "chosen.toml", "calibrated.toml", "calibration.db",
              "calibration.db-journal")
