@@ -74,8 +74,10 @@ def forest(frame: pd.DataFrame, base: str, path: Path) -> None:
         d = display(kpi)
         ax.set_title(d.label, fontsize=10)
         unit = difference_unit(kpi)
-        ax.set_xlabel(f"difference from {base} ({unit})" if unit else
-                      f"difference from {base}")
+        text = f"difference from {base}"
+        if unit:  # the unit on a line of its own when the label would overrun the panel
+            text += f"\n({unit})" if len(text) + len(unit) > 40 else f" ({unit})"
+        ax.set_xlabel(text)
     for ax in list(axes.flat)[len(kpis):]:
         ax.set_visible(False)
     fig.tight_layout()
