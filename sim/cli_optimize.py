@@ -18,6 +18,7 @@ from sim.cli_experiment import (
     files_only,
     json_result,
     kpi_unit_label,
+    printed_currency,
     report_failures,
     set_and_seed,
 )
@@ -67,7 +68,7 @@ def cmd_optimize(args: argparse.Namespace) -> int:
         print(json_result(base.name, record, "candidates", table, out / "chosen.toml",
                           figures))
     elif not args.quiet:
-        print_optimum(record, table, out)
+        print_optimum(record, table, out, printed_currency(base))
         for path in figures:
             kind = "Pareto front" if path.stem.endswith("pareto") else "search history"
             print(f"{kind} figure: {path}")
@@ -109,10 +110,11 @@ def print_pareto(record: dict[str, Any]) -> None:
         print(f"  {point['candidate']:<6}{levers}: {means}{mark}")
 
 
-def print_optimum(record: dict[str, Any], table: Any, out: Path) -> None:
-    """The chosen policy, the certified candidates and the statement."""
+def print_optimum(record: dict[str, Any], table: Any, out: Path, currency: str = "") -> None:
+    """The chosen policy, the certified candidates and the statement (money with the base
+    scenario's ``currency`` label, if any)."""
     objective = record["objective"]
-    unit = kpi_unit_label(objective)
+    unit = kpi_unit_label(objective, currency)
     print(f"Optimize {objective} ({unit}; {'higher' if record['maximize'] else 'lower'} is "
           "better)"
           + (f", constraints {', '.join(record['constraints'])}" if record["constraints"]

@@ -365,6 +365,10 @@ def test_several_objectives_search_on_the_first_and_mark_the_pareto_set(
     assert text.startswith("Optimize profit (money per year; higher is better)")
     assert "e+0" not in text, text[text.find("e+0") - 200:text.find("e+0") + 50]
     assert " money per year (default" in text  # delta with its unit
+    print_optimum(record, two, two_objectives, currency="EUR")  # the base's money.currency
+    text = capsys.readouterr().out
+    assert text.startswith("Optimize profit (EUR per year; higher is better)")
+    assert " EUR per year (default" in text
     for point in record["pareto"]:
         assert f"providers.count = {point['params']['providers.count']}" in text
     # the report sets out the Pareto set (one row per candidate); one objective, none
