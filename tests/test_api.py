@@ -66,6 +66,17 @@ def test_compare_makes_variants_of_the_base(tmp_path: Path) -> None:
     assert set(decision["scenario"]) == {"mmc", "count-11", "count-12"}
 
 
+def test_compare_writes_the_panel_when_asked(tmp_path: Path) -> None:
+    small = ["customers.initial=250", "providers.count=3", "run.years=0.6",
+             "run.warmup_years=0.1"]
+    table = compare(ROOT / "scenarios" / "baseline.toml", vary=["organization.reliability=0.98"],
+                    replications=2, overrides=small, out=tmp_path / "p", quiet=True, panel=True)
+    tables = load(table.attrs["results"])
+    for name in ("customers", "panel"):
+        assert set(tables[name]["scenario"]) == {"baseline", "reliability-0.98"}
+        assert sorted(tables[name]["replication"].unique()) == [0, 1]
+
+
 def test_progress_shows_on_a_terminal(tmp_path: Path) -> None:
     body = f"""
         from sim.api import run
