@@ -17,7 +17,10 @@ from sim.scenario import load_scenario
 from sim.scenario.loader import flatten
 
 ROOT = Path(__file__).resolve().parent.parent
-LIBRARY = sorted(p for p in (ROOT / "scenarios").glob("*.toml") if p.name != "baseline.toml")
+#: the markets: the default and its scaled copy; every other file of the library is a policy
+#: or market variation on the default
+MARKETS = ("baseline.toml", "small_market.toml")
+LIBRARY = sorted(p for p in (ROOT / "scenarios").glob("*.toml") if p.name not in MARKETS)
 SHORT = ["run.years=0.6", "run.warmup_years=0.1"]
 
 

@@ -82,19 +82,20 @@ def test_the_behaviour_experiments_run_on_the_scaled_copy_of_the_default_market(
         assert set(SCALED_COPY) <= set(overrides), spec.name
 
 
-def test_the_tutorials_small_market_is_the_scaled_copy(tmp_path: Path) -> None:
-    """The tutorial's `small_market.toml` (written by the reader) resolves to the teaching
-    market: the default market with the scaled copy's overrides and the same horizon."""
+def test_the_small_market_files_are_the_scaled_copy(tmp_path: Path) -> None:
+    """`scenarios/small_market.toml`, and the tutorial's copy of it that the reader writes,
+    resolve to the teaching market: the default market with the scaled copy's overrides and
+    the same horizon."""
     from test_docs_commands import parse_steps
 
     steps = parse_steps(Path("docs/tutorial/first-study.md").read_text())
     content = next(s.content for s in steps if s.file == "small_market.toml")
     (tmp_path / "scenarios").symlink_to(Path("scenarios").resolve(), target_is_directory=True)
     (tmp_path / "small_market.toml").write_text(content)
-    small = load_scenario(tmp_path / "small_market.toml").flat()
     copy = load_scenario("scenarios/baseline.toml",
                          [*SCALED_COPY, "run.years=1.5", "run.warmup_years=0.5"]).flat()
-    assert small == copy
+    assert load_scenario(tmp_path / "small_market.toml").flat() == copy
+    assert load_scenario("scenarios/small_market.toml").flat() == copy
 
 
 def test_the_teaching_market_is_profitable_and_within_the_published_bands(
