@@ -36,9 +36,10 @@ from sim.results.layout import EXPORT_FORMATS
 from sim.results.lock import lock_if_inside
 
 if TYPE_CHECKING:  # the report package imports matplotlib and scipy.stats: only when used,
-    # so that ``spc``'s parser, which reads FORMATS, starts quickly
+    # so that importing this module for a workbook stays light
     from analysis.report.study import Study
 
+#: the file formats (defined in the results layout, which ``spc``'s parser reads)
 FORMATS = EXPORT_FORMATS
 #: the workbook's name in the results directory (``sim.results.layout.SPC_FILES``)
 DEFAULT_NAME = "results.xlsx"

@@ -38,6 +38,7 @@ from sim.scenario.library import experiments_dir
 
 MANIFEST = "experiment.toml"
 EXPERIMENTS_DIR = experiments_dir()
+"""The shipped experiments (of the installed package, else of the source checkout)."""
 
 #: the teaching market: the calibrated default market scaled to 0.4 of its customers in
 #: slower time, the overrides that every experiment on customers' behaviour spells out in
@@ -55,7 +56,6 @@ SCALED_COPY: tuple[str, ...] = (
     "recovery.compensation=62.5", "money.acquisition_cost=375",
     "organization.failure_learning=0.00075",
 )
-"""The shipped experiments (of the installed package, else of the source checkout)."""
 
 Kind = Literal["compare", "sweep", "replications"]
 
