@@ -4,21 +4,26 @@ Which parts of a customer are SimPy processes, truthfully:
 
 - Between visits a customer is not a process and not an object: they are one
   row of the typed columns of :class:`~sim.model.population.CustomerPopulation`.
-- The visits of the whole population are started by one process,
-  :func:`population_visits`, a day at a time: it collects the visits due that day
+- The visits of the whole population are collected by one process,
+  :func:`population_visits`, a day at a time: it finds the visits due that day
   (each customer's visits are a Poisson process at their own rate), draws their
-  random numbers in one batch, and starts each at its time.
+  random numbers in one batch, and hands them, in time order, to the environment's
+  calendar (:class:`~sim.model.calendar.VisitCalendar`), which starts each at its
+  time, between the scheduled events.
 - A visit that finds a provider free is served at once: the end of service is a
   timeout whose callback runs the encounter's stages
-  (:mod:`sim.model.encounter_stages`); no process is created.
-- Only a visit that must queue becomes a SimPy process (:func:`wait_in_line`),
-  until a provider takes it or its patience runs out.
+  (:mod:`sim.model.encounter_stages`).
+- A visit that must queue holds a ticket (:func:`wait_in_line`) whose event, when a
+  provider takes it or patience runs out, calls back :func:`end_of_wait`.
+
+No visit is a SimPy process: each is a chain of scheduled events and their callbacks.
 """
 
 from __future__ import annotations
 
 import math
 from collections.abc import Callable, Generator
+from functools import partial
 from typing import Any
 
 import numpy as np
@@ -27,6 +32,7 @@ import simpy
 from sim.clock import HOURS_PER_DAY, HOURS_PER_MONTH, HOURS_PER_YEAR, MINUTES_PER_HOUR
 from sim.model import cops, encounter_kinds
 from sim.model import satisfaction as sat
+from sim.model.calendar import VisitCalendar
 from sim.model.context import RunContext
 from sim.model.encounter_stages import (
     FLEX,
@@ -39,6 +45,7 @@ from sim.model.encounter_stages import (
 )
 from sim.model.population import ACTIVE, INITIAL, LADDER_CELLS, CustomerPopulation
 from sim.model.providers import Provider
+from sim.model.service import Ticket
 from sim.model.unit import Unit
 from sim.streams import CounterBatch, CounterStream
 
@@ -93,13 +100,14 @@ def visit_batch(streams: dict[str, CounterStream]) -> CounterBatch:
 
 
 def population_visits(
-    env: simpy.Environment,
+    env: VisitCalendar,
     population: CustomerPopulation,
     streams: dict[str, CounterStream],
     demand: Callable[[], float],
     start_visit: Callable[[int, list[float]], None],
 ) -> Generator[simpy.Event, Any, None]:
-    """A day at a time: collect the visits due, draw their numbers, start each on time.
+    """A day at a time: collect the visits due, draw their numbers, and hand them to the
+    environment's calendar, which starts each on time.
 
     ``demand()`` is the current multiplier of every visit rate (a surge); when it
     changes, the time to everyone's next visit is rescaled, which keeps the visits
@@ -119,14 +127,8 @@ def population_visits(
             multiplier = current
         who, when, number = due_visits(population, day_end, gaps, multiplier)
         draws = batch.draw(who, number).tolist() if who.size else []
-        for customer, at, numbers in zip(who.tolist(), when.tolist(), draws, strict=True):
-            delay = at - env.now
-            if delay > 0.0:
-                yield env.timeout(delay)
-            start_visit(customer, numbers)
-        rest = day_end - env.now
-        if rest > 0.0:
-            yield env.timeout(rest)
+        env.plan(when.tolist(), who.tolist(), draws, start_visit)
+        yield env.timeout(day_end - env.now)
 
 
 def lognormal_parameters(mean: float, cv: float) -> tuple[float, float]:
@@ -246,8 +248,8 @@ def chain_visit(ctx: RunContext, unit: Unit, c: int, base_service: float, patien
     visit's random numbers (see :data:`VISIT_DRAWS`).
 
     A customer who finds a provider free is served at once (:func:`serve`); one who must
-    queue becomes a SimPy process (:func:`wait_in_line`) until a provider takes them or
-    their patience runs out.
+    queue waits in line (:func:`wait_in_line`) until a provider takes them or their
+    patience runs out.
     """
     k = ctx.settings
     ctx.population.in_visit[c] = 1
@@ -261,25 +263,32 @@ def chain_visit(ctx: RunContext, unit: Unit, c: int, base_service: float, patien
     visit = Visit(unit, c, ctx.env.now, tolerance, own, u)
     provider = unit.desk.seize(own)
     if provider is None:
-        ctx.env.process(wait_in_line(ctx, visit, base_service, patience))
+        wait_in_line(ctx, visit, base_service, patience)
     else:
         serve(ctx, visit, provider, base_service)
 
 
-def wait_in_line(
-    ctx: RunContext, visit: Visit, base_service: float, patience: float
-) -> Generator[simpy.Event, Any, None]:
+def wait_in_line(ctx: RunContext, visit: Visit, base_service: float, patience: float) -> None:
     """Queue for a provider (one's own, in relationship service) until one is free or
-    patience runs out; the abandonment is booked the moment patience ends."""
+    patience runs out (:func:`end_of_wait`); the abandonment is booked the moment patience
+    ends."""
     unit = visit.unit
     desk = unit.desk
     ticket = desk.join(visit.customer, visit.arrived, visit.own)
     if patience > 0.0:
+        # the tally is fetched when patience ends: a review may have started a new period
         desk.abandonment_timer(ticket, patience, lambda: unit.tally.abandon())
     cover = ctx.settings.relationship_cover
     if not ticket.shared and cover > 0.0:  # a colleague covers after a while
         desk.cover_timer(ticket, cover)
-    provider = yield ticket.event
+    ticket.event.callbacks.append(partial(end_of_wait, ctx, visit, base_service, ticket))
+
+
+def end_of_wait(ctx: RunContext, visit: Visit, base_service: float, ticket: Ticket,
+                event: simpy.Event) -> None:
+    """The wait is over (the ticket's event): served by the provider who took the ticket, or
+    walked away (no provider)."""
+    provider = event.value
     if provider is None:
         walk_away(ctx, visit.customer)
         ctx.population.in_visit[visit.customer] = 0
@@ -296,7 +305,7 @@ def walk_away(ctx: RunContext, customer: int) -> None:
     s_enc = sat.encounter_satisfaction(quality, expectation, k.positive_weight,
                                        k.negative_weight)
     pop.satisfaction[customer] = sat.smooth(float(pop.satisfaction[customer]), s_enc,
-                                            tenure_weight(ctx, customer))
+                                            tenure_weight(ctx, customer, ctx.env.now))
 
 
 def serve(ctx: RunContext, visit: Visit, provider: Provider, base_service: float) -> None:
@@ -329,8 +338,4 @@ def serve(ctx: RunContext, visit: Visit, provider: Provider, base_service: float
     visit.request, visit.proactive, visit.knows = request, proactive, knows
     visit.competency = competency = provider.competency
     visit.service = base_service * unit.time_factor * extra * knows / competency
-
-    def served(_event: simpy.Event) -> None:
-        encounter_outcome(ctx, visit, provider)
-
-    ctx.env.timeout(visit.service).callbacks.append(served)
+    ctx.env.timeout(visit.service).callbacks.append(partial(encounter_outcome, ctx, visit))

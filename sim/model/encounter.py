@@ -95,7 +95,7 @@ def feeling_valued(
         value += accommodated_lift
     elif request < 0:
         value -= refusal_cost
-    return clip01(value)
+    return 0.0 if value < 0.0 else (1.0 if value > 1.0 else value)  # clip01, inlined
 
 
 def empathy(job_satisfaction: float, noise: float) -> float:
@@ -103,12 +103,14 @@ def empathy(job_satisfaction: float, noise: float) -> float:
 
     Employee satisfaction reaches customers only through the encounter (Brown & Lam 2008).
     """
-    return clip01(job_satisfaction + noise)
+    value = job_satisfaction + noise
+    return 0.0 if value < 0.0 else (1.0 if value > 1.0 else value)  # clip01, inlined
 
 
 def competency_score(competency: float, quality_factor: float, noise: float) -> float:
     """The provider's competency as delivered: less when corners are cut, with noise."""
-    return clip01(competency * quality_factor + noise)
+    value = competency * quality_factor + noise
+    return 0.0 if value < 0.0 else (1.0 if value > 1.0 else value)  # clip01, inlined
 
 
 def perceived_quality(
@@ -127,5 +129,6 @@ def perceived_quality(
 
 
 def clip01(value: float) -> float:
-    """``value`` limited to [0, 1]."""
+    """``value`` limited to [0, 1] (inlined in the scores above: they run at every
+    encounter, and a call costs more than the comparison)."""
     return 0.0 if value < 0.0 else (1.0 if value > 1.0 else value)

@@ -63,7 +63,7 @@ class Visit:
     """One visit of one customer from arrival to the end of the encounter."""
 
     __slots__ = (
-        "arrived", "competency", "covered", "customer", "knows", "own", "proactive",
+        "arrived", "competency", "covered", "customer", "ended", "knows", "own", "proactive",
         "provider",
         "request", "service", "tolerance", "u", "unit", "unprompted", "wait",
     )
@@ -84,11 +84,16 @@ class Visit:
         self.knows = 1.0  # service-time factor of a provider who knows the customer
         self.competency = 1.0  # the provider's competency when service began
         self.service = 0.0  # hours of service
+        self.ended = 0.0  # when the service ended (the encounter's time)
         self.unprompted = False  # a silent failure the provider noticed and put right
 
 
-def encounter_outcome(ctx: RunContext, v: Visit, provider: Provider) -> None:
-    """The service has ended: run the encounter's stages in order."""
+def encounter_outcome(ctx: RunContext, v: Visit, _event: Any = None) -> None:
+    """The service has ended: run the encounter's stages in order (the callback of the
+    end-of-service timeout, ``_event``)."""
+    provider = v.provider
+    assert provider is not None, "the encounter ends a service that began"
+    v.ended = ctx.env.now
     end_service(ctx, v, provider)
     source = failure_stage(ctx, v, provider)
     outcome, complained, reliability = recovery_stage(ctx, v, source)
@@ -105,7 +110,7 @@ def end_service(ctx: RunContext, v: Visit, provider: Provider) -> None:
     provider.served_in_period += 1
     provider.busy_time += v.service
     unit.desk.release(provider)
-    unit.tally.finish(v.service, ctx.env.now - v.arrived)
+    unit.tally.finish(v.service, v.ended - v.arrived)
 
 
 def failure_stage(ctx: RunContext, v: Visit, provider: Provider) -> int:
@@ -142,7 +147,7 @@ def recovery_stage(ctx: RunContext, v: Visit, source: int) -> tuple[int, bool, f
     k = ctx.settings
     pop = ctx.population
     unit, c, u = v.unit, v.customer, v.u
-    now = ctx.env.now
+    now = v.ended
     complained = u[COMPLAINT] < rec.complaint_probability(
         k.complaint_propensity,
         k.complaint_loyalty_effect,
@@ -253,7 +258,7 @@ def customer_update_stage(
         )
         if s_enc < k.dissatisfied:
             chain.dissatisfied_by_source[source] += 1
-    weight = tenure_weight(ctx, c)
+    weight = tenure_weight(ctx, c, v.ended)
     if source:
         problem_stage(ctx, v, outcome, sat.smooth(satisfaction, sat.encounter_satisfaction(
             quality - k.weights[0] * reliability, expectation, k.positive_weight,
@@ -276,7 +281,7 @@ def customer_update_stage(
     pop.recommend[c] = score
     if score >= sat.PROMOTER_MIN_SCORE and not pop.ever_promoter[c]:
         pop.ever_promoter[c] = 1
-        pop.promoter_at[c] = ctx.env.now
+        pop.promoter_at[c] = v.ended
     return satisfaction, score
 
 
@@ -294,17 +299,17 @@ def problem_stage(ctx: RunContext, v: Visit, outcome: int, unrecovered: float) -
     pop.grievance[c] += rec.grievance(k.grievance[severity], k.grievance_left[outcome])
     if pop.failure_outcome[c] < 0:  # the ladder is by complaint outcome (TARP 1986)
         pop.failure_outcome[c] = ladder_cell(severity, SILENT if v.unprompted else outcome)
-        pop.failure_at[c] = ctx.env.now
+        pop.failure_at[c] = v.ended
 
 
-def tenure_weight(ctx: RunContext, customer: int) -> float:
+def tenure_weight(ctx: RunContext, customer: int, now: float) -> float:
     """Weight of the latest encounter in the customer's cumulative satisfaction, falling with
     their tenure (Bolton 1998; see :func:`sim.model.satisfaction.anchor_weight`).  The
     starting population's cumulative satisfaction is an assumed initial value, not
     experience, so their tenure counts from the start of the run here."""
     k = ctx.settings
     joined = ctx.population.joined[customer]
-    tenure = (ctx.env.now - (joined if joined > 0.0 else 0.0)) / HOURS_PER_YEAR
+    tenure = (now - (joined if joined > 0.0 else 0.0)) / HOURS_PER_YEAR
     return sat.anchor_weight(k.smoothing, tenure, k.anchor_years)
 
 
@@ -322,7 +327,7 @@ def bookkeeping_stage(
     pop.visits[c] += 1
     pop.in_visit[c] = 0
     if ctx.events is not None:
-        ctx.events.append(event_row(ctx.env.now, v, provider, source, outcome, complained,
+        ctx.events.append(event_row(v.ended, v, provider, source, outcome, complained,
                                     scores, satisfaction, score))
 
 

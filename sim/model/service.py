@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from collections import deque
 from collections.abc import Callable
+from functools import partial
 from typing import Any
 
 import simpy
@@ -156,11 +157,13 @@ class ServiceDesk:
 
     def cover_timer(self, ticket: Ticket, after: float) -> None:
         """Schedule :meth:`cover` of an own-provider ticket ``after`` hours from now."""
-        self._after(after, lambda: self.cover(ticket))
+        self.env.timeout(after).callbacks.append(partial(self._timer, self.cover, ticket))
 
-    def _after(self, delay: float, action: Callable[[], None]) -> None:
-        """Run ``action`` ``delay`` hours from now (a timeout's callback, not a process)."""
-        self.env.timeout(delay).callbacks.append(lambda _event: action())
+    @staticmethod
+    def _timer(action: Callable[[Ticket], None], ticket: Ticket, _event: simpy.Event) -> None:
+        """A timer of ``ticket`` went off: ``action(ticket)`` (a timeout's callback, not a
+        process)."""
+        action(ticket)
 
     def give_up(self, ticket: Ticket) -> None:
         """The customer's patience ran out: leave the queue if still in it.
@@ -183,7 +186,7 @@ class ServiceDesk:
     ) -> None:
         """Schedule the end of ``ticket``'s patience; ``on_give_up`` books the abandonment."""
         ticket.on_give_up = on_give_up
-        self._after(patience, lambda: self.give_up(ticket))
+        self.env.timeout(patience).callbacks.append(partial(self._timer, self.give_up, ticket))
 
     def release(self, provider: Provider) -> None:
         """The provider finished an encounter: hand them to the next in their own line,

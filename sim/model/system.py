@@ -21,6 +21,7 @@ import simpy
 
 from sim.clock import HOURS_PER_DAY, HOURS_PER_WEEK, HOURS_PER_YEAR, MINUTES_PER_HOUR
 from sim.model import money, organization, staffing
+from sim.model.calendar import VisitCalendar
 from sim.model.context import RunContext, VisitSettings
 from sim.model.customers import (
     add_customers,
@@ -74,7 +75,8 @@ class ServiceSystem:
         self.scenario = scenario
         self.p = p = scenario.params
         self.replication = replication
-        self.env = simpy.Environment()
+        self.env: simpy.Environment = (
+            simpy.Environment() if p.run.mode == "queue" else VisitCalendar())
         self.streams = Streams(p.run.seed, replication)
         self.recorder = Recorder(p.organization.wait_target / MINUTES_PER_HOUR)
         self.horizon = p.run.years * HOURS_PER_YEAR
@@ -85,6 +87,7 @@ class ServiceSystem:
             self.desk = ServiceDesk(self.env)
             self._build_queue_mode()
         else:
+            assert isinstance(self.env, VisitCalendar)
             self.ctx = build_chain(self.env, scenario, self.streams, self.recorder, events)
         self.panel = PanelRecorder() if panel and self.ctx is not None else None
         self.review = self.env.process(self.organization_review())
@@ -173,7 +176,7 @@ class ServiceSystem:
         )
 
 
-def build_chain(env: simpy.Environment, scenario: Scenario, streams: Streams,
+def build_chain(env: VisitCalendar, scenario: Scenario, streams: Streams,
                 recorder: Recorder, events: bool) -> RunContext:
     """Behaviour mode: the units with their founding teams, the initial customers, the
     process that starts their visits and the weekly workload review."""

@@ -1,0 +1,85 @@
+"""The day's visits as a calendar merged into SimPy's schedule.
+
+Behaviour mode knows each day's visits in advance: at the start of a day the
+population's visits due that day are collected, in time order, with their random
+numbers (:class:`~sim.model.customers.PopulationVisits`).  Scheduling each of them
+as a SimPy timeout would cost an event, a place in the heap and a process
+resumption per visit, for a list that is already sorted.  :class:`VisitCalendar`
+is SimPy's environment with that list beside its heap: each step takes whichever
+comes first, the next visit or the next scheduled event, so visits and events
+interleave in time order exactly as if every visit were a timeout of its own.  A
+visit at the very instant of a scheduled event comes after it.
+
+Only time moves differently: a visit sets the clock to its own time and starts (a
+plain call), then the environment goes on.  Everything a visit does from there on
+(seizing a provider, queueing, the end of service) is ordinary SimPy.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import simpy
+
+Starter = Callable[[int, list[float]], None]
+
+
+def _no_visit(customer: int, draws: list[float]) -> None:
+    """The starter of an empty calendar (never called)."""
+    raise RuntimeError(f"no starter for customer {customer}'s visit")
+
+
+class VisitCalendar(simpy.Environment):
+    """A SimPy environment that also starts the visits of a calendar, in time order."""
+
+    def __init__(self, initial_time: float = 0.0) -> None:
+        super().__init__(initial_time)
+        # SimPy binds ``timeout``, ``process``, ... to the instance for speed, but only those
+        # defined on the instance's own class, not on a base class: bind them here too
+        for name, attribute in vars(simpy.Environment).items():
+            if isinstance(attribute, simpy.core.BoundClass):
+                setattr(self, name, getattr(self, name))
+        self._times: list[float] = []  # visit times, ascending
+        self._who: list[int] = []  # the visiting customers
+        self._draws: list[list[float]] = []  # each visit's random numbers
+        self._next = 0  # index of the next visit to start
+        self._count = 0  # visits in the calendar
+        self._start: Starter = _no_visit
+
+    def plan(self, times: list[float], who: list[int], draws: list[list[float]],
+             start: Starter) -> None:
+        """The calendar from now on: customer ``who[i]`` visits at ``times[i]`` (ascending)
+        with random numbers ``draws[i]``; ``start(customer, draws)`` starts a visit.  The
+        visits already due start at once, in order; the earlier calendar must be done."""
+        if self._next < self._count:
+            raise RuntimeError("the previous calendar still has visits to start")
+        self._times, self._who, self._draws = times, who, draws
+        self._start = start
+        now = self._now
+        i = 0
+        self._count = n = len(times)
+        while i < n and times[i] <= now:
+            self._next = i + 1
+            start(who[i], draws[i])
+            i += 1
+        self._next = i
+
+    def peek(self) -> float:
+        """The time of the next visit or scheduled event, whichever is first."""
+        later = super().peek()
+        i = self._next
+        return self._times[i] if i < self._count and self._times[i] < later else later
+
+    def step(self) -> None:
+        """Start the next visit if it comes before every scheduled event, else process the
+        next event (:meth:`simpy.Environment.step`)."""
+        i = self._next
+        if i < self._count:
+            at = self._times[i]
+            queue = self._queue
+            if not queue or at < queue[0][0]:
+                self._next = i + 1
+                self._now = at
+                self._start(self._who[i], self._draws[i])
+                return
+        simpy.Environment.step(self)
