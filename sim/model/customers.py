@@ -36,7 +36,9 @@ from sim.model.calendar import VisitCalendar
 from sim.model.context import RunContext
 from sim.model.encounter_stages import (
     FLEX,
+    PATIENCE,
     PROACTIVE,
+    SERVICE,
     SPECIAL,
     VISIT_DRAWS,
     Visit,
@@ -74,18 +76,18 @@ def due_visits(
     who, when, number = [], [], []
     with population.np("next_visit", "visit_k", "visit_rate") as col:
         next_visit, k = col["next_visit"], col["visit_k"]
-        while True:
-            due = np.flatnonzero(next_visit < until)
-            if due.size == 0:
-                break
-            times = next_visit[due].copy()
+        due = np.flatnonzero(next_visit < until)
+        while due.size:
+            times = next_visit[due]
             counters = k[due].astype(np.int64)
             rate = col["visit_rate"][due].astype(float) * multiplier
-            next_visit[due] = times + gaps.exponential(due, counters) / rate
+            later = times + gaps.exponential(due, counters) / rate
+            next_visit[due] = later
             k[due] += 1
             who.append(due)
             when.append(times)
             number.append(counters - 1)
+            due = due[later < until]  # only they can have another visit before ``until``
     if not who:
         empty = np.empty(0, dtype=np.int64)
         return empty, np.empty(0), empty
@@ -242,20 +244,26 @@ def close_due_problems(units: list[Unit], col: dict[str, np.ndarray], now: float
     book_problems(units, col, due, kept=True)
 
 
-def chain_visit(ctx: RunContext, unit: Unit, c: int, base_service: float, patience: float,
-                u: list[float]) -> None:
-    """Customer ``c`` arrives at ``unit`` for a visit along the whole chain; ``u`` holds the
-    visit's random numbers (see :data:`VISIT_DRAWS`).
+def chain_visit(ctx: RunContext, c: int, u: list[float]) -> None:
+    """Customer ``c``'s visit along the whole chain, with its random numbers ``u`` (see
+    :data:`VISIT_DRAWS`): an active customer not already visiting arrives at their unit.
 
     A customer who finds a provider free is served at once (:func:`serve`); one who must
     queue waits in line (:func:`wait_in_line`) until a provider takes them or their
     patience runs out.
     """
+    pop = ctx.population
+    if pop.status[c] != ACTIVE or pop.in_visit[c]:
+        return
+    unit = ctx.units[pop.unit[c]]
+    mu, sigma = unit.service_shape
+    base_service = math.exp(mu + sigma * u[SERVICE])
+    patience = pop.patience[c] * u[PATIENCE]
     k = ctx.settings
-    ctx.population.in_visit[c] = 1
+    pop.in_visit[c] = 1
     unit.tally.arrived += 1
     unit.arrivals_since_workload += 1
-    tolerance = k.wait_tolerance * ctx.population.tolerance[c]
+    tolerance = k.wait_tolerance * pop.tolerance[c]
     own = ctx.own_provider(c) if k.relationship else None
     if own is not None:  # waiting for one's own provider (Gutek): more patient, more tolerant
         patience *= k.relationship_patience

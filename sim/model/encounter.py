@@ -69,7 +69,10 @@ def failure_source(u: float, p_process: float, p_provider: float, p_customer: fl
 
 
 def responsiveness(wait_hours: float, tolerance_hours: float) -> float:
-    """Responsiveness falls exponentially with the wait against the customer's tolerance."""
+    """Responsiveness falls exponentially with the wait against the customer's tolerance
+    (1 without a wait: most visits find a provider free)."""
+    if wait_hours <= 0.0:
+        return 1.0
     return math.exp(-wait_hours / tolerance_hours)
 
 

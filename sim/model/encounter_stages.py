@@ -68,6 +68,16 @@ class Visit:
         "request", "service", "tolerance", "u", "unit", "unprompted", "wait",
     )
 
+    # set when service begins (sim.model.customers.serve), read by the stages after it
+    provider: Provider  # who serves
+    wait: float  # hours waited
+    request: int  # encounter_kinds: NO_REQUEST, ACCOMMODATED or REFUSED
+    proactive: bool  # proactive attention
+    knows: float  # service-time factor of a provider who knows the customer
+    competency: float  # the provider's competency when service began
+    service: float  # hours of service
+    ended: float  # when the service ended (the encounter's time; encounter_outcome)
+
     def __init__(self, unit: Unit, customer: int, arrived: float, tolerance: float,
                  own: Provider | None, u: list[float]) -> None:
         self.unit = unit
@@ -77,14 +87,6 @@ class Visit:
         self.own = own  # own provider (relationship service), or None
         self.covered = False  # served by a colleague covering for the busy own provider
         self.u = u  # the visit's random numbers, see VISIT_DRAWS
-        self.provider: Provider | None = None
-        self.wait = 0.0
-        self.request = 0  # encounter_kinds: NO_REQUEST, ACCOMMODATED or REFUSED
-        self.proactive = False
-        self.knows = 1.0  # service-time factor of a provider who knows the customer
-        self.competency = 1.0  # the provider's competency when service began
-        self.service = 0.0  # hours of service
-        self.ended = 0.0  # when the service ended (the encounter's time)
         self.unprompted = False  # a silent failure the provider noticed and put right
 
 
@@ -92,7 +94,6 @@ def encounter_outcome(ctx: RunContext, v: Visit, _event: Any = None) -> None:
     """The service has ended: run the encounter's stages in order (the callback of the
     end-of-service timeout, ``_event``)."""
     provider = v.provider
-    assert provider is not None, "the encounter ends a service that began"
     v.ended = ctx.env.now
     end_service(ctx, v, provider)
     source = failure_stage(ctx, v, provider)
@@ -169,11 +170,11 @@ def recovery_stage(ctx: RunContext, v: Visit, source: int) -> tuple[int, bool, f
         unit.chain.compensation += k.compensation
     if complained:
         book_complaint(unit, source, outcome, k.compensation)
-        if v.provider is not None:  # the provider lives the complaint they handle
-            if outcome == RESOLVED_QUICKLY:
-                v.provider.complaints_won += 1
-            else:
-                v.provider.complaints_lost += 1
+        # the provider lives the complaint they handle
+        if outcome == RESOLVED_QUICKLY:
+            v.provider.complaints_won += 1
+        else:
+            v.provider.complaints_lost += 1
     pop.failures[c] += 1
     return outcome, complained, rec.reliability_score(outcome, k.quick_score,
                                                       k.escalated_score)
@@ -270,8 +271,7 @@ def customer_update_stage(
                                                         k.expectation_adaptation)
     chain.quality_sum += quality
     chain.encounter_satisfaction_sum += s_enc
-    if v.provider is not None:  # the customer's mood reaches the provider's job satisfaction
-        v.provider.mood_sum += s_enc
+    v.provider.mood_sum += s_enc  # the customer's mood reaches the provider's job satisfaction
     if k.relationship and not v.covered:  # proactive attention builds the bond faster
         pop.bond[c] = cops.grow_bond(pop.bond[c], k.bond_gain, v.proactive,
                                      k.proactive_bond_factor)

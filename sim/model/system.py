@@ -10,10 +10,10 @@ and runs the organization's reviews.
 
 from __future__ import annotations
 
-import math
 import time
-from collections.abc import Callable, Generator
+from collections.abc import Generator
 from dataclasses import dataclass, field
+from functools import partial
 from typing import Any
 
 import numpy as np
@@ -29,11 +29,11 @@ from sim.model.customers import (
     lognormal_parameters,
     population_visits,
 )
-from sim.model.encounter_stages import PATIENCE, SERVICE, VISIT_DRAWS
+from sim.model.encounter_stages import VISIT_DRAWS
 from sim.model.expectations import MarketExpectation
 from sim.model.kpis import behaviour_summary, chain_row, cohort_table, queue_summary
 from sim.model.panel import PanelRecorder, customers_table
-from sim.model.population import ACTIVE, INITIAL, PAID, REFERRAL, CustomerPopulation
+from sim.model.population import INITIAL, PAID, REFERRAL, CustomerPopulation
 from sim.model.providers import Provider
 from sim.model.recording import Recorder
 from sim.model.recovery import on_spot_recovery_probability
@@ -204,31 +204,21 @@ def build_chain(env: VisitCalendar, scenario: Scenario, streams: Streams,
         for _ in range(unit.policy.providers):
             staffing.hire(ctx, unit, seasoned=True)
     add_customers(ctx, p.customers.initial, INITIAL)
+    service_shapes(ctx)
     env.process(population_visits(env, ctx.population, ctx.visit_streams,
-                                  ctx.demand_multiplier, visit_starter(ctx)))
+                                  ctx.demand_multiplier, partial(chain_visit, ctx)))
     env.process(workload_review(ctx))
     return ctx
 
 
-def visit_starter(ctx: RunContext) -> Callable[[int, list[float]], None]:
-    """The function that starts customer ``c``'s visit with its random numbers ``u``: an
-    active customer not already visiting goes to their unit."""
+def service_shapes(ctx: RunContext) -> None:
+    """Each unit's service time: lognormal (mu, sigma) of hours, with its empowerment's
+    handling time and variability."""
     pr = ctx.p.providers
-    shapes = [lognormal_parameters(
-        *money.empowered_service_time(pr.service_time_mean / MINUTES_PER_HOUR,
-                                      pr.service_time_cv, unit.policy.empowerment,
-                                      pr.empowered_handling, pr.empowered_variability))
-        for unit in ctx.units]
-    pop, units, exp = ctx.population, ctx.units, math.exp
-
-    def start_visit(customer: int, u: list[float]) -> None:
-        if pop.status[customer] == ACTIVE and not pop.in_visit[customer]:
-            mu, sigma = shapes[pop.unit[customer]]
-            service = exp(mu + sigma * u[SERVICE])
-            patience = pop.patience[customer] * u[PATIENCE]
-            chain_visit(ctx, units[pop.unit[customer]], customer, service, patience, u)
-
-    return start_visit
+    for unit in ctx.units:
+        unit.service_shape = lognormal_parameters(*money.empowered_service_time(
+            pr.service_time_mean / MINUTES_PER_HOUR, pr.service_time_cv,
+            unit.policy.empowerment, pr.empowered_handling, pr.empowered_variability))
 
 
 def workload_review(ctx: RunContext) -> Generator[simpy.Event, Any, None]:

@@ -84,6 +84,7 @@ class Unit:
     on_spot_probability: float = 0.0  # chance a complaint is put right at once
     unprompted_probability: float = 0.0  # chance a silent failure is noticed and put right
     giveaway: float = 0.0  # share of a visit's revenue given away (empowerment)
+    service_shape: tuple[float, float] = (0.0, 0.0)  # (mu, sigma) of the lognormal service time
     followed: int = 0  # customers who followed a departing provider this period
     areas: tuple[float, float, float] = (0.0, 0.0, 0.0)  # queue, busy, staff this period
     seasoned_quality: float = 0.0  # perceived quality served by providers at parity, summed

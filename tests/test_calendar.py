@@ -1,0 +1,109 @@
+"""The visit calendar: SimPy's environment with the day's sorted visits beside its schedule.
+
+A calendar must start every visit at its own time, interleaved with the scheduled events
+exactly as if each visit were a timeout of its own.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Generator
+from typing import Any
+
+import numpy as np
+import pytest
+import simpy
+
+from sim.model.calendar import VisitCalendar
+
+
+def _ticker(env: simpy.Environment, log: list[tuple[float, str]], gaps: list[float],
+            name: str) -> Generator[simpy.Event, Any, None]:
+    for gap in gaps:
+        yield env.timeout(gap)
+        log.append((env.now, name))
+
+
+def _visits_as_timeouts(times: list[float], who: list[int], ticks: list[list[float]]
+                        ) -> list[tuple[float, str]]:
+    """The reference: a plain SimPy environment with a timeout per visit."""
+    env = simpy.Environment()
+    log: list[tuple[float, str]] = []
+    for k, gaps in enumerate(ticks):
+        env.process(_ticker(env, log, gaps, f"tick{k}"))
+
+    def visits() -> Generator[simpy.Event, Any, None]:
+        for at, c in zip(times, who, strict=True):
+            yield env.timeout(at - env.now)
+            log.append((env.now, f"visit{c}"))
+
+    env.process(visits())
+    env.run()
+    return log
+
+
+def _visits_on_calendar(times: list[float], who: list[int], ticks: list[list[float]]
+                        ) -> list[tuple[float, str]]:
+    env = VisitCalendar()
+    log: list[tuple[float, str]] = []
+    for k, gaps in enumerate(ticks):
+        env.process(_ticker(env, log, gaps, f"tick{k}"))
+    env.plan(times, who, [[] for _ in who],
+             lambda c, _u: log.append((env.now, f"visit{c}")))
+    env.run()
+    return log
+
+
+@pytest.mark.parametrize("seed", range(20))
+def test_visits_interleave_with_events_as_timeouts_would(seed: int) -> None:
+    rng = np.random.default_rng(seed)
+    times = np.sort(rng.uniform(0.0, 24.0, size=int(rng.integers(0, 60)))).tolist()
+    who = list(range(len(times)))
+    ticks = [rng.exponential(2.0, size=int(rng.integers(1, 15))).tolist() for _ in range(3)]
+    assert _visits_on_calendar(times, who, ticks) == _visits_as_timeouts(times, who, ticks)
+
+
+def test_a_visit_starts_at_its_time_and_the_clock_moves_to_it() -> None:
+    env = VisitCalendar()
+    seen: list[tuple[int, float, list[float]]] = []
+    env.plan([0.5, 2.25], [7, 3], [[0.1], [0.2]],
+             lambda c, u: seen.append((c, env.now, u)))
+    assert env.peek() == 0.5
+    env.run(until=3.0)
+    assert seen == [(7, 0.5, [0.1]), (3, 2.25, [0.2])]
+    assert env.now == 3.0
+
+
+def test_visits_already_due_start_at_once_in_order() -> None:
+    env = VisitCalendar()
+    env.run(until=5.0)
+    seen: list[int] = []
+    env.plan([4.0, 5.0, 6.0], [1, 2, 3], [[], [], []], lambda c, _u: seen.append(c))
+    assert seen == [1, 2]  # due at or before now
+    env.run(until=7.0)
+    assert seen == [1, 2, 3]
+
+
+def test_a_visit_at_the_instant_of_an_event_comes_after_it() -> None:
+    env = VisitCalendar()
+    log: list[str] = []
+    env.timeout(1.0).callbacks.append(lambda _e: log.append("event"))
+    env.plan([1.0], [0], [[]], lambda _c, _u: log.append("visit"))
+    env.run()
+    assert log == ["event", "visit"]
+
+
+def test_a_new_calendar_needs_the_old_one_done() -> None:
+    env = VisitCalendar()
+    env.plan([1.0, 2.0], [0, 1], [[], []], lambda _c, _u: None)
+    with pytest.raises(RuntimeError, match="previous calendar"):
+        env.plan([3.0], [2], [[]], lambda _c, _u: None)
+    env.run(until=2.5)
+    env.plan([3.0], [2], [[]], lambda _c, _u: None)  # done now: accepted
+
+
+def test_timeout_and_process_are_bound_to_the_calendar() -> None:
+    """SimPy binds its event classes only on its own class; the calendar binds them too
+    (an unbound ``env.timeout`` would cost a method object per call)."""
+    env = VisitCalendar()
+    assert "timeout" in vars(env) and "process" in vars(env) and "event" in vars(env)
+    assert env.timeout(1.0).env is env
