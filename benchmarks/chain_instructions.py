@@ -12,8 +12,11 @@ Each workload (the chain: the full default scenario; the queue: M/M/10 at utilis
 0.9, about ``--customers`` arrivals, infinitely patient; the same runs as
 ``chain_throughput.py``) is counted twice, once up to loading its scenario and once
 through the whole run; the difference is the simulation's own count.  The ratio is
-(encounters per instruction of the chain) / (customers per instruction of the queue),
-against the same target of at least 0.7 (exit 0 if met, 1 if not, 2 without valgrind).
+(encounters per instruction of the chain) / (customers per instruction of the queue).
+It has no target of its own: an instruction of the chain costs more time than one of the
+queue, so the instruction ratio runs above the timed one (0.84 against about 0.69 on
+2026-11-28); it is the tool for telling whether a change of code did less work.  Exit 0,
+or 2 without valgrind.
 Needs ``valgrind`` on the path; the chain takes a few minutes under it.
 
 Run from the repository root::
@@ -33,7 +36,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-TARGET_RATIO = 0.7  # as chain_throughput.py
+TARGET_RATIO = 0.7  # chain_throughput.py's target, for time
 
 _WORKLOAD = """
 import sys
@@ -84,10 +87,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"{mode}: {work:,} {noun}, {total - start:,} instructions "
               f"= {per_unit[mode]:,.0f} per unit")
     ratio = per_unit["queue"] / per_unit["chain"]
-    met = ratio >= TARGET_RATIO
-    print(f"ratio chain/queue (work per instruction): {ratio:.3f}; target >= "
-          f"{TARGET_RATIO}: {'met' if met else 'NOT met'}")
-    return 0 if met else 1
+    print(f"ratio chain/queue (work per instruction): {ratio:.3f} (instructions, not time: "
+          f"the target of {TARGET_RATIO} is for the timed ratio of chain_throughput.py)")
+    return 0
 
 
 if __name__ == "__main__":
