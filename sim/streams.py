@@ -129,18 +129,17 @@ _MIX2 = np.uint64(0x94D049BB133111EB)
 _ODD = np.uint64(0xD1B54A32D192ED03)
 
 
-_SHIFTS = (np.uint64(30), np.uint64(27), np.uint64(31), np.uint64(11))
+_S30, _S27, _S31, _S11 = np.uint64(30), np.uint64(27), np.uint64(31), np.uint64(11)
 
 
 def _splitmix(x: np.ndarray) -> np.ndarray:
     """The SplitMix64 finaliser, vectorised (uint64 arithmetic wraps modulo 2**64); works in
     place on ``x``, a fresh array of the caller's."""
-    s30, s27, s31, _ = _SHIFTS
-    x ^= x >> s30
+    x ^= x >> _S30
     x *= _MIX1
-    x ^= x >> s27
+    x ^= x >> _S27
     x *= _MIX2
-    x ^= x >> s31
+    x ^= x >> _S31
     return x
 
 
@@ -153,7 +152,7 @@ def _keyed_bits(k1: Any, k2: Any, entity: np.ndarray, counter: np.ndarray) -> np
 
 def _unit_interval(bits: np.ndarray) -> np.ndarray:
     """Uniforms in [0, 1) from the top 53 of 64 bits."""
-    return (bits >> _SHIFTS[3]).astype(np.float64) * (2.0**-53)
+    return (bits >> _S11).astype(np.float64) * (2.0**-53)
 
 
 class CounterStream:

@@ -2,7 +2,7 @@
 
 Behaviour mode knows each day's visits in advance: at the start of a day the
 population's visits due that day are collected, in time order, with their random
-numbers (:class:`~sim.model.customers.PopulationVisits`).  Scheduling each of them
+numbers (:func:`~sim.model.customers.population_visits`).  Scheduling each of them
 as a SimPy timeout would cost an event, a place in the heap and a process
 resumption per visit, for a list that is already sorted.  :class:`VisitCalendar`
 is SimPy's environment with that list beside its heap: each step takes whichever

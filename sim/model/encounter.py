@@ -98,7 +98,7 @@ def feeling_valued(
         value += accommodated_lift
     elif request < 0:
         value -= refusal_cost
-    return 0.0 if value < 0.0 else (1.0 if value > 1.0 else value)  # clip01, inlined
+    return clip01(value)
 
 
 def empathy(job_satisfaction: float, noise: float) -> float:
@@ -106,14 +106,12 @@ def empathy(job_satisfaction: float, noise: float) -> float:
 
     Employee satisfaction reaches customers only through the encounter (Brown & Lam 2008).
     """
-    value = job_satisfaction + noise
-    return 0.0 if value < 0.0 else (1.0 if value > 1.0 else value)  # clip01, inlined
+    return clip01(job_satisfaction + noise)
 
 
 def competency_score(competency: float, quality_factor: float, noise: float) -> float:
     """The provider's competency as delivered: less when corners are cut, with noise."""
-    value = competency * quality_factor + noise
-    return 0.0 if value < 0.0 else (1.0 if value > 1.0 else value)  # clip01, inlined
+    return clip01(competency * quality_factor + noise)
 
 
 def perceived_quality(
@@ -132,6 +130,5 @@ def perceived_quality(
 
 
 def clip01(value: float) -> float:
-    """``value`` limited to [0, 1] (inlined in the scores above: they run at every
-    encounter, and a call costs more than the comparison)."""
+    """``value`` limited to [0, 1]."""
     return 0.0 if value < 0.0 else (1.0 if value > 1.0 else value)

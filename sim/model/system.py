@@ -75,8 +75,7 @@ class ServiceSystem:
         self.scenario = scenario
         self.p = p = scenario.params
         self.replication = replication
-        self.env: simpy.Environment = (
-            simpy.Environment() if p.run.mode == "queue" else VisitCalendar())
+        self.env: simpy.Environment
         self.streams = Streams(p.run.seed, replication)
         self.recorder = Recorder(p.organization.wait_target / MINUTES_PER_HOUR)
         self.horizon = p.run.years * HOURS_PER_YEAR
@@ -84,11 +83,12 @@ class ServiceSystem:
         self.ctx: RunContext | None = None
         self.queue_events: list[tuple[Any, ...]] | None = [] if events else None
         if p.run.mode == "queue":
+            self.env = simpy.Environment()
             self.desk = ServiceDesk(self.env)
             self._build_queue_mode()
-        else:
-            assert isinstance(self.env, VisitCalendar)
-            self.ctx = build_chain(self.env, scenario, self.streams, self.recorder, events)
+        else:  # behaviour mode: the day's visits start from the environment's calendar
+            self.env = calendar = VisitCalendar()
+            self.ctx = build_chain(calendar, scenario, self.streams, self.recorder, events)
         self.panel = PanelRecorder() if panel and self.ctx is not None else None
         self.review = self.env.process(self.organization_review())
 
