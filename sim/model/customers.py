@@ -10,9 +10,9 @@ Which parts of a customer are SimPy processes, truthfully:
   random numbers in one batch, and hands them, in time order, to the environment's
   calendar (:class:`~sim.model.calendar.VisitCalendar`), which starts each at its
   time, between the scheduled events.
-- A visit that finds a provider free is served at once: the end of service is a
-  timeout whose callback runs the encounter's stages
-  (:mod:`sim.model.encounter_stages`).
+- A visit that finds a provider free is served at once: the visit itself is then
+  scheduled as the SimPy event of its end of service, whose callback runs the
+  encounter's stages (:mod:`sim.model.encounter_stages`).
 - A visit that must queue holds a ticket (:func:`wait_in_line`) whose event, when a
   provider takes it or patience runs out, calls back :func:`end_of_wait`.
 
@@ -42,7 +42,6 @@ from sim.model.encounter_stages import (
     SPECIAL,
     VISIT_DRAWS,
     Visit,
-    encounter_outcome,
     tenure_weight,
 )
 from sim.model.population import ACTIVE, INITIAL, LADDER_CELLS, CustomerPopulation
@@ -268,7 +267,7 @@ def chain_visit(ctx: RunContext, c: int, u: list[float]) -> None:
     if own is not None:  # waiting for one's own provider (Gutek): more patient, more tolerant
         patience *= k.relationship_patience
         tolerance *= k.relationship_patience
-    visit = Visit(unit, c, ctx.env.now, tolerance, own, u)
+    visit = Visit(ctx.env, unit, c, ctx.env.now, tolerance, own, u)
     provider = unit.desk.seize(own)
     if provider is None:
         wait_in_line(ctx, visit, base_service, patience)
@@ -318,7 +317,8 @@ def walk_away(ctx: RunContext, customer: int) -> None:
 
 def serve(ctx: RunContext, visit: Visit, provider: Provider, base_service: float) -> None:
     """The provider starts serving: the kind of encounter and its duration; the rest of
-    the encounter runs when the service time has passed (a timeout callback)."""
+    the encounter runs when the service time has passed (the visit is scheduled as the
+    event of its end of service; its callback, ``ctx.end_of_service``, runs the stages)."""
     k = ctx.settings
     unit, u = visit.unit, visit.u
     visit.provider = provider
@@ -346,4 +346,5 @@ def serve(ctx: RunContext, visit: Visit, provider: Provider, base_service: float
     visit.request, visit.proactive, visit.knows = request, proactive, knows
     visit.competency = competency = provider.competency
     visit.service = base_service * unit.time_factor * extra * knows / competency
-    ctx.env.timeout(visit.service).callbacks.append(partial(encounter_outcome, ctx, visit))
+    visit.callbacks = [ctx.end_of_service]  # the visit is its own end-of-service event
+    ctx.env.schedule(visit, simpy.events.NORMAL, visit.service)

@@ -26,6 +26,8 @@ from __future__ import annotations
 
 from typing import Any
 
+import simpy
+
 from sim.clock import HOURS_PER_DAY, HOURS_PER_YEAR
 from sim.model import cops, expectations
 from sim.model import encounter as enc
@@ -59,8 +61,9 @@ VISIT_DRAWS: tuple[tuple[str, str], ...] = (
  QUALITY_NOISE, EMPATHY_NOISE, RECOMMEND_NOISE, SEVERITY, UNPROMPTED) = range(len(VISIT_DRAWS))
 
 
-class Visit:
-    """One visit of one customer from arrival to the end of the encounter."""
+class Visit(simpy.Event):
+    """One visit of one customer from arrival to the end of the encounter; the visit is
+    also the SimPy event of its end of service (scheduled when service begins)."""
 
     __slots__ = (
         "arrived", "competency", "covered", "customer", "ended", "knows", "own", "proactive",
@@ -78,8 +81,12 @@ class Visit:
     service: float  # hours of service
     ended: float  # when the service ended (the encounter's time; encounter_outcome)
 
-    def __init__(self, unit: Unit, customer: int, arrived: float, tolerance: float,
-                 own: Provider | None, u: list[float]) -> None:
+    def __init__(self, env: simpy.Environment, unit: Unit, customer: int, arrived: float,
+                 tolerance: float, own: Provider | None, u: list[float]) -> None:
+        # a SimPy event that succeeds when it is processed, as a timeout does
+        self.env = env
+        self._ok = True
+        self._value = None
         self.unit = unit
         self.customer = customer
         self.arrived = arrived
@@ -90,9 +97,9 @@ class Visit:
         self.unprompted = False  # a silent failure the provider noticed and put right
 
 
-def encounter_outcome(ctx: RunContext, v: Visit, _event: Any = None) -> None:
-    """The service has ended: run the encounter's stages in order (the callback of the
-    end-of-service timeout, ``_event``)."""
+def encounter_outcome(ctx: RunContext, v: Visit) -> None:
+    """The service has ended: run the encounter's stages in order (bound to the run, the
+    callback of the visit's end-of-service event, ``ctx.end_of_service``)."""
     provider = v.provider
     v.ended = ctx.env.now
     end_service(ctx, v, provider)
