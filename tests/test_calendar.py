@@ -107,3 +107,19 @@ def test_timeout_and_process_are_bound_to_the_calendar() -> None:
     env = VisitCalendar()
     assert "timeout" in vars(env) and "process" in vars(env) and "event" in vars(env)
     assert env.timeout(1.0).env is env
+
+
+def test_the_clock_attribute_is_current_inside_every_callback_and_visit() -> None:
+    """``now`` is a plain attribute on the calendar (not SimPy's property): inside an event's
+    callbacks and a visit's start it must already be the time being processed."""
+    env = VisitCalendar()
+    seen: list[tuple[float, float]] = []
+    for at in (0.75, 1.0, 3.5, 3.5):
+        env.timeout(at).callbacks.append(lambda _e, at=at: seen.append((at, env.now)))
+    times = [0.5, 1.0, 2.0, 3.5]
+    env.plan(times, [0, 1, 2, 3], [[], [], [], []],
+             lambda c, _u: seen.append((times[c], env.now)))
+    env.run()
+    assert len(seen) == 8
+    assert all(expected == now for expected, now in seen)
+    assert env.now == env._now == 3.5

@@ -11,7 +11,9 @@ interleave in time order exactly as if every visit were a timeout of its own.  A
 visit at the very instant of a scheduled event comes after it.
 
 Only time moves differently: a visit sets the clock to its own time and starts (a
-plain call), then the environment goes on.  Everything a visit does from there on
+plain call), then the environment goes on.  The clock, ``now``, is a plain attribute
+here, kept equal to SimPy's own at every step, because the chain reads it several
+times per encounter and SimPy's ``now`` is a property.  Everything a visit does from there on
 (seizing a provider, queueing, the end of service) is ordinary SimPy.
 """
 
@@ -32,8 +34,14 @@ def _no_visit(customer: int, draws: list[float]) -> None:
 class VisitCalendar(simpy.Environment):
     """A SimPy environment that also starts the visits of a calendar, in time order."""
 
+    # the current time as a plain attribute, kept equal to SimPy's ``_now`` by :meth:`step`:
+    # the chain reads the clock several times per encounter, and SimPy's ``now`` is a
+    # property (a function call per read)
+    now: float = 0.0
+
     def __init__(self, initial_time: float = 0.0) -> None:
         super().__init__(initial_time)
+        self.now = self._now
         # SimPy binds ``timeout``, ``process``, ... to the instance for speed, but only those
         # defined on the instance's own class, not on a base class: bind them here too
         for name, attribute in vars(simpy.Environment).items():
@@ -73,13 +81,15 @@ class VisitCalendar(simpy.Environment):
     def step(self) -> None:
         """Start the next visit if it comes before every scheduled event, else process the
         next event (:meth:`simpy.Environment.step`)."""
+        queue = self._queue
         i = self._next
         if i < self._count:
             at = self._times[i]
-            queue = self._queue
             if not queue or at < queue[0][0]:
                 self._next = i + 1
-                self._now = at
+                self.now = self._now = at
                 self._start(self._who[i], self._draws[i])
                 return
+        if queue:  # SimPy's step moves the clock to the top of the heap: so does ``now``
+            self.now = queue[0][0]
         simpy.Environment.step(self)
