@@ -123,3 +123,47 @@ def test_the_clock_attribute_is_current_inside_every_callback_and_visit() -> Non
     assert len(seen) == 8
     assert all(expected == now for expected, now in seen)
     assert env.now == env._now == 3.5
+
+
+class _Job:
+    """A stand-in for a visit whose end the calendar schedules."""
+
+    __slots__ = ("name",)
+
+    def __init__(self, name: str) -> None:
+        self.name = name
+
+
+@pytest.mark.parametrize("seed", range(10))
+def test_visit_ends_come_in_the_order_timeouts_would(seed: int) -> None:
+    """Ends scheduled with ``end_after`` take their place in SimPy's heap exactly as timeouts
+    of the same delays would, ties included (the delays are drawn on a coarse grid)."""
+    rng = np.random.default_rng(seed)
+    delays = (rng.integers(0, 8, size=40) * 0.5).tolist()
+    ticks = (rng.integers(1, 8, size=20) * 0.5).tolist()
+
+    reference = simpy.Environment()
+    expected: list[tuple[float, str]] = []
+    reference.process(_ticker(reference, expected, ticks, "tick"))
+    for k, delay in enumerate(delays):
+        reference.timeout(delay).callbacks.append(
+            lambda _e, k=k: expected.append((reference.now, f"end{k}")))
+    reference.run()
+
+    env = VisitCalendar()
+    seen: list[tuple[float, str]] = []
+    env.on_end(_Job, lambda job: seen.append((env.now, job.name)))
+    env.process(_ticker(env, seen, ticks, "tick"))
+    for k, delay in enumerate(delays):
+        env.end_after(_Job(f"end{k}"), delay)
+    env.run()
+    assert seen == expected
+
+
+def test_an_end_of_another_kind_is_refused() -> None:
+    env = VisitCalendar()
+    env.on_end(_Job, lambda _job: None)
+    with pytest.raises(TypeError, match="not a _Job"):
+        env.end_after("a string", 1.0)
+    with pytest.raises(TypeError, match="not a _NoEnd"):
+        VisitCalendar().end_after(_Job("x"), 1.0)

@@ -13,22 +13,42 @@ visit at the very instant of a scheduled event comes after it.
 Only time moves differently: a visit sets the clock to its own time and starts (a
 plain call), then the environment goes on.  The clock, ``now``, is a plain attribute
 here, kept equal to SimPy's own at every step, because the chain reads it several
-times per encounter and SimPy's ``now`` is a property.  Everything a visit does from there on
-(seizing a provider, queueing, the end of service) is ordinary SimPy.
+times per encounter and SimPy's ``now`` is a property.
+
+The end of a visit's service is the other event every visit has.  It goes into SimPy's
+heap like any event (:meth:`VisitCalendar.end_after`: same time, priority and event
+number as a timeout scheduled at that moment would get, so ties are broken as SimPy breaks
+them), but its entry is the visit itself, not a SimPy event: when it comes to the top,
+the calendar calls the one handler of visit ends (:meth:`VisitCalendar.on_end`) with the
+visit, instead of running an event's list of callbacks.  Everything else a visit does
+(seizing a provider, queueing, its timers) is ordinary SimPy.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
+from heapq import heappop, heappush
+from typing import Any
 
 import simpy
+from simpy.events import NORMAL
 
 Starter = Callable[[int, list[float]], None]
+Finisher = Callable[[Any], None]
 
 
 def _no_visit(customer: int, draws: list[float]) -> None:
     """The starter of an empty calendar (never called)."""
     raise RuntimeError(f"no starter for customer {customer}'s visit")
+
+
+class _NoEnd:
+    """The kind of visit end of a calendar that has no handler yet (none is scheduled)."""
+
+
+def _no_end(visit: Any) -> None:
+    """The handler of visit ends before :meth:`VisitCalendar.on_end` (never called)."""
+    raise RuntimeError(f"no handler for the end of {visit!r}")
 
 
 class VisitCalendar(simpy.Environment):
@@ -53,6 +73,20 @@ class VisitCalendar(simpy.Environment):
         self._next = 0  # index of the next visit to start
         self._count = 0  # visits in the calendar
         self._start: Starter = _no_visit
+        self._end_kind: type = _NoEnd  # the class of the visits whose ends are scheduled
+        self._end: Finisher = _no_end
+
+    def on_end(self, kind: type, end: Finisher) -> None:
+        """Visits of class ``kind`` scheduled with :meth:`end_after` end with ``end(visit)``."""
+        self._end_kind, self._end = kind, end
+
+    def end_after(self, visit: Any, delay: float) -> None:
+        """Schedule the end of ``visit`` (of the class given to :meth:`on_end`) ``delay``
+        hours from now, in SimPy's heap, as a timeout of that delay would be."""
+        if visit.__class__ is not self._end_kind:
+            raise TypeError(f"{visit!r} is not a {self._end_kind.__name__}: see on_end")
+        heap: list[Any] = self._queue  # SimPy's heap, which holds visit ends here too
+        heappush(heap, (self._now + delay, NORMAL, next(self._eid), visit))
 
     def plan(self, times: list[float], who: list[int], draws: list[list[float]],
              start: Starter) -> None:
@@ -79,8 +113,9 @@ class VisitCalendar(simpy.Environment):
         return self._times[i] if i < self._count and self._times[i] < later else later
 
     def step(self) -> None:
-        """Start the next visit if it comes before every scheduled event, else process the
-        next event (:meth:`simpy.Environment.step`)."""
+        """Start the next visit if it comes before every scheduled event; else end the visit
+        at the top of the heap, or process the scheduled event there
+        (:meth:`simpy.Environment.step`)."""
         queue = self._queue
         i = self._next
         if i < self._count:
@@ -90,6 +125,12 @@ class VisitCalendar(simpy.Environment):
                 self.now = self._now = at
                 self._start(self._who[i], self._draws[i])
                 return
-        if queue:  # SimPy's step moves the clock to the top of the heap: so does ``now``
-            self.now = queue[0][0]
+        if queue:
+            at, _, _, entry = queue[0]
+            self.now = at  # SimPy's step moves the clock to the top of the heap: so does ``now``
+            if entry.__class__ is self._end_kind:  # a visit's end of service
+                heappop(queue)
+                self._now = at
+                self._end(entry)
+                return
         simpy.Environment.step(self)

@@ -10,15 +10,14 @@ read once from the scenario (the visit is the hot path).
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
-import simpy
 
 from sim.clock import HOURS_PER_YEAR, MINUTES_PER_HOUR, MONTHS_PER_YEAR
 from sim.model import cops
+from sim.model.calendar import VisitCalendar
 from sim.model.expectations import MarketExpectation
 from sim.model.population import CustomerPopulation
 from sim.model.providers import Provider
@@ -145,17 +144,11 @@ class VisitSettings:
         self.quality_floor = p.providers.quality_factor_floor
 
 
-def _unwired(event: simpy.Event) -> None:
-    """The end-of-service callback before the assembly wires the real one."""
-    raise RuntimeError(f"no end-of-service callback for {event!r}: build the run with "
-                       "sim.model.system.build_chain")
-
-
 @dataclass
 class RunContext:
     """The shared state of one behaviour-mode run, handed to every mechanism."""
 
-    env: simpy.Environment
+    env: VisitCalendar
     p: ScenarioParameters
     streams: Streams
     recorder: Recorder
@@ -169,9 +162,6 @@ class RunContext:
     providers_by_id: dict[int, Provider] = field(default_factory=dict)
     events: list[tuple[Any, ...]] | None = None
     next_provider_id: int = 0
-    # the callback of a visit's end of service (runs the encounter's stages; set by the
-    # assembly, sim.model.system.build_chain)
-    end_of_service: Callable[[simpy.Event], None] = _unwired
 
     def new_provider_id(self) -> int:
         """A fresh provider id (ids count up from 0 in order of hiring)."""

@@ -10,13 +10,14 @@ Which parts of a customer are SimPy processes, truthfully:
   random numbers in one batch, and hands them, in time order, to the environment's
   calendar (:class:`~sim.model.calendar.VisitCalendar`), which starts each at its
   time, between the scheduled events.
-- A visit that finds a provider free is served at once: the visit itself is then
-  scheduled as the SimPy event of its end of service, whose callback runs the
+- A visit that finds a provider free is served at once: the visit itself then goes
+  into SimPy's heap as its end of service, and when that comes the calendar runs the
   encounter's stages (:mod:`sim.model.encounter_stages`).
 - A visit that must queue holds a ticket (:func:`wait_in_line`) whose event, when a
   provider takes it or patience runs out, calls back :func:`end_of_wait`.
 
-No visit is a SimPy process: each is a chain of scheduled events and their callbacks.
+No visit is a SimPy process: each is a chain of entries in SimPy's heap and the calls
+they make.
 """
 
 from __future__ import annotations
@@ -257,35 +258,37 @@ def chain_visit(ctx: RunContext, c: int, u: list[float]) -> None:
     unit = ctx.units[pop.unit[c]]
     mu, sigma = unit.service_shape
     base_service = math.exp(mu + sigma * u[SERVICE])
-    patience = pop.patience[c] * u[PATIENCE]
-    k = ctx.settings
     pop.in_visit[c] = 1
     unit.tally.arrived += 1
     unit.arrivals_since_workload += 1
-    tolerance = k.wait_tolerance * pop.tolerance[c]
-    own = ctx.own_provider(c) if k.relationship else None
-    if own is not None:  # waiting for one's own provider (Gutek): more patient, more tolerant
-        patience *= k.relationship_patience
-        tolerance *= k.relationship_patience
-    visit = Visit(ctx.env, unit, c, ctx.env.now, tolerance, own, u)
+    env = ctx.env
+    own = ctx.own_provider(c) if ctx.settings.relationship else None
+    visit = Visit(unit, c, env.now, own, u)
     provider = unit.desk.seize(own)
     if provider is None:
-        wait_in_line(ctx, visit, base_service, patience)
+        wait_in_line(ctx, visit, base_service)
     else:
         serve(ctx, visit, provider, base_service)
 
 
-def wait_in_line(ctx: RunContext, visit: Visit, base_service: float, patience: float) -> None:
+def wait_in_line(ctx: RunContext, visit: Visit, base_service: float) -> None:
     """Queue for a provider (one's own, in relationship service) until one is free or
     patience runs out (:func:`end_of_wait`); the abandonment is booked the moment patience
-    ends."""
+    ends.  Only a customer who must wait needs their patience and tolerance for waiting."""
+    k, pop, c = ctx.settings, ctx.population, visit.customer
+    patience = pop.patience[c] * visit.u[PATIENCE]
+    tolerance = k.wait_tolerance * pop.tolerance[c]
+    if visit.own is not None:  # waiting for one's own provider (Gutek): more patient, more tolerant
+        patience *= k.relationship_patience
+        tolerance *= k.relationship_patience
+    visit.tolerance = tolerance
     unit = visit.unit
     desk = unit.desk
     ticket = desk.join(visit.customer, visit.arrived, visit.own)
     if patience > 0.0:
         # the tally is fetched when patience ends: a review may have started a new period
         desk.abandonment_timer(ticket, patience, lambda: unit.tally.abandon())
-    cover = ctx.settings.relationship_cover
+    cover = k.relationship_cover
     if not ticket.shared and cover > 0.0:  # a colleague covers after a while
         desk.cover_timer(ticket, cover)
     ticket.event.callbacks.append(partial(end_of_wait, ctx, visit, base_service, ticket))
@@ -317,21 +320,23 @@ def walk_away(ctx: RunContext, customer: int) -> None:
 
 def serve(ctx: RunContext, visit: Visit, provider: Provider, base_service: float) -> None:
     """The provider starts serving: the kind of encounter and its duration; the rest of
-    the encounter runs when the service time has passed (the visit is scheduled as the
-    event of its end of service; its callback, ``ctx.end_of_service``, runs the stages)."""
-    k = ctx.settings
+    the encounter runs when the service time has passed (the calendar schedules the visit's
+    end, whose handler runs the stages: :func:`~sim.model.encounter_stages.encounter_outcome`)."""
+    k, env = ctx.settings, ctx.env
     unit, u = visit.unit, visit.u
     visit.provider = provider
-    visit.wait = ctx.env.now - visit.arrived
+    visit.wait = wait = env.now - visit.arrived
     # the period's tallies are fetched again at every step of the visit: a review may have
     # closed the period (and started fresh tallies) while the customer waited or was served
-    unit.tally.start(visit.wait, k.wait_target)
+    unit.tally.start(wait, k.wait_target)
     chain, policy = unit.chain, unit.policy
     request, proactive, extra = encounter_kinds.encounter_kind(
         u[SPECIAL], u[FLEX], u[PROACTIVE], ctx.population.request_rate[visit.customer],
         policy.flexibility,
         policy.proactivity, k.special_request_time, k.proactive_time,
     )
+    visit.request = request
+    visit.proactive = proactive
     if request:
         chain.special_requests += 1
         if request == encounter_kinds.ACCOMMODATED:
@@ -343,8 +348,7 @@ def serve(ctx: RunContext, visit: Visit, provider: Provider, base_service: float
     knows = 1.0
     if visit.own is not None and provider is visit.own:  # who knows the customer is quicker
         knows -= k.bond_efficiency * ctx.population.bond[visit.customer]
-    visit.request, visit.proactive, visit.knows = request, proactive, knows
+    visit.knows = knows
     visit.competency = competency = provider.competency
-    visit.service = base_service * unit.time_factor * extra * knows / competency
-    visit.callbacks = [ctx.end_of_service]  # the visit is its own end-of-service event
-    ctx.env.schedule(visit, simpy.events.NORMAL, visit.service)
+    visit.service = service = base_service * unit.time_factor * extra * knows / competency
+    env.end_after(visit, service)  # the stages run then (encounter_stages.encounter_outcome)

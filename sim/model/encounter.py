@@ -120,13 +120,9 @@ def perceived_quality(
 ) -> float:
     """Weighted quality of the five dimensions (reliability, responsiveness, competency,
     empathy, valued)."""
-    return (
-        scores[0] * weights[0]
-        + scores[1] * weights[1]
-        + scores[2] * weights[2]
-        + scores[3] * weights[3]
-        + scores[4] * weights[4]
-    )
+    s0, s1, s2, s3, s4 = scores
+    w0, w1, w2, w3, w4 = weights
+    return s0 * w0 + s1 * w1 + s2 * w2 + s3 * w3 + s4 * w4
 
 
 def clip01(value: float) -> float:

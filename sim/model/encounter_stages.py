@@ -26,8 +26,6 @@ from __future__ import annotations
 
 from typing import Any
 
-import simpy
-
 from sim.clock import HOURS_PER_DAY, HOURS_PER_YEAR
 from sim.model import cops, expectations
 from sim.model import encounter as enc
@@ -61,9 +59,10 @@ VISIT_DRAWS: tuple[tuple[str, str], ...] = (
  QUALITY_NOISE, EMPATHY_NOISE, RECOMMEND_NOISE, SEVERITY, UNPROMPTED) = range(len(VISIT_DRAWS))
 
 
-class Visit(simpy.Event):
+class Visit:
     """One visit of one customer from arrival to the end of the encounter; the visit is
-    also the SimPy event of its end of service (scheduled when service begins)."""
+    also what the calendar schedules as its end of service
+    (:meth:`~sim.model.calendar.VisitCalendar.end_after`, when service begins)."""
 
     __slots__ = (
         "arrived", "competency", "covered", "customer", "ended", "knows", "own", "proactive",
@@ -81,16 +80,15 @@ class Visit(simpy.Event):
     service: float  # hours of service
     ended: float  # when the service ended (the encounter's time; encounter_outcome)
 
-    def __init__(self, env: simpy.Environment, unit: Unit, customer: int, arrived: float,
-                 tolerance: float, own: Provider | None, u: list[float]) -> None:
-        # a SimPy event that succeeds when it is processed, as a timeout does
-        self.env = env
-        self._ok = True
-        self._value = None
+    def __init__(self, unit: Unit, customer: int, arrived: float, own: Provider | None,
+                 u: list[float]) -> None:
         self.unit = unit
         self.customer = customer
         self.arrived = arrived
-        self.tolerance = tolerance  # hours of waiting the customer tolerates
+        # hours of waiting the customer tolerates (sim.model.customers.wait_in_line sets it
+        # for a customer who must wait; one served at once has waited 0 hours, which any
+        # tolerance meets with full responsiveness)
+        self.tolerance = 0.0
         self.own = own  # own provider (relationship service), or None
         self.covered = False  # served by a colleague covering for the busy own provider
         self.u = u  # the visit's random numbers, see VISIT_DRAWS
@@ -99,7 +97,7 @@ class Visit(simpy.Event):
 
 def encounter_outcome(ctx: RunContext, v: Visit) -> None:
     """The service has ended: run the encounter's stages in order (bound to the run, the
-    callback of the visit's end-of-service event, ``ctx.end_of_service``)."""
+    calendar's handler of visit ends, :meth:`~sim.model.calendar.VisitCalendar.on_end`)."""
     provider = v.provider
     v.ended = ctx.env.now
     end_service(ctx, v, provider)

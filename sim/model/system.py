@@ -29,7 +29,7 @@ from sim.model.customers import (
     lognormal_parameters,
     population_visits,
 )
-from sim.model.encounter_stages import VISIT_DRAWS, encounter_outcome
+from sim.model.encounter_stages import VISIT_DRAWS, Visit, encounter_outcome
 from sim.model.expectations import MarketExpectation
 from sim.model.kpis import behaviour_summary, chain_row, cohort_table, queue_summary
 from sim.model.panel import PanelRecorder, customers_table
@@ -205,7 +205,7 @@ def build_chain(env: VisitCalendar, scenario: Scenario, streams: Streams,
             staffing.hire(ctx, unit, seasoned=True)
     add_customers(ctx, p.customers.initial, INITIAL)
     service_shapes(ctx)
-    ctx.end_of_service = partial(encounter_outcome, ctx)
+    env.on_end(Visit, partial(encounter_outcome, ctx))
     env.process(population_visits(env, ctx.population, ctx.visit_streams,
                                   ctx.demand_multiplier, partial(chain_visit, ctx)))
     env.process(workload_review(ctx))
