@@ -167,3 +167,14 @@ def test_an_end_of_another_kind_is_refused() -> None:
         env.end_after("a string", 1.0)
     with pytest.raises(TypeError, match="not a _NoEnd"):
         VisitCalendar().end_after(_Job("x"), 1.0)
+
+
+def test_a_visit_cannot_replan_the_calendar_it_is_started_from() -> None:
+    env = VisitCalendar()
+
+    def start(_c: int, _u: list[float]) -> None:
+        env.plan([5.0], [9], [[]], start)
+
+    env.plan([1.0], [1], [[]], start)
+    with pytest.raises(RuntimeError, match="cannot plan the calendar"):
+        env.run()

@@ -70,13 +70,20 @@ def test_assign_providers_balances_and_handles_no_staff() -> None:
 
 
 def test_encounter_kinds() -> None:
-    assert encounter_kinds.special_request(0.9, 0.0, 0.15, 1.0) == encounter_kinds.NO_REQUEST
-    assert encounter_kinds.special_request(0.1, 0.2, 0.15, 0.5) == encounter_kinds.ACCOMMODATED
-    assert encounter_kinds.special_request(0.1, 0.7, 0.15, 0.5) == encounter_kinds.REFUSED
-    assert encounter_kinds.proactive_attention(0.2, 0.3)
-    assert not encounter_kinds.proactive_attention(0.3, 0.3)
-    assert encounter_kinds.service_time_factor(1, True, 0.5, 0.25) == 1.75
-    assert encounter_kinds.service_time_factor(-1, False, 0.5, 0.25) == 1.0
+    kind = encounter_kinds.encounter_kind
+    # no request (the draw is above the customer's rate), no proactive attention
+    assert kind(0.9, 0.0, 0.3, 0.15, 1.0, 0.3, 0.5, 0.25) == (encounter_kinds.NO_REQUEST,
+                                                             False, 1.0)
+    # a request the unit bends for, with proactive attention: both take extra time
+    assert kind(0.1, 0.2, 0.2, 0.15, 0.5, 0.3, 0.5, 0.25) == (encounter_kinds.ACCOMMODATED,
+                                                             True, 1.75)
+    # a refused request takes no extra time
+    assert kind(0.1, 0.7, 0.9, 0.15, 0.5, 0.3, 0.5, 0.25) == (encounter_kinds.REFUSED,
+                                                             False, 1.0)
+    # a fully flexible unit accommodates every request; none is made at a rate of 0
+    assert kind(0.0, 0.999, 0.9, 0.15, 1.0, 0.0, 0.5, 0.25)[0] == encounter_kinds.ACCOMMODATED
+    assert kind(0.0, 0.0, 0.0, 0.0, 1.0, 0.0, 0.5, 0.25) == (encounter_kinds.NO_REQUEST,
+                                                             False, 1.0)
 
 
 @given(e=unit, q=unit, rate=unit)

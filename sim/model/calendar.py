@@ -75,6 +75,7 @@ class VisitCalendar(simpy.Environment):
         self._start: Starter = _no_visit
         self._end_kind: type = _NoEnd  # the class of the visits whose ends are scheduled
         self._end: Finisher = _no_end
+        self._stepping = False  # starting or ending visits (the calendar's lists are in use)
 
     def on_end(self, kind: type, end: Finisher) -> None:
         """Visits of class ``kind`` scheduled with :meth:`end_after` end with ``end(visit)``."""
@@ -95,6 +96,8 @@ class VisitCalendar(simpy.Environment):
         visits already due start at once, in order; the earlier calendar must be done."""
         if self._next < self._count:
             raise RuntimeError("the previous calendar still has visits to start")
+        if self._stepping:
+            raise RuntimeError("a visit's start or end cannot plan the calendar")
         self._times, self._who, self._draws = times, who, draws
         self._start = start
         now = self._now
@@ -113,24 +116,33 @@ class VisitCalendar(simpy.Environment):
         return self._times[i] if i < self._count and self._times[i] < later else later
 
     def step(self) -> None:
-        """Start the next visit if it comes before every scheduled event; else end the visit
-        at the top of the heap, or process the scheduled event there
-        (:meth:`simpy.Environment.step`)."""
+        """Start the visits and end the visits that come next, in time order, until the next
+        thing to happen is a scheduled SimPy event; then process that event
+        (:meth:`simpy.Environment.step`).  A visit at the very instant of a scheduled event
+        or of a visit's end comes after it."""
         queue = self._queue
-        i = self._next
-        if i < self._count:
-            at = self._times[i]
-            if not queue or at < queue[0][0]:
-                self._next = i + 1
-                self.now = self._now = at
-                self._start(self._who[i], self._draws[i])
-                return
-        if queue:
-            at, _, _, entry = queue[0]
-            self.now = at  # SimPy's step moves the clock to the top of the heap: so does ``now``
-            if entry.__class__ is self._end_kind:  # a visit's end of service
-                heappop(queue)
+        times, who, draws, start = self._times, self._who, self._draws, self._start
+        count, end_kind, end = self._count, self._end_kind, self._end
+        self._stepping = True
+        try:
+            while True:
+                i = self._next
+                if i < count:
+                    at = times[i]
+                    if not queue or at < queue[0][0]:
+                        self._next = i + 1
+                        self.now = self._now = at
+                        start(who[i], draws[i])
+                        continue
+                if not queue:
+                    break
+                at, _, _, entry = queue[0]
+                self.now = at  # SimPy's step moves the clock to the top of the heap: so does now
+                if entry.__class__ is not end_kind:
+                    break
+                heappop(queue)  # a visit's end of service
                 self._now = at
-                self._end(entry)
-                return
+                end(entry)
+        finally:
+            self._stepping = False
         simpy.Environment.step(self)
