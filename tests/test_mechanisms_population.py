@@ -47,7 +47,26 @@ def test_population_add_grows_capacity_and_keeps_earlier_rows() -> None:
         assert np.all(col["joined"][10:30] == 5.0)
         assert np.all(np.isnan(col["left"]))  # fill values in the grown rows too
         assert np.all(col["recommend"] == -1)
-    assert pop.satisfaction is pop.columns["satisfaction"]  # attributes follow the growth
+    # the scalar views follow the growth: each views its column's current array
+    for name, column in pop.columns.items():
+        view = getattr(pop, name)
+        assert isinstance(view, memoryview) and view.obj is column, name
+        assert view.format == column.typecode and len(view) == pop.capacity
+
+
+def test_scalar_stores_round_and_refuse_as_the_columns_do() -> None:
+    """A store through a column's view keeps what the typed array would keep: float32
+    rounding, and no value outside the integer type."""
+    pop = CustomerPopulation()
+    pop.add(3, 0.0)
+    pop.satisfaction[1] = 0.1
+    assert pop.satisfaction[1] == float(np.float32(0.1)) == pop.columns["satisfaction"][1]
+    pop.next_visit[1] = 0.1  # a float64 column keeps it exactly
+    assert pop.next_visit[1] == 0.1
+    with pytest.raises((OverflowError, ValueError)):
+        pop.status[0] = 300  # int8
+    with pytest.raises(TypeError):
+        pop.visits[0] = 1.5  # type: ignore[call-overload]
 
 
 def test_numpy_views_and_scalar_access_share_the_data() -> None:

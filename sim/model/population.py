@@ -1,10 +1,12 @@
-"""The customer population: idle customers are rows of compact columns, not Python objects.
+"""The customer population: customers are rows of compact columns, not Python objects.
 
-A customer becomes a live SimPy process only while visiting.  Between visits
-their whole state (segment, expectation, satisfaction, bond, tenure, ...) sits
-in one row of a set of typed columns (``array.array``: fast scalar access on
-the visit's hot path), and :meth:`CustomerPopulation.np` gives zero-copy numpy
-views of them for the vectorised per-period updates over the whole population.
+A customer is never a SimPy process, and between visits not an object at all:
+their whole state (segment, expectation, satisfaction, bond, tenure, ...) sits in
+one row of a set of typed columns (``array.array``), which the visit's hot path
+reads and writes one value at a time through a ``memoryview`` of each column (a
+memoryview stores an item faster than the array itself, which parses its argument
+on every store), and :meth:`CustomerPopulation.np` gives zero-copy numpy views of
+them for the vectorised per-period updates over the whole population.
 """
 
 from __future__ import annotations
@@ -12,6 +14,7 @@ from __future__ import annotations
 import array
 from collections.abc import Iterator
 from contextlib import contextmanager
+from typing import Protocol, SupportsIndex
 
 import numpy as np
 
@@ -93,42 +96,58 @@ GROWTH_DIVISOR = 8
 _NUMPY = {"b": np.int8, "h": np.int16, "i": np.int32, "f": np.float32, "d": np.float64}
 
 
+class IntColumn(Protocol):
+    """A column of integers, read and written one customer at a time."""
+
+    def __getitem__(self, index: SupportsIndex, /) -> int: ...
+
+    def __setitem__(self, index: SupportsIndex, value: int, /) -> None: ...
+
+
+class FloatColumn(Protocol):
+    """A column of floats, read and written one customer at a time."""
+
+    def __getitem__(self, index: SupportsIndex, /) -> float: ...
+
+    def __setitem__(self, index: SupportsIndex, value: float, /) -> None: ...
+
+
 class CustomerPopulation:
     """Typed columns of customer state, grown in blocks as customers are acquired."""
 
-    # one attribute per column of COLUMNS (set in _reserve)
-    status: array.array
-    segment: array.array
-    in_visit: array.array
-    ever_promoter: array.array
-    forewarned: array.array
-    recommend: array.array
-    rating_12m: array.array
-    failures: array.array
-    failure_outcome: array.array
-    channel: array.array
-    defect_reason: array.array
-    unit: array.array
-    cohort: array.array
-    provider: array.array
-    visits: array.array
-    visit_k: array.array
-    next_visit: array.array
-    joined: array.array
-    left: array.array
-    promoter_at: array.array
-    failure_at: array.array
-    visit_rate: array.array
-    patience: array.array
-    expectation: array.array
-    satisfaction: array.array
-    bond: array.array
-    revenue: array.array
-    tolerance: array.array
-    request_rate: array.array
-    recommend_offset: array.array
-    standard: array.array
-    grievance: array.array
+    # one attribute per column of COLUMNS, a memoryview of its array (set in _reserve)
+    status: IntColumn
+    segment: IntColumn
+    in_visit: IntColumn
+    ever_promoter: IntColumn
+    forewarned: IntColumn
+    recommend: IntColumn
+    rating_12m: IntColumn
+    failures: IntColumn
+    failure_outcome: IntColumn
+    channel: IntColumn
+    defect_reason: IntColumn
+    unit: IntColumn
+    cohort: IntColumn
+    provider: IntColumn
+    visits: IntColumn
+    visit_k: IntColumn
+    next_visit: FloatColumn
+    joined: FloatColumn
+    left: FloatColumn
+    promoter_at: FloatColumn
+    failure_at: FloatColumn
+    visit_rate: FloatColumn
+    patience: FloatColumn
+    expectation: FloatColumn
+    satisfaction: FloatColumn
+    bond: FloatColumn
+    revenue: FloatColumn
+    tolerance: FloatColumn
+    request_rate: FloatColumn
+    recommend_offset: FloatColumn
+    standard: FloatColumn
+    grievance: FloatColumn
 
     def __init__(self, capacity: int = 1024) -> None:
         self.size = 0
@@ -153,7 +172,7 @@ class CustomerPopulation:
             grown = column[:]
             grown.extend(array.array(COLUMNS[name], [_FILL.get(name, 0)]) * extra)
             self.columns[name] = grown
-            setattr(self, name, grown)
+            setattr(self, name, memoryview(grown))
         self.capacity = capacity
 
     def add(self, count: int, now: float, **values: np.ndarray | float | int) -> range:
