@@ -178,3 +178,18 @@ def test_a_visit_cannot_replan_the_calendar_it_is_started_from() -> None:
     env.plan([1.0], [1], [[]], start)
     with pytest.raises(RuntimeError, match="cannot plan the calendar"):
         env.run()
+
+
+def test_a_started_visit_holds_its_numbers_and_the_calendar_lets_them_go() -> None:
+    """The calendar hands each visit its random numbers and keeps none of them, so they are
+    freed with the visit, not with the whole day's calendar."""
+    env = VisitCalendar()
+    draws = [[0.1, 0.2], [0.3, 0.4], [0.5, 0.6]]
+    originals = list(draws)
+    handed: list[list[float]] = []
+    env.plan([0.0, 1.0, 2.0], [0, 1, 2], draws, lambda _c, u: handed.append(u))
+    assert handed == [[0.1, 0.2]] and handed[0] is originals[0] and draws[0] == []
+    env.run(until=1.5)
+    assert handed[1] is originals[1] and draws == [[], [], [0.5, 0.6]]
+    env.run()
+    assert handed == originals and all(entry == [] for entry in draws)

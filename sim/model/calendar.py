@@ -34,6 +34,10 @@ import simpy
 from simpy.events import NORMAL
 
 Starter = Callable[[int, list[float]], None]
+# what the calendar keeps of a started visit's random numbers: the visit holds them, so
+# they are freed when its encounter ends, while still in the cache, not with the whole
+# day's calendar a simulated day later
+_STARTED: list[float] = []
 Finisher = Callable[[Any], None]
 
 
@@ -93,7 +97,9 @@ class VisitCalendar(simpy.Environment):
              start: Starter) -> None:
         """The calendar from now on: customer ``who[i]`` visits at ``times[i]`` (ascending)
         with random numbers ``draws[i]``; ``start(customer, draws)`` starts a visit.  The
-        visits already due start at once, in order; the earlier calendar must be done."""
+        visits already due start at once, in order; the earlier calendar must be done.
+        The calendar owns ``draws`` from now on: as each visit starts, its entry is handed
+        to the visit and replaced by an empty list."""
         if self._next < self._count:
             raise RuntimeError("the previous calendar still has visits to start")
         if self._stepping:
@@ -105,7 +111,9 @@ class VisitCalendar(simpy.Environment):
         self._count = n = len(times)
         while i < n and times[i] <= now:
             self._next = i + 1
-            start(who[i], draws[i])
+            u = draws[i]
+            draws[i] = _STARTED
+            start(who[i], u)
             i += 1
         self._next = i
 
@@ -132,7 +140,9 @@ class VisitCalendar(simpy.Environment):
                     if not queue or at < queue[0][0]:
                         self._next = i + 1
                         self.now = self._now = at
-                        start(who[i], draws[i])
+                        u = draws[i]
+                        draws[i] = _STARTED  # the visit holds its numbers from here on
+                        start(who[i], u)
                         continue
                 if not queue:
                     break
