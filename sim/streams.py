@@ -145,14 +145,24 @@ def _splitmix(x: np.ndarray) -> np.ndarray:
 
 def _keyed_bits(k1: Any, k2: Any, entity: np.ndarray, counter: np.ndarray) -> np.ndarray:
     """The 64 bits of (entity, counter) under the stream key (k1, k2); broadcasts, so one
-    call serves one stream (scalar keys) or several (a column of keys)."""
+    call serves one stream (scalar keys) or several (a column of keys).  Works in place on
+    its own intermediate arrays (a day's batch is larger than the first-level cache, so
+    every fresh array costs misses), never on ``entity`` or ``counter``."""
     x = _splitmix(k1 ^ (entity * _GOLDEN))
-    return _splitmix(x ^ k2 ^ (counter * _ODD + _GOLDEN))
+    salt = counter * _ODD
+    salt += _GOLDEN
+    x ^= k2
+    x ^= salt
+    return _splitmix(x)
 
 
 def _unit_interval(bits: np.ndarray) -> np.ndarray:
-    """Uniforms in [0, 1) from the top 53 of 64 bits."""
-    return (bits >> _S11).astype(np.float64) * (2.0**-53)
+    """Uniforms in [0, 1) from the top 53 of 64 bits (shifts ``bits``, a fresh array of the
+    caller's, in place)."""
+    bits >>= _S11
+    uniforms = bits.astype(np.float64)
+    uniforms *= 2.0**-53
+    return uniforms
 
 
 class CounterStream:
