@@ -52,6 +52,10 @@ from sim.model.unit import Unit
 from sim.streams import CounterBatch, CounterStream
 
 SLICE_HOURS = HOURS_PER_DAY
+# new customers per block of their counter-stream draws (personal traits, first visits):
+# keyed by customer, so blocks give the same numbers, while the temporaries no longer
+# scale with the number acquired at once (a million at the start of a large run)
+ACQUISITION_BLOCK = 1 << 16
 
 
 def schedule_first_visits(
@@ -151,41 +155,48 @@ def visit_rates(rng: np.random.Generator, count: int, mean: float, cv: float) ->
 def add_customers(ctx: RunContext, count: int, channel: int) -> None:
     """Acquire ``count`` customers through ``channel``, with their initial state; they bring
     the market's current expectation, and each gets a unit (and, in relationship service,
-    an own provider)."""
+    an own provider).
+
+    The sequential draws of the ``new_customers`` stream come in a fixed order (segment,
+    expectation, satisfaction, unit, the starting population's tenure, visit rate), and
+    each is written to its column as soon as it is drawn, so that at most one of them is
+    held at a time: with a million customers every such array is 8 MB."""
     if count <= 0:
         return
     c = ctx.p.customers
     now = ctx.env.now
+    pop = ctx.population
     rng = ctx.streams.generator("new_customers")
-    premium = rng.random(count) < c.premium_share
-    expectation = np.clip(
-        ctx.market.value + c.premium_expectation * premium
-        + c.heterogeneity * rng.standard_normal(count), 0.0, 1.0,
-    )
-    satisfaction = np.clip(
-        c.satisfaction_initial + c.heterogeneity * rng.standard_normal(count), 0.0, 1.0
-    )
-    units = np.searchsorted(ctx.unit_cdf, rng.random(count), side="right").clip(
-        0, len(ctx.units) - 1
-    )
-    joined_offset = np.zeros(count)
-    if channel == INITIAL:  # the starting population has been around for a while
-        joined_offset = -rng.random(count) * c.initial_tenure_years * HOURS_PER_YEAR
-    rows = ctx.population.add(
-        count, now,
-        segment=premium.astype(np.int8), expectation=expectation, satisfaction=satisfaction,
-        unit=units.astype(np.int16), channel=channel,
-        cohort=len(ctx.recorder.rows),
-        visit_rate=visit_rates(rng, count, c.visits_per_month / HOURS_PER_MONTH,
-                               c.visit_rate_cv),
-        patience=c.patience_mean / MINUTES_PER_HOUR,
-    )
-    draw_personal_traits(ctx, rows)
-    schedule_first_visits(ctx.population, rows, now, ctx.visit_streams["visit_gaps"],
-                          ctx.demand_multiplier())
-    with ctx.population.np() as col:
-        col["joined"][rows.start:rows.stop] += joined_offset
-        if ctx.settings.relationship:
+    rows = pop.add(count, now, channel=channel, cohort=len(ctx.recorder.rows),
+                   patience=c.patience_mean / MINUTES_PER_HOUR)
+    new = slice(rows.start, rows.stop)
+    with pop.np("segment", "expectation", "satisfaction", "unit", "joined",
+                "visit_rate") as col:
+        premium = rng.random(count) < c.premium_share
+        col["segment"][new] = premium
+        col["expectation"][new] = np.clip(
+            ctx.market.value + c.premium_expectation * premium
+            + c.heterogeneity * rng.standard_normal(count), 0.0, 1.0,
+        )
+        del premium
+        col["satisfaction"][new] = np.clip(
+            c.satisfaction_initial + c.heterogeneity * rng.standard_normal(count), 0.0, 1.0
+        )
+        col["unit"][new] = np.searchsorted(ctx.unit_cdf, rng.random(count), side="right").clip(
+            0, len(ctx.units) - 1
+        )
+        if channel == INITIAL:  # the starting population has been around for a while
+            col["joined"][new] += -rng.random(count) * c.initial_tenure_years * HOURS_PER_YEAR
+        col["visit_rate"][new] = visit_rates(rng, count, c.visits_per_month / HOURS_PER_MONTH,
+                                             c.visit_rate_cv)
+    multiplier = ctx.demand_multiplier()
+    for first in range(rows.start, rows.stop, ACQUISITION_BLOCK):
+        block = range(first, min(first + ACQUISITION_BLOCK, rows.stop))
+        draw_personal_traits(ctx, block)
+        schedule_first_visits(pop, block, now, ctx.visit_streams["visit_gaps"], multiplier)
+    if ctx.settings.relationship:
+        with pop.np("unit", "provider") as col:
+            units = col["unit"][new]
             for unit in ctx.units:
                 mine = np.flatnonzero(units == unit.index) + rows.start
                 col["provider"][mine] = cops.assign_providers(unit.staff(), mine.size)

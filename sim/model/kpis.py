@@ -55,9 +55,13 @@ def _ratio(num: float, den: float) -> float:
 
 
 def recommend_groups(scores: np.ndarray) -> np.ndarray:
-    """-1 unrated, 0 detractor, 1 passive, 2 promoter."""
-    graded = np.where(scores >= PASSIVE_MIN_SCORE, PASSIVE, DETRACTOR)
-    return np.where(scores < 0, -1, np.where(scores >= PROMOTER_MIN_SCORE, PROMOTER, graded))
+    """-1 unrated, 0 detractor, 1 passive, 2 promoter (int8: one byte a customer, with no
+    wider temporaries, since a period's row groups the whole population)."""
+    groups = np.full(scores.shape, DETRACTOR, dtype=np.int8)
+    groups[scores >= PASSIVE_MIN_SCORE] = PASSIVE
+    groups[scores >= PROMOTER_MIN_SCORE] = PROMOTER
+    groups[scores < 0] = -1
+    return groups
 
 
 def chain_row(
@@ -101,7 +105,7 @@ def chain_row(
         extra["mean_expectation"] = float(col["expectation"][mine][active].mean()) if s.size \
             else math.nan
         if everyone:
-            groups = recommend_groups(col["recommend"]).astype(np.int8)
+            groups = recommend_groups(col["recommend"])
             groups[col["status"] != ACTIVE] = -1
             previous = recorder_state(recorder, groups.size)
             for a, name_a in enumerate(GROUPS):
@@ -326,8 +330,7 @@ def behaviour_summary(ctx: RunContext) -> dict[str, Any]:
     start_hours = warmup_days * HOURS_PER_DAY
     end_hours = ctx.env.now
     with ctx.population.np() as col:
-        joined = col["joined"].astype(float)
-        everyone = np.ones(joined.size, dtype=bool)
+        everyone = np.ones(ctx.population.size, dtype=bool)
         retention = base_retention(col, everyone, start_hours, end_hours)
         by_cohort = cohort_retention(col, everyone, start_hours, end_hours)
         acquired_in_run = col["channel"] != INITIAL
@@ -335,7 +338,8 @@ def behaviour_summary(ctx: RunContext) -> dict[str, Any]:
         converted = acquired_in_run & (col["ever_promoter"] == 1)
         conversion = promoter_conversion(col, start_hours)
         to_promoter = (
-            col["promoter_at"][converted].astype(float) - joined[converted]
+            col["promoter_at"][converted].astype(float)
+            - col["joined"][converted].astype(float)
         ) / HOURS_PER_DAY
         time_to_promoter = float(to_promoter.mean()) if to_promoter.size else math.nan
         paid = int(np.count_nonzero(col["channel"] == PAID))
@@ -413,12 +417,18 @@ def exposure(col: dict[str, np.ndarray], mask: np.ndarray, start: float, end: fl
     """Defections in (``start``, ``end``] hours and customer-years at risk over that window
     of the customers in ``mask``: each customer counts from max(joined, start) to
     min(left, end)."""
-    joined = col["joined"][mask].astype(float)
     left = col["left"][mask].astype(float)
     gone = ~np.isnan(left)
     defections = int(np.count_nonzero(gone & (left > start) & (left <= end)))
-    until = np.where(gone, np.minimum(left, end), end)
-    hours = np.clip(until - np.maximum(joined, start), 0.0, None)
+    # hours at risk, worked out in place (at a million customers every temporary is 8 MB):
+    # min(left, end) for those gone, end for the others, less max(joined, start), at least 0
+    until = np.minimum(left, end, out=left)
+    until[~gone] = end
+    del gone
+    joined = col["joined"][mask].astype(float)
+    until -= np.maximum(joined, start, out=joined)
+    del joined
+    hours = np.clip(until, 0.0, None, out=until)
     return defections, float(hours.sum()) / HOURS_PER_YEAR
 
 
@@ -492,10 +502,12 @@ def cohort_table(ctx: RunContext) -> list[dict[str, Any]]:
     promoter conversion, time to promoter, realised revenue and lifetime value so far."""
     p = ctx.p
     with ctx.population.np() as col:
-        cohort = col["cohort"].astype(np.int64)
-        channel = col["channel"].astype(np.int64)
+        cohort, channel = col["cohort"], col["channel"]
+        # the (cohort, channel) pairs present, in order, as one int32 key each (no Python
+        # object per customer: the population can be a million strong)
+        keys = np.unique(cohort * np.int32(len(CHANNELS)) + channel)
         out = []
-        for key in sorted(set(zip(cohort.tolist(), channel.tolist(), strict=True))):
+        for key in [divmod(k, len(CHANNELS)) for k in keys.tolist()]:
             mask = (cohort == key[0]) & (channel == key[1])
             n = int(np.count_nonzero(mask))
             converted = mask & (col["ever_promoter"] == 1)
