@@ -184,19 +184,21 @@ class CounterStream:
     def bits(self, entity: np.ndarray | int, counter: np.ndarray | int) -> np.ndarray:
         """64 random bits per (entity, counter) pair."""
         with np.errstate(over="ignore"):
-            return _keyed_bits(self._k1, self._k2, np.asarray(entity, dtype=np.uint64),
-                               np.asarray(counter, dtype=np.uint64))
+            return self._bits(entity, counter)
+
+    def _bits(self, entity: np.ndarray | int, counter: np.ndarray | int) -> np.ndarray:
+        """:meth:`bits` without its errstate: the caller holds one (entering one costs more
+        than the arithmetic for the few visits of a simulated day)."""
+        return _keyed_bits(self._k1, self._k2, np.asarray(entity, dtype=np.uint64),
+                           np.asarray(counter, dtype=np.uint64))
 
     def uniform(
         self, entity: np.ndarray | int, counter: np.ndarray | int, lane: int = 0
     ) -> np.ndarray:
         """Uniforms in [0, 1); ``lane`` selects an independent sub-draw of the same pair."""
-        # the bits of :meth:`bits` for the lane's counter, under one errstate (entering one
-        # costs more than the arithmetic for the few visits of a simulated day)
         with np.errstate(over="ignore"):
             c = np.asarray(counter, dtype=np.uint64) * np.uint64(8) + np.uint64(lane)
-            return _unit_interval(_keyed_bits(self._k1, self._k2,
-                                              np.asarray(entity, dtype=np.uint64), c))
+            return _unit_interval(self._bits(entity, c))
 
     def exponential(self, entity: np.ndarray | int, counter: np.ndarray | int) -> np.ndarray:
         """Standard exponential variates (inverse transform)."""

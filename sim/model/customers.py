@@ -295,7 +295,7 @@ def wait_in_line(ctx: RunContext, visit: Visit, base_service: float) -> None:
     visit.tolerance = tolerance
     unit = visit.unit
     desk = unit.desk
-    ticket = desk.join(visit.customer, visit.arrived, visit.own)
+    ticket = desk.join(c, visit.arrived, visit.own)
     if patience > 0.0:
         # the tally is fetched when patience ends: a review may have started a new period
         desk.abandonment_timer(ticket, patience, lambda: unit.tally.abandon())
